@@ -1,0 +1,126 @@
+// pixelpact: execute a preprocessing contract (JSON) on uint8 images, bit-exact
+// with the training library the contract names.
+//
+// Usage:
+//   auto pipe = pixelpact::Pipeline::from_json(text);        // validates, compiles
+//   pixelpact::Shape s = pipe.output_shape(height, width);
+//   std::vector<std::byte> out(pipe.output_bytes(height, width));
+//   pipe.run(pixelpact::ImageView::packed(pixels, height, width, 3), out.data(), out.size());
+//
+// Errors: every failure throws pixelpact::Error (a std::runtime_error) carrying an
+// ErrorCode and, for contract problems, the JSON Pointer of the offending value.
+// The library never prints and never aborts the process.
+//
+// Threads: a Pipeline is immutable once built; run() may be called from any number
+// of threads at once on the same Pipeline. Copies share the compiled contract.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace pixelpact {
+
+// Library version, "MAJOR.MINOR.PATCH".
+std::string_view version() noexcept;
+
+// Highest contract format version ("pixelpact": N) this library reads.
+constexpr int kContractVersion = 1;
+
+enum class ErrorCode {
+  InvalidContract,   // the JSON text is not a valid contract; Error::path() says where
+  InvalidArgument,   // a bad image, size or buffer description passed to a call
+  BufferTooSmall,    // the caller's output buffer is smaller than output_bytes()
+  Unsupported,       // valid request this build cannot execute
+  Internal,          // a bug in pixelpact; please report it
+};
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorCode code, std::string path, const std::string& message);
+  ErrorCode code() const noexcept { return code_; }
+  // JSON Pointer (RFC 6901) of the contract value at fault, e.g. "/steps/0/size";
+  // "" for the document root or for errors unrelated to a contract value.
+  const std::string& path() const noexcept { return path_; }
+
+ private:
+  ErrorCode code_;
+  std::string path_;
+};
+
+enum class DType { UInt8, Float16, Float32, Float64 };
+enum class Layout { NCHW, NHWC, CHW, HWC };
+
+// Bytes per element of a dtype.
+std::size_t dtype_size(DType dtype) noexcept;
+// Lower-case names as spelled in contracts: "uint8", "float16", "NCHW", ...
+std::string_view dtype_name(DType dtype) noexcept;
+std::string_view layout_name(Layout layout) noexcept;
+
+// A read-only view of a uint8 image. Strides are in bytes and may be negative or
+// padded; the view does not own the pixels, which must outlive the call using it.
+struct ImageView {
+  const std::uint8_t* data = nullptr;  // address of pixel (0, 0), channel 0
+  int height = 0;
+  int width = 0;
+  int channels = 0;                    // must match the contract's input color
+  std::ptrdiff_t row_stride = 0;       // bytes from (y, x, c) to (y + 1, x, c)
+  std::ptrdiff_t pixel_stride = 0;     // bytes from (y, x, c) to (y, x + 1, c)
+  std::ptrdiff_t channel_stride = 1;   // bytes from (y, x, c) to (y, x, c + 1)
+
+  // A tightly packed height x width x channels image.
+  static ImageView packed(const std::uint8_t* data, int height, int width, int channels) {
+    return ImageView{data, height, width, channels,
+                     static_cast<std::ptrdiff_t>(width) * channels, channels, 1};
+  }
+};
+
+// Output tensor shape. ndim is 3 (CHW, HWC) or 4 (NCHW, NHWC with N = 1).
+struct Shape {
+  int ndim = 0;
+  std::int64_t dims[4] = {0, 0, 0, 0};
+  std::int64_t elements() const noexcept;
+};
+
+namespace detail {
+struct CompiledContract;
+}
+
+class Pipeline {
+ public:
+  // Parses, validates and compiles a contract. Throws Error(InvalidContract) with
+  // the JSON Pointer of the first problem found.
+  static Pipeline from_json(std::string_view contract_json);
+
+  // Shape, dtype and size of the tensor produced for an input of this size.
+  // Throws Error(InvalidArgument) if the size is not positive or the contract
+  // cannot produce a tensor for it (e.g. a resize would reach zero pixels).
+  Shape output_shape(int height, int width) const;
+  std::size_t output_bytes(int height, int width) const;
+  DType output_dtype() const noexcept;
+  Layout output_layout() const noexcept;
+
+  // Channels the input image must have (3 for RGB/BGR, 4 for RGBA/BGRA, 1 for GRAY).
+  int input_channels() const noexcept;
+  // Input color as spelled in the contract ("RGB", "BGRA", ...).
+  std::string_view input_color() const noexcept;
+  // The contract's "name", or "" if it has none.
+  const std::string& name() const noexcept;
+  // The contract in canonical JSON (as parsed; key order normalized).
+  const std::string& canonical_json() const noexcept;
+
+  // Runs the contract on one image and writes the tensor, C-contiguous in the
+  // output layout, to `out` (at least output_bytes(image.height, image.width)
+  // bytes, aligned for the output dtype). Throws Error(InvalidArgument) for a bad image and
+  // Error(BufferTooSmall) if out_bytes is too small; writes nothing then.
+  void run(const ImageView& image, void* out, std::size_t out_bytes) const;
+
+ private:
+  explicit Pipeline(std::shared_ptr<const detail::CompiledContract> impl);
+  std::shared_ptr<const detail::CompiledContract> impl_;
+};
+
+}  // namespace pixelpact

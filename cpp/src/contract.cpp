@@ -1,0 +1,331 @@
+// Contract parsing and validation. This is the one interpreter of a contract:
+// it mirrors schema/pixelpact.schema.json rule for rule (tests/test_contract.py
+// checks that both reject the same documents at the same JSON Pointer) and adds
+// the checks a schema cannot express (step order, max_size > size).
+#include "contract.hpp"
+
+#include <cmath>
+#include <initializer_list>
+#include <limits>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+namespace pixelpact::detail {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr double kMaxDimension = 1 << 20;  // also the schema's "maximum"
+
+[[noreturn]] void fail(const std::string& path, const std::string& message) {
+  throw Error(ErrorCode::InvalidContract, path, message);
+}
+
+std::string escape_pointer_token(const std::string& key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+
+// A JSON value together with its JSON Pointer, so every error names its place.
+class Node {
+ public:
+  Node(const json& value, std::string path) : value_(value), path_(std::move(path)) {}
+
+  const json& value() const { return value_; }
+  const std::string& path() const { return path_; }
+
+  const Node& require_object(std::initializer_list<const char*> required,
+                             std::initializer_list<const char*> allowed) const {
+    if (!value_.is_object()) fail(path_, "expected an object, got " + describe());
+    for (auto it = value_.begin(); it != value_.end(); ++it) {
+      bool known = false;
+      for (const char* name : allowed) known = known || it.key() == name;
+      if (!known) {
+        fail(path_ + "/" + escape_pointer_token(it.key()),
+             "unknown property '" + it.key() + "'");
+      }
+    }
+    for (const char* name : required) {
+      if (!value_.contains(name)) fail(path_, std::string("missing required property '") + name + "'");
+    }
+    return *this;
+  }
+
+  bool has(const char* key) const { return value_.contains(key); }
+  Node at(const char* key) const { return Node(value_.at(key), path_ + "/" + key); }
+  Node at(std::size_t index) const {
+    return Node(value_.at(index), path_ + "/" + std::to_string(index));
+  }
+
+  std::string as_string() const {
+    if (!value_.is_string()) fail(path_, "expected a string, got " + describe());
+    return value_.get<std::string>();
+  }
+
+  // JSON Schema's "integer": a number with no fractional part (2 and 2.0 alike).
+  bool is_integer() const {
+    if (value_.is_number_integer()) return true;
+    if (!value_.is_number_float()) return false;
+    double v = value_.get<double>();
+    return std::isfinite(v) && std::floor(v) == v;
+  }
+
+  int as_dimension() const {
+    if (!is_integer()) fail(path_, "expected an integer, got " + describe());
+    double v = value_.get<double>();
+    if (v < 1) fail(path_, describe() + " is less than the minimum of 1");
+    if (v > kMaxDimension) fail(path_, describe() + " is greater than the maximum of 1048576");
+    return static_cast<int>(v);
+  }
+
+  double as_number() const {
+    if (!value_.is_number()) fail(path_, "expected a number, got " + describe());
+    return value_.get<double>();
+  }
+
+  template <typename Enum>
+  Enum as_enum(std::initializer_list<std::pair<const char*, Enum>> choices) const {
+    if (value_.is_string()) {
+      const auto& s = value_.get_ref<const std::string&>();
+      for (const auto& choice : choices) {
+        if (s == choice.first) return choice.second;
+      }
+    }
+    std::string names;
+    for (const auto& choice : choices) {
+      names += names.empty() ? "" : ", ";
+      names += std::string("'") + choice.first + "'";
+    }
+    fail(path_, describe() + " is not one of " + names);
+  }
+
+  std::string describe() const {
+    if (value_.is_string()) return "'" + value_.get<std::string>() + "'";
+    std::string text = value_.dump();
+    if (text.size() > 60) text = text.substr(0, 57) + "...";
+    return text;
+  }
+
+ private:
+  const json& value_;
+  std::string path_;
+};
+
+std::array<double, 3> per_channel_values(const Node& node, bool nonzero) {
+  std::array<double, 3> out{};
+  if (node.value().is_array()) {
+    std::size_t n = node.value().size();
+    if (n != 1 && n != 3) {
+      fail(node.path(), "expected 1 or 3 values (one per output channel), got " + std::to_string(n));
+    }
+    for (std::size_t c = 0; c < 3; ++c) out[c] = node.at(n == 1 ? 0 : c).as_number();
+    if (nonzero) {
+      for (std::size_t c = 0; c < n; ++c) {
+        if (out[c] == 0) fail(node.at(c).path(), "must not be 0 (division by zero)");
+      }
+    }
+  } else {
+    double v = node.as_number();
+    if (nonzero && v == 0) fail(node.path(), "must not be 0 (division by zero)");
+    out = {v, v, v};
+  }
+  return out;
+}
+
+std::pair<int, int> height_width(const Node& node) {
+  if (node.is_integer()) {
+    int s = node.as_dimension();
+    return {s, s};
+  }
+  if (!node.value().is_array()) {
+    fail(node.path(), "expected an integer or [height, width], got " + node.describe());
+  }
+  if (node.value().size() != 2) {
+    fail(node.path(), "expected [height, width] (2 integers), got " +
+                          std::to_string(node.value().size()) + " items");
+  }
+  return {node.at(std::size_t{0}).as_dimension(), node.at(std::size_t{1}).as_dimension()};
+}
+
+ResizeStep parse_resize(const Node& step) {
+  step.require_object({"op", "size", "interpolation", "engine"},
+                      {"op", "size", "max_size", "interpolation", "engine"});
+  ResizeStep r;
+  Node size = step.at("size");
+  if (size.is_integer()) {
+    r.shorter_side = true;
+    r.size = size.as_dimension();
+    if (step.has("max_size")) {
+      r.max_size = step.at("max_size").as_dimension();
+      if (r.max_size <= r.size) {
+        fail(step.at("max_size").path(), "max_size (" + std::to_string(r.max_size) +
+                                             ") must be greater than size (" +
+                                             std::to_string(r.size) + ")");
+      }
+    }
+  } else {
+    if (step.has("max_size")) {
+      fail(step.at("max_size").path(), "max_size applies only when size is a single integer");
+    }
+    auto hw = height_width(size);
+    r.height = hw.first;
+    r.width = hw.second;
+  }
+  r.filter = step.at("interpolation").as_enum<Filter>({{"nearest", Filter::Nearest},
+                                                        {"box", Filter::Box},
+                                                        {"bilinear", Filter::Bilinear},
+                                                        {"hamming", Filter::Hamming},
+                                                        {"bicubic", Filter::Bicubic},
+                                                        {"lanczos", Filter::Lanczos}});
+  step.at("engine").as_enum<int>({{"pillow", 0}});
+  return r;
+}
+
+CenterCropStep parse_center_crop(const Node& step) {
+  step.require_object({"op", "size"}, {"op", "size"});
+  auto hw = height_width(step.at("size"));
+  return CenterCropStep{hw.first, hw.second};
+}
+
+}  // namespace
+
+int input_channel_count(InputColor color) noexcept {
+  switch (color) {
+    case InputColor::RGB:
+    case InputColor::BGR: return 3;
+    case InputColor::RGBA:
+    case InputColor::BGRA: return 4;
+    case InputColor::GRAY: return 1;
+  }
+  return 0;
+}
+
+std::string_view input_color_name(InputColor color) noexcept {
+  switch (color) {
+    case InputColor::RGB: return "RGB";
+    case InputColor::BGR: return "BGR";
+    case InputColor::RGBA: return "RGBA";
+    case InputColor::BGRA: return "BGRA";
+    case InputColor::GRAY: return "GRAY";
+  }
+  return "";
+}
+
+Contract parse_contract(std::string_view json_text) {
+  json doc;
+  try {
+    doc = json::parse(json_text.begin(), json_text.end());
+  } catch (const json::parse_error& e) {
+    fail("", std::string("not valid JSON: ") + e.what());
+  }
+  Node root(doc, "");
+  root.require_object({"pixelpact", "input", "steps", "output"},
+                      {"pixelpact", "name", "description", "input", "steps", "output"});
+
+  Contract c;
+  Node version = root.at("pixelpact");
+  if (!version.is_integer() || version.as_number() != kContractVersion) {
+    fail(version.path(), "unsupported contract version " + version.describe() +
+                             "; this library reads version 1");
+  }
+  if (root.has("name")) c.name = root.at("name").as_string();
+  if (root.has("description")) root.at("description").as_string();
+
+  Node input = root.at("input");
+  input.require_object({"color"}, {"color"});
+  c.input_color = input.at("color").as_enum<InputColor>({{"RGB", InputColor::RGB},
+                                                         {"BGR", InputColor::BGR},
+                                                         {"RGBA", InputColor::RGBA},
+                                                         {"BGRA", InputColor::BGRA},
+                                                         {"GRAY", InputColor::GRAY}});
+
+  Node output = root.at("output");
+  output.require_object({"layout", "dtype", "color"}, {"layout", "dtype", "color"});
+  c.layout = output.at("layout").as_enum<Layout>({{"NCHW", Layout::NCHW},
+                                                  {"NHWC", Layout::NHWC},
+                                                  {"CHW", Layout::CHW},
+                                                  {"HWC", Layout::HWC}});
+  c.output_dtype = output.at("dtype").as_enum<DType>(
+      {{"float32", DType::Float32}, {"float16", DType::Float16}, {"uint8", DType::UInt8}});
+  c.output_color = output.at("color").as_enum<OutputColor>(
+      {{"RGB", OutputColor::RGB}, {"BGR", OutputColor::BGR}});
+
+  Node steps = root.at("steps");
+  if (!steps.value().is_array()) fail(steps.path(), "expected an array, got " + steps.describe());
+  for (std::size_t i = 0; i < steps.value().size(); ++i) {
+    Node step = steps.at(i);
+    if (!step.value().is_object()) fail(step.path(), "expected an object, got " + step.describe());
+    if (!step.has("op")) fail(step.path(), "missing required property 'op'");
+    enum class Op { Resize, CenterCrop, ToFloat, Add, Sub, Mul, Div, Normalize };
+    Op op = step.at("op").as_enum<Op>({{"resize", Op::Resize},
+                                       {"center_crop", Op::CenterCrop},
+                                       {"to_float", Op::ToFloat},
+                                       {"add", Op::Add},
+                                       {"sub", Op::Sub},
+                                       {"mul", Op::Mul},
+                                       {"div", Op::Div},
+                                       {"normalize", Op::Normalize}});
+    switch (op) {
+      case Op::Resize:
+      case Op::CenterCrop:
+        if (op == Op::Resize) c.geometry.emplace_back(parse_resize(step));
+        else c.geometry.emplace_back(parse_center_crop(step));
+        if (c.has_float) {
+          fail(step.at("op").path(),
+               "geometric steps must come before 'to_float': contract v1 resizes and crops "
+               "uint8 pixels only");
+        }
+        break;
+      case Op::ToFloat:
+        step.require_object({"op", "dtype"}, {"op", "dtype"});
+        c.float_dtype = step.at("dtype").as_enum<DType>(
+            {{"float32", DType::Float32}, {"float64", DType::Float64}});
+        if (c.has_float) fail(step.at("op").path(), "'to_float' may appear only once");
+        c.has_float = true;
+        break;
+      case Op::Add:
+      case Op::Sub:
+      case Op::Mul:
+      case Op::Div: {
+        step.require_object({"op", "value"}, {"op", "value"});
+        ArithStep a;
+        a.op = op == Op::Add ? ArithOp::Add
+             : op == Op::Sub ? ArithOp::Sub
+             : op == Op::Mul ? ArithOp::Mul
+                             : ArithOp::Div;
+        a.value = per_channel_values(step.at("value"), op == Op::Div);
+        if (!c.has_float) {
+          fail(step.at("op").path(), "arithmetic needs a float dtype: add a 'to_float' step before it");
+        }
+        c.arithmetic.push_back(a);
+        break;
+      }
+      case Op::Normalize: {
+        step.require_object({"op", "mean", "std"}, {"op", "mean", "std"});
+        auto mean = per_channel_values(step.at("mean"), false);
+        auto stddev = per_channel_values(step.at("std"), true);
+        if (!c.has_float) {
+          fail(step.at("op").path(), "arithmetic needs a float dtype: add a 'to_float' step before it");
+        }
+        c.arithmetic.push_back(ArithStep{ArithOp::Sub, mean});
+        c.arithmetic.push_back(ArithStep{ArithOp::Div, stddev});
+        break;
+      }
+    }
+  }
+  if (c.has_float && c.output_dtype == DType::UInt8) {
+    fail("/output/dtype",
+         "a contract with 'to_float' cannot output uint8: the float-to-byte rounding "
+         "rule is not part of contract v1");
+  }
+  c.canonical_json = doc.dump();
+  return c;
+}
+
+}  // namespace pixelpact::detail

@@ -1,0 +1,70 @@
+// The contract as data: what parse_contract() returns once the JSON text has been
+// validated. Nothing here depends on an input size; see plan.hpp for that.
+#pragma once
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "pixelpact/pixelpact.hpp"
+
+namespace pixelpact::detail {
+
+enum class InputColor { RGB, BGR, RGBA, BGRA, GRAY };
+enum class OutputColor { RGB, BGR };
+
+// Pillow's six resampling filters.
+enum class Filter { Nearest, Box, Bilinear, Hamming, Bicubic, Lanczos };
+
+struct ResizeStep {
+  // Either a shorter-side rule (torchvision's int size, with optional max_size)
+  // or an exact (height, width).
+  bool shorter_side = false;
+  int size = 0;       // shorter_side: target length of the shorter side
+  int max_size = 0;   // shorter_side: cap on the longer side, 0 = none
+  int height = 0;     // !shorter_side
+  int width = 0;      // !shorter_side
+  Filter filter = Filter::Bilinear;
+};
+
+struct CenterCropStep {
+  int height = 0;
+  int width = 0;
+};
+
+enum class ArithOp { Add, Sub, Mul, Div };
+
+// One elementwise operation with a value per output channel (a scalar is
+// broadcast at parse time). `normalize` is parsed into Sub(mean) then Div(std),
+// which is exactly what torchvision executes.
+struct ArithStep {
+  ArithOp op = ArithOp::Add;
+  std::array<double, 3> value{};
+};
+
+using GeometryStep = std::variant<ResizeStep, CenterCropStep>;
+
+struct Contract {
+  std::string name;
+  InputColor input_color = InputColor::RGB;
+  std::vector<GeometryStep> geometry;  // in contract order, all on uint8 pixels
+  // Float arithmetic: absent (no to_float) means the pixels stay uint8 until the
+  // output writer converts them.
+  bool has_float = false;
+  DType float_dtype = DType::Float32;
+  std::vector<ArithStep> arithmetic;   // in contract order, in float_dtype
+  Layout layout = Layout::NCHW;
+  DType output_dtype = DType::Float32;
+  OutputColor output_color = OutputColor::RGB;
+  std::string canonical_json;
+};
+
+// Throws Error(InvalidContract, json_pointer, message).
+Contract parse_contract(std::string_view json_text);
+
+int input_channel_count(InputColor color) noexcept;
+std::string_view input_color_name(InputColor color) noexcept;
+
+}  // namespace pixelpact::detail

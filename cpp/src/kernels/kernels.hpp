@@ -1,0 +1,69 @@
+// Kernel entry points. Kernels are internal: they trust their arguments (the plan
+// validated everything), never allocate, never throw, never print.
+//
+// Pixel buffers are uint8 with channel stride 1; rows and pixels may have any
+// byte stride (negative included). Every kernel has one scalar reference here
+// (kernels/reference/) that is the specification; SIMD variants live beside it
+// in per-ISA folders and must produce identical bytes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace pixelpact::kernels {
+
+// One axis of a Pillow convolution resample, in Pillow's 22-bit fixed point.
+// For output index i (counted from the first output computed):
+//   out[i] = clip8((2^21 + sum_{k < count[i]} in[first[i] + k] * weight[i * ksize + k]) >> 22)
+// `first` is relative to the first input element the kernel is given.
+struct PillowAxis {
+  int ksize = 0;                    // weights per output (the row pitch of `weight`)
+  const std::int32_t* first = nullptr;
+  const std::int32_t* count = nullptr;
+  const std::int32_t* weight = nullptr;
+};
+
+constexpr int kPillowPrecisionBits = 22;
+
+// Horizontal pass: for each of `rows` rows, out_width outputs along x.
+void pillow_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
+                       std::ptrdiff_t in_pixel_stride, int rows, int channels,
+                       const PillowAxis& axis, int out_width, std::uint8_t* out,
+                       std::ptrdiff_t out_row_stride);
+
+// Vertical pass: out_rows output rows, each `width` pixels wide; output row i reads
+// input rows first[i] .. first[i] + count[i] - 1.
+void pillow_vertical(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
+                     std::ptrdiff_t in_pixel_stride, int width, int channels,
+                     const PillowAxis& axis, int out_rows, std::uint8_t* out,
+                     std::ptrdiff_t out_row_stride);
+
+// Nearest-neighbour gather: out[y][x] = in[src_y[y]][src_x[x]], or 0 where an
+// index is -1 (Pillow leaves such pixels black).
+void gather_nearest(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
+                    std::ptrdiff_t in_pixel_stride, int channels, const std::int32_t* src_y,
+                    int out_rows, const std::int32_t* src_x, int out_width, std::uint8_t* out,
+                    std::ptrdiff_t out_row_stride);
+
+// Final writer: colour order, per-channel lookup table (the whole elementwise
+// chain and the dtype conversion, precomputed) and layout, in one pass.
+//   value(y, x, c) = lut[c * 256 + pixel(y, x)[source_channel[c]]]
+// where pixel(y, x) is the source pixel if (y, x) lies in the stored rectangle
+// [src_y0, src_y0 + src_rows) x [src_x0, src_x0 + src_cols), and a zero pixel
+// otherwise (padding). Output is 3 channels, planar (C, H, W) or interleaved
+// (H, W, C), C-contiguous. T is the output element type (uint16 for float16 bits).
+struct TensorWrite {
+  const std::uint8_t* src = nullptr;  // pixel (src_y0, src_x0)
+  std::ptrdiff_t src_row_stride = 0;
+  std::ptrdiff_t src_pixel_stride = 0;
+  int src_y0 = 0, src_x0 = 0, src_rows = 0, src_cols = 0;
+  int source_channel[3] = {0, 1, 2};
+  int height = 0, width = 0;
+  bool planar = true;
+};
+
+void write_tensor_u8(const TensorWrite& w, const std::uint8_t* lut, std::uint8_t* out);
+void write_tensor_u16(const TensorWrite& w, const std::uint16_t* lut, std::uint16_t* out);
+void write_tensor_f32(const TensorWrite& w, const float* lut, float* out);
+
+}  // namespace pixelpact::kernels

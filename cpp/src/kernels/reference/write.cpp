@@ -1,0 +1,44 @@
+// Scalar reference tensor writer. Every elementwise operation of the contract
+// has been folded into a per-channel 256-entry table (see plan.cpp), so writing
+// is a lookup: exact by construction, whatever the float arithmetic was.
+#include <cstdint>
+
+#include "../kernels.hpp"
+
+namespace pixelpact::kernels {
+namespace {
+
+template <typename T>
+void write_tensor(const TensorWrite& w, const T* lut, T* out) {
+  const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(w.height) * w.width;
+  static const std::uint8_t kZeroPixel[4] = {0, 0, 0, 0};
+  for (int y = 0; y < w.height; ++y) {
+    const bool row_stored = y >= w.src_y0 && y < w.src_y0 + w.src_rows;
+    for (int x = 0; x < w.width; ++x) {
+      const bool stored = row_stored && x >= w.src_x0 && x < w.src_x0 + w.src_cols;
+      const std::uint8_t* p =
+          stored ? w.src + (y - w.src_y0) * w.src_row_stride + (x - w.src_x0) * w.src_pixel_stride
+                 : kZeroPixel;
+      const std::ptrdiff_t at = static_cast<std::ptrdiff_t>(y) * w.width + x;
+      for (int c = 0; c < 3; ++c) {
+        T value = lut[c * 256 + p[stored ? w.source_channel[c] : 0]];
+        if (w.planar) out[c * plane + at] = value;
+        else out[at * 3 + c] = value;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void write_tensor_u8(const TensorWrite& w, const std::uint8_t* lut, std::uint8_t* out) {
+  write_tensor(w, lut, out);
+}
+void write_tensor_u16(const TensorWrite& w, const std::uint16_t* lut, std::uint16_t* out) {
+  write_tensor(w, lut, out);
+}
+void write_tensor_f32(const TensorWrite& w, const float* lut, float* out) {
+  write_tensor(w, lut, out);
+}
+
+}  // namespace pixelpact::kernels

@@ -1,0 +1,39 @@
+// Pillow's resampling arithmetic, computed once per plan in scalar double
+// precision so that every ISA consumes the same integer weights.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "contract.hpp"
+
+namespace pixelpact::detail {
+
+// Fixed-point weights for outputs [out_begin, out_end) of one axis resampled
+// from in_size to out_size with a Pillow filter (not Nearest). `first` holds
+// absolute input indices.
+struct PillowAxisWeights {
+  int ksize = 0;
+  std::vector<std::int32_t> first;
+  std::vector<std::int32_t> count;
+  std::vector<std::int32_t> weight;  // (out_end - out_begin) x ksize
+
+  // Smallest and one-past-largest input index the outputs read.
+  int input_begin() const;
+  int input_end() const;
+  void rebase(int input_origin);  // make `first` relative to input_origin
+};
+
+PillowAxisWeights pillow_axis_weights(int in_size, int out_size, Filter filter, int out_begin,
+                                      int out_end);
+
+// Pillow NEAREST (Geometry.c:ImagingScaleAffine): source index of outputs
+// [out_begin, out_end), or -1 where Pillow writes nothing (left black).
+std::vector<std::int32_t> pillow_nearest_indices(int in_size, int out_size, int out_begin,
+                                                 int out_end);
+
+// Pillow >= 13 runs the vertical pass first when the height shrinks by more than
+// twice as many pixels as the width (Resample.c:ImagingResampleInner).
+bool pillow_vertical_first(int in_h, int in_w, int out_h, int out_w);
+
+}  // namespace pixelpact::detail

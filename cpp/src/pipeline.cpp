@@ -1,0 +1,381 @@
+// Pipeline: compile a contract once (parse + elementwise tables), then per call
+// make a plan for the input size and run its stages on tiles.
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "contract.hpp"
+#include "half.hpp"
+#include "kernels/kernels.hpp"
+#include "pixelpact/pixelpact.hpp"
+#include "plan.hpp"
+
+namespace pixelpact {
+
+namespace detail {
+
+struct CompiledContract {
+  Contract contract;
+  int work_channels = 3;         // 1 for GRAY, else 3 (alpha is never read)
+  int source_channel[3] = {0, 1, 2};  // output channel -> working channel
+  // Per output channel, value of every byte after the whole elementwise chain,
+  // already in the output dtype (float16 as its bit pattern).
+  std::vector<std::uint8_t> lut_u8;
+  std::vector<std::uint16_t> lut_u16;
+  std::vector<float> lut_f32;
+};
+
+namespace {
+
+template <typename T>
+T apply(ArithOp op, T x, T v) {
+  switch (op) {
+    case ArithOp::Add: return x + v;
+    case ArithOp::Sub: return x - v;
+    case ArithOp::Mul: return x * v;
+    case ArithOp::Div: return x / v;
+  }
+  return x;
+}
+
+// The elementwise chain for one byte value, in the contract's float dtype and
+// order, each operand cast to that dtype first (as torch does with a Python
+// scalar or a float32 mean/std tensor). float64 results reach float16 through
+// float32, as torch's Tensor.half() does on a float64 tensor.
+float chain_to_float(const Contract& c, int channel, int byte) {
+  if (!c.has_float) return static_cast<float>(byte);
+  if (c.float_dtype == DType::Float64) {
+    double x = byte;
+    for (const auto& a : c.arithmetic) x = apply<double>(a.op, x, a.value[channel]);
+    return static_cast<float>(x);
+  }
+  float x = static_cast<float>(byte);
+  for (const auto& a : c.arithmetic) x = apply<float>(a.op, x, static_cast<float>(a.value[channel]));
+  return x;
+}
+
+std::shared_ptr<CompiledContract> compile(Contract contract) {
+  auto cc = std::make_shared<CompiledContract>();
+  cc->contract = std::move(contract);
+  const Contract& c = cc->contract;
+  const bool gray = c.input_color == InputColor::GRAY;
+  const bool input_bgr = c.input_color == InputColor::BGR || c.input_color == InputColor::BGRA;
+  const bool output_bgr = c.output_color == OutputColor::BGR;
+  cc->work_channels = gray ? 1 : 3;
+  for (int ch = 0; ch < 3; ++ch) {
+    cc->source_channel[ch] = gray ? 0 : (input_bgr != output_bgr ? 2 - ch : ch);
+  }
+  // Per-channel values are listed in output channel order.
+  switch (c.output_dtype) {
+    case DType::UInt8:
+      cc->lut_u8.resize(3 * 256);
+      for (int ch = 0; ch < 3; ++ch)
+        for (int b = 0; b < 256; ++b) cc->lut_u8[ch * 256 + b] = static_cast<std::uint8_t>(b);
+      break;
+    case DType::Float16:
+      cc->lut_u16.resize(3 * 256);
+      for (int ch = 0; ch < 3; ++ch)
+        for (int b = 0; b < 256; ++b)
+          cc->lut_u16[ch * 256 + b] = float_to_half_bits(chain_to_float(c, ch, b));
+      break;
+    case DType::Float32:
+      cc->lut_f32.resize(3 * 256);
+      for (int ch = 0; ch < 3; ++ch)
+        for (int b = 0; b < 256; ++b) cc->lut_f32[ch * 256 + b] = chain_to_float(c, ch, b);
+      break;
+    case DType::Float64:
+      throw Error(ErrorCode::Internal, "/output/dtype", "float64 output is not implemented");
+  }
+  return cc;
+}
+
+// A rectangle of an image held in memory; pixel (rect.y0, rect.x0) at `data`.
+struct Tile {
+  const std::uint8_t* data = nullptr;
+  std::ptrdiff_t row_stride = 0;
+  std::ptrdiff_t pixel_stride = 0;
+  Rect rect;
+};
+
+class Scratch {
+ public:
+  std::uint8_t* take(std::size_t bytes) {
+    buffers_.emplace_back(bytes ? bytes : 1);
+    return buffers_.back().data();
+  }
+
+ private:
+  std::vector<std::vector<std::uint8_t>> buffers_;
+};
+
+// A packed copy of `rect` of `tile`, zero where the tile stores nothing.
+Tile materialize(const Tile& tile, const Rect& rect, int channels, Scratch& scratch) {
+  Tile out;
+  out.rect = rect;
+  out.pixel_stride = channels;
+  out.row_stride = static_cast<std::ptrdiff_t>(rect.cols()) * channels;
+  std::uint8_t* dst = scratch.take(static_cast<std::size_t>(rect.rows()) * out.row_stride);
+  out.data = dst;
+  for (int y = rect.y0; y < rect.y1; ++y) {
+    std::uint8_t* row = dst + (y - rect.y0) * out.row_stride;
+    for (int x = rect.x0; x < rect.x1; ++x) {
+      const bool stored = y >= tile.rect.y0 && y < tile.rect.y1 && x >= tile.rect.x0 && x < tile.rect.x1;
+      for (int c = 0; c < channels; ++c) {
+        row[(x - rect.x0) * channels + c] =
+            stored ? tile.data[(y - tile.rect.y0) * tile.row_stride + (x - tile.rect.x0) * tile.pixel_stride + c]
+                   : 0;
+      }
+    }
+  }
+  return out;
+}
+
+kernels::PillowAxis axis_of(const PillowAxisWeights& w) {
+  return kernels::PillowAxis{w.ksize, w.first.data(), w.count.data(), w.weight.data()};
+}
+
+Tile run_stage(const ResizeStage& st, const Tile& in, int channels, Scratch& scratch) {
+  if (st.out_rect.empty()) return Tile{nullptr, 0, 0, st.out_rect};
+  if (!st.need_horizontal && !st.need_vertical) return in;
+  auto packed = [&](const Rect& r) {
+    Tile t;
+    t.rect = r;
+    t.pixel_stride = channels;
+    t.row_stride = static_cast<std::ptrdiff_t>(r.cols()) * channels;
+    t.data = scratch.take(static_cast<std::size_t>(r.rows()) * t.row_stride);
+    return t;
+  };
+  auto horizontal = [&](const Tile& src, const Rect& out_rect) {
+    Tile t = packed(out_rect);
+    kernels::pillow_horizontal(src.data, src.row_stride, src.pixel_stride, out_rect.rows(), channels,
+                               axis_of(st.horizontal), out_rect.cols(),
+                               const_cast<std::uint8_t*>(t.data), t.row_stride);
+    return t;
+  };
+  auto vertical = [&](const Tile& src, const Rect& out_rect) {
+    Tile t = packed(out_rect);
+    kernels::pillow_vertical(src.data, src.row_stride, src.pixel_stride, out_rect.cols(), channels,
+                             axis_of(st.vertical), out_rect.rows(),
+                             const_cast<std::uint8_t*>(t.data), t.row_stride);
+    return t;
+  };
+  const Rect& o = st.out_rect;
+  const Rect& i = st.in_rect;
+  if (!st.need_vertical) return horizontal(in, o);
+  if (!st.need_horizontal) return vertical(in, o);
+  if (st.vertical_first) {
+    Tile mid = vertical(in, Rect{o.y0, i.x0, o.y1, i.x1});
+    return horizontal(mid, o);
+  }
+  Tile mid = horizontal(in, Rect{i.y0, o.x0, i.y1, o.x1});
+  return vertical(mid, o);
+}
+
+Tile run_stage(const NearestStage& st, const Tile& in, int channels, Scratch& scratch) {
+  Tile t;
+  t.rect = st.out_rect;
+  if (st.out_rect.empty()) return t;
+  t.pixel_stride = channels;
+  t.row_stride = static_cast<std::ptrdiff_t>(st.out_rect.cols()) * channels;
+  std::uint8_t* dst = scratch.take(static_cast<std::size_t>(st.out_rect.rows()) * t.row_stride);
+  t.data = dst;
+  kernels::gather_nearest(in.data, in.row_stride, in.pixel_stride, channels, st.src_y.data(),
+                          st.out_rect.rows(), st.src_x.data(), st.out_rect.cols(), dst, t.row_stride);
+  return t;
+}
+
+Tile run_stage(const CropStage& st, const Tile& in, int, Scratch&) {
+  // A crop only relabels coordinates; the pixels stay where they are.
+  Tile t = in;
+  t.rect = Rect{in.rect.y0 - st.offset_y, in.rect.x0 - st.offset_x, in.rect.y1 - st.offset_y,
+                in.rect.x1 - st.offset_x};
+  if (in.rect.empty()) t.rect = Rect{};
+  return t;
+}
+
+void check_image(const CompiledContract& cc, const ImageView& image) {
+  const int expected = input_channel_count(cc.contract.input_color);
+  if (image.height < 1 || image.width < 1) {
+    throw Error(ErrorCode::InvalidArgument, "",
+                "image is empty (" + std::to_string(image.height) + "x" + std::to_string(image.width) + ")");
+  }
+  if (image.height > (1 << 20) || image.width > (1 << 20)) {
+    throw Error(ErrorCode::InvalidArgument, "", "image sides are limited to 1048576 pixels");
+  }
+  if (image.channels != expected) {
+    throw Error(ErrorCode::InvalidArgument, "",
+                "the contract's input color " + std::string(input_color_name(cc.contract.input_color)) +
+                    " needs " + std::to_string(expected) + " channel(s), the image has " +
+                    std::to_string(image.channels));
+  }
+  if (image.data == nullptr) throw Error(ErrorCode::InvalidArgument, "", "image data is null");
+}
+
+}  // namespace
+}  // namespace detail
+
+using detail::CompiledContract;
+
+Error::Error(ErrorCode code, std::string path, const std::string& message)
+    : std::runtime_error(path.empty() ? message : path + ": " + message),
+      code_(code),
+      path_(std::move(path)) {}
+
+std::string_view version() noexcept { return PIXELPACT_VERSION; }
+
+std::size_t dtype_size(DType dtype) noexcept {
+  switch (dtype) {
+    case DType::UInt8: return 1;
+    case DType::Float16: return 2;
+    case DType::Float32: return 4;
+    case DType::Float64: return 8;
+  }
+  return 0;
+}
+
+std::string_view dtype_name(DType dtype) noexcept {
+  switch (dtype) {
+    case DType::UInt8: return "uint8";
+    case DType::Float16: return "float16";
+    case DType::Float32: return "float32";
+    case DType::Float64: return "float64";
+  }
+  return "";
+}
+
+std::string_view layout_name(Layout layout) noexcept {
+  switch (layout) {
+    case Layout::NCHW: return "NCHW";
+    case Layout::NHWC: return "NHWC";
+    case Layout::CHW: return "CHW";
+    case Layout::HWC: return "HWC";
+  }
+  return "";
+}
+
+std::int64_t Shape::elements() const noexcept {
+  std::int64_t n = 1;
+  for (int i = 0; i < ndim; ++i) n *= dims[i];
+  return n;
+}
+
+Pipeline::Pipeline(std::shared_ptr<const CompiledContract> impl) : impl_(std::move(impl)) {}
+
+Pipeline Pipeline::from_json(std::string_view contract_json) {
+  try {
+    return Pipeline(detail::compile(detail::parse_contract(contract_json)));
+  } catch (const Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw Error(ErrorCode::Internal, "", "out of memory while compiling the contract");
+  } catch (const std::exception& e) {
+    throw Error(ErrorCode::Internal, "", std::string("unexpected failure: ") + e.what());
+  }
+}
+
+Shape Pipeline::output_shape(int height, int width) const {
+  if (height < 1 || width < 1) {
+    throw Error(ErrorCode::InvalidArgument, "",
+                "input size must be positive, got " + std::to_string(height) + "x" + std::to_string(width));
+  }
+  auto hw = detail::output_size(impl_->contract, height, width);
+  Shape s;
+  switch (impl_->contract.layout) {
+    case Layout::NCHW: s.ndim = 4; s.dims[0] = 1; s.dims[1] = 3; s.dims[2] = hw.first; s.dims[3] = hw.second; break;
+    case Layout::NHWC: s.ndim = 4; s.dims[0] = 1; s.dims[1] = hw.first; s.dims[2] = hw.second; s.dims[3] = 3; break;
+    case Layout::CHW: s.ndim = 3; s.dims[0] = 3; s.dims[1] = hw.first; s.dims[2] = hw.second; break;
+    case Layout::HWC: s.ndim = 3; s.dims[0] = hw.first; s.dims[1] = hw.second; s.dims[2] = 3; break;
+  }
+  return s;
+}
+
+std::size_t Pipeline::output_bytes(int height, int width) const {
+  return static_cast<std::size_t>(output_shape(height, width).elements()) * dtype_size(output_dtype());
+}
+
+DType Pipeline::output_dtype() const noexcept { return impl_->contract.output_dtype; }
+Layout Pipeline::output_layout() const noexcept { return impl_->contract.layout; }
+int Pipeline::input_channels() const noexcept { return detail::input_channel_count(impl_->contract.input_color); }
+std::string_view Pipeline::input_color() const noexcept { return detail::input_color_name(impl_->contract.input_color); }
+const std::string& Pipeline::name() const noexcept { return impl_->contract.name; }
+const std::string& Pipeline::canonical_json() const noexcept { return impl_->contract.canonical_json; }
+
+void Pipeline::run(const ImageView& image, void* out, std::size_t out_bytes) const {
+  using namespace detail;
+  const CompiledContract& cc = *impl_;
+  check_image(cc, image);
+  const std::size_t needed = output_bytes(image.height, image.width);
+  if (out == nullptr) throw Error(ErrorCode::InvalidArgument, "", "output buffer is null");
+  if (out_bytes < needed) {
+    throw Error(ErrorCode::BufferTooSmall, "",
+                "output buffer has " + std::to_string(out_bytes) + " bytes, the tensor needs " +
+                    std::to_string(needed));
+  }
+  try {
+    const Plan plan = make_plan(cc.contract, image.height, image.width);
+    const int channels = cc.work_channels;
+    Scratch scratch;
+
+    // The input tile: the image itself when its channels are adjacent bytes
+    // (kernels skip alpha by reading 3 of every 4), else a packed copy.
+    Tile tile;
+    tile.rect = plan.input_rect;
+    Tile whole{image.data, image.row_stride, image.pixel_stride, Rect{0, 0, image.height, image.width}};
+    if (image.channel_stride == 1) {
+      tile = whole;
+      tile.data = image.data + plan.input_rect.y0 * image.row_stride + plan.input_rect.x0 * image.pixel_stride;
+      tile.rect = plan.input_rect;
+    } else {
+      std::uint8_t* dst = scratch.take(static_cast<std::size_t>(plan.input_rect.rows()) *
+                                       plan.input_rect.cols() * channels);
+      for (int y = 0; y < plan.input_rect.rows(); ++y)
+        for (int x = 0; x < plan.input_rect.cols(); ++x)
+          for (int c = 0; c < channels; ++c)
+            dst[(static_cast<std::size_t>(y) * plan.input_rect.cols() + x) * channels + c] =
+                image.data[(plan.input_rect.y0 + y) * image.row_stride +
+                           (plan.input_rect.x0 + x) * image.pixel_stride + c * image.channel_stride];
+      tile = Tile{dst, static_cast<std::ptrdiff_t>(plan.input_rect.cols()) * channels, channels, plan.input_rect};
+    }
+
+    for (const Stage& stage : plan.stages) {
+      std::visit(
+          [&](const auto& st) {
+            if constexpr (!std::is_same_v<std::decay_t<decltype(st)>, CropStage>) {
+              if (!tile.rect.contains(st.in_rect) || tile.rect.y0 != st.in_rect.y0 ||
+                  tile.rect.x0 != st.in_rect.x0) {
+                tile = materialize(tile, st.in_rect, channels, scratch);
+              }
+            }
+            tile = run_stage(st, tile, channels, scratch);
+          },
+          stage);
+    }
+
+    kernels::TensorWrite w;
+    w.src = tile.data;
+    w.src_row_stride = tile.row_stride;
+    w.src_pixel_stride = tile.pixel_stride;
+    w.src_y0 = tile.rect.y0;
+    w.src_x0 = tile.rect.x0;
+    w.src_rows = tile.data ? tile.rect.rows() : 0;
+    w.src_cols = tile.data ? tile.rect.cols() : 0;
+    for (int c = 0; c < 3; ++c) w.source_channel[c] = cc.source_channel[c];
+    w.height = plan.out_h;
+    w.width = plan.out_w;
+    w.planar = cc.contract.layout == Layout::NCHW || cc.contract.layout == Layout::CHW;
+    switch (cc.contract.output_dtype) {
+      case DType::UInt8: kernels::write_tensor_u8(w, cc.lut_u8.data(), static_cast<std::uint8_t*>(out)); break;
+      case DType::Float16: kernels::write_tensor_u16(w, cc.lut_u16.data(), static_cast<std::uint16_t*>(out)); break;
+      case DType::Float32: kernels::write_tensor_f32(w, cc.lut_f32.data(), static_cast<float*>(out)); break;
+      case DType::Float64: throw Error(ErrorCode::Internal, "", "float64 output is not implemented");
+    }
+  } catch (const Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw Error(ErrorCode::Internal, "", "out of memory while running the pipeline");
+  }
+}
+
+}  // namespace pixelpact

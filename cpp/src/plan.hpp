@@ -1,0 +1,71 @@
+// A plan: everything a contract needs to run on one input size, precomputed in
+// scalar code (output sizes, crop offsets, fixed-point weights, which pixels
+// each stage must produce). Kernels only consume plans.
+//
+// Geometry stages are planned backwards from the output: a stage computes only
+// the rectangle of its output that later stages read, from only the input
+// rectangle that rectangle needs. A center crop therefore costs nothing, and a
+// resize followed by a crop computes only the surviving pixels.
+#pragma once
+
+#include <cstdint>
+#include <variant>
+#include <vector>
+
+#include "contract.hpp"
+#include "pillow_coefficients.hpp"
+
+namespace pixelpact::detail {
+
+struct Rect {
+  int y0 = 0, x0 = 0, y1 = 0, x1 = 0;
+  int rows() const { return y1 > y0 ? y1 - y0 : 0; }
+  int cols() const { return x1 > x0 ? x1 - x0 : 0; }
+  bool empty() const { return rows() == 0 || cols() == 0; }
+  bool contains(const Rect& r) const {
+    return r.empty() || (r.y0 >= y0 && r.y1 <= y1 && r.x0 >= x0 && r.x1 <= x1);
+  }
+};
+
+// Pillow convolution resample of one stage.
+struct ResizeStage {
+  int in_h = 0, in_w = 0, out_h = 0, out_w = 0;
+  bool need_horizontal = false, need_vertical = false, vertical_first = false;
+  PillowAxisWeights horizontal, vertical;  // rebased to the tiles they read
+  Rect in_rect, out_rect;
+};
+
+struct NearestStage {
+  int in_h = 0, in_w = 0, out_h = 0, out_w = 0;
+  std::vector<std::int32_t> src_y, src_x;  // rebased to in_rect, -1 = black
+  Rect in_rect, out_rect;
+};
+
+// out(y, x) = in(y + offset_y, x + offset_x); zero outside the input.
+struct CropStage {
+  int in_h = 0, in_w = 0, out_h = 0, out_w = 0;
+  int offset_y = 0, offset_x = 0;
+  Rect in_rect, out_rect;
+};
+
+using Stage = std::variant<ResizeStage, NearestStage, CropStage>;
+
+struct Plan {
+  int in_h = 0, in_w = 0;
+  int out_h = 0, out_w = 0;
+  Rect input_rect;          // part of the input image read at all
+  std::vector<Stage> stages;
+};
+
+// Output (height, width) of the geometry for an input size; throws
+// Error(InvalidArgument) if a step would produce an empty or oversized image.
+std::pair<int, int> output_size(const Contract& contract, int in_h, int in_w);
+
+Plan make_plan(const Contract& contract, int in_h, int in_w);
+
+// torchvision's size rule for resize(size: int, max_size) -> (height, width).
+std::pair<int, int> shorter_side_size(int in_h, int in_w, int size, int max_size);
+// torchvision's center_crop offset: Python round((in - crop) / 2), half to even.
+int center_crop_offset(int in_size, int crop_size);
+
+}  // namespace pixelpact::detail

@@ -1,0 +1,24 @@
+"""pixelpact: preprocessing contracts, executed bit-exactly.
+
+A contract is a JSON document (validated by the JSON Schema that ships with the
+package) that states exactly how an image becomes a model input tensor. The C++
+core interprets it; this package validates, loads and runs contracts.
+
+>>> pipe = pixelpact.load("contract.json")
+>>> tensor = pipe(image)            # numpy uint8 (H, W, C)
+"""
+from __future__ import annotations
+
+from ._contract import ContractError, load_schema, validate
+from ._pipeline import Pipeline, load
+
+try:
+    from ._core import __version__
+except ImportError as exc:  # pragma: no cover - only on a broken install
+    raise ImportError(
+        "pixelpact's compiled core (pixelpact._core) failed to import: "
+        f"{exc}. Reinstall with 'pip install .' from a source checkout, "
+        "or report your platform if a wheel is broken."
+    ) from exc
+
+__all__ = ["ContractError", "Pipeline", "load", "load_schema", "validate", "__version__"]

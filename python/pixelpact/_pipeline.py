@@ -1,0 +1,144 @@
+"""Pipeline: a compiled contract, callable on numpy images."""
+from __future__ import annotations
+
+from typing import Iterable, Optional, Sequence
+
+import numpy as np
+
+from . import _core
+from ._contract import ContractError, ContractSource, check_document, read_document
+
+
+def _translate(err: "_core.CoreError") -> Exception:
+    code = getattr(err, "code", "internal")
+    message = str(err)
+    if code == "invalid_contract":
+        path = getattr(err, "path", "")
+        if path and message.startswith(path + ": "):
+            message = message[len(path) + 2 :]
+        return ContractError(path, message)
+    if code == "internal":
+        return RuntimeError(message)
+    return ValueError(message)
+
+
+def _compile(json_text: str) -> "_core.Pipeline":
+    try:
+        return _core.Pipeline(json_text)
+    except _core.CoreError as err:
+        raise _translate(err) from None
+
+
+class Pipeline:
+    """A contract compiled for execution. Immutable and safe to call from many
+    threads at once; the GIL is released while the kernel runs."""
+
+    __slots__ = ("_core", "_doc")
+
+    def __init__(self, contract: ContractSource):
+        doc = read_document(contract)
+        self._core = _compile(check_document(doc))
+        self._doc = doc
+
+    @property
+    def contract(self) -> dict:
+        """The contract document (a copy)."""
+        return read_document(self._doc)
+
+    @property
+    def name(self) -> str:
+        return self._core.name
+
+    @property
+    def input_color(self) -> str:
+        return self._core.input_color
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(self._core.dtype)
+
+    @property
+    def layout(self) -> str:
+        return self._core.layout
+
+    def output_shape(self, height: int, width: int) -> tuple:
+        """Shape of the tensor for an input of this size, without running."""
+        try:
+            return self._core.output_shape(int(height), int(width))
+        except _core.CoreError as err:
+            raise _translate(err) from None
+
+    def __call__(self, image: np.ndarray, *, out: Optional[np.ndarray] = None) -> np.ndarray:
+        """Run on one image: a uint8 array (H, W, C) or (H, W) for GRAY, any
+        strides. Returns a new array shaped per the output layout (N = 1), or
+        writes into ``out`` (C-contiguous, right dtype) and returns it."""
+        image = self._check_image(image)
+        try:
+            if out is None:
+                return self._core.run(image)
+            self._check_out(out, image.shape[:2])
+            self._core.run_into(image, out)
+            return out
+        except _core.CoreError as err:
+            raise _translate(err) from None
+
+    def batch(self, images: Sequence[np.ndarray] | Iterable[np.ndarray]) -> np.ndarray:
+        """Run on several images and stack the results along a batch axis:
+        (N, C, H, W) for NCHW/CHW contracts, (N, H, W, C) for NHWC/HWC."""
+        images = [self._check_image(img) for img in images]
+        if not images:
+            raise ValueError("batch() needs at least one image")
+        shapes = [self.output_shape(*img.shape[:2]) for img in images]
+        first = shapes[0]
+        for i, shape in enumerate(shapes):
+            if shape != first:
+                raise ValueError(
+                    f"batch outputs differ in shape: image 0 gives {first}, image {i} gives {shape}; "
+                    "add a fixed-size step (e.g. center_crop) to the contract or batch by size"
+                )
+        per_image = first[1:] if len(first) == 4 else first
+        out = np.empty((len(images),) + tuple(per_image), dtype=self.dtype)
+        for i, img in enumerate(images):
+            try:
+                self._core.run_into(img, out[i])
+            except _core.CoreError as err:
+                raise _translate(err) from None
+        return out
+
+    def _check_image(self, image) -> np.ndarray:
+        if not isinstance(image, np.ndarray):
+            if hasattr(image, "__array_interface__") or hasattr(image, "__array__"):
+                image = np.asarray(image)
+            else:
+                raise TypeError(f"image must be a numpy array, got {type(image).__name__}")
+        if image.dtype != np.uint8:
+            raise TypeError(f"image must have dtype uint8, got {image.dtype}")
+        channels = self._core.input_channels
+        if image.ndim == 2 and channels == 1:
+            pass
+        elif image.ndim != 3:
+            want = "(height, width) or (height, width, 1)" if channels == 1 else f"(height, width, {channels})"
+            raise ValueError(f"image must have shape {want} for input color {self.input_color}, got {image.shape}")
+        elif image.shape[2] != channels:
+            raise ValueError(
+                f"input color {self.input_color} needs {channels} channel(s), the image has {image.shape[2]} "
+                f"(shape {image.shape})"
+            )
+        if image.shape[0] == 0 or image.shape[1] == 0:
+            raise ValueError(f"image is empty (shape {image.shape})")
+        return image
+
+    def _check_out(self, out, hw) -> None:
+        if not isinstance(out, np.ndarray):
+            raise TypeError(f"out must be a numpy array, got {type(out).__name__}")
+        expected = self.output_shape(*hw)
+        if out.shape != tuple(expected):
+            raise ValueError(f"out has shape {out.shape}, the tensor has shape {tuple(expected)}")
+
+    def __repr__(self) -> str:
+        return f"pixelpact.Pipeline(name={self.name!r}, layout={self.layout}, dtype={self.dtype})"
+
+
+def load(contract: ContractSource) -> Pipeline:
+    """Load and validate a contract (a path, a JSON string or a dict)."""
+    return Pipeline(contract)

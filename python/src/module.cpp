@@ -1,0 +1,145 @@
+// pixelpact._core: binds the C++ API. This is the only place C++ errors become
+// Python exceptions; everything idiomatic lives in the pure-Python package.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <string>
+#include <vector>
+
+#include "pixelpact/pixelpact.hpp"
+
+namespace py = pybind11;
+
+namespace {
+
+py::dtype numpy_dtype(pixelpact::DType dtype) {
+  switch (dtype) {
+    case pixelpact::DType::UInt8: return py::dtype("uint8");
+    case pixelpact::DType::Float16: return py::dtype("float16");
+    case pixelpact::DType::Float32: return py::dtype("float32");
+    case pixelpact::DType::Float64: return py::dtype("float64");
+  }
+  throw std::logic_error("unknown dtype");
+}
+
+std::vector<py::ssize_t> shape_vector(const pixelpact::Shape& s) {
+  return std::vector<py::ssize_t>(s.dims, s.dims + s.ndim);
+}
+
+// Describes a numpy uint8 image (H x W or H x W x C, any strides) to the core.
+pixelpact::ImageView image_view(const py::array& image) {
+  if (image.dtype().kind() != 'u' || image.itemsize() != 1) {
+    throw py::type_error("image must be a uint8 array, got dtype " +
+                         std::string(py::str(image.dtype())));
+  }
+  if (image.ndim() != 2 && image.ndim() != 3) {
+    throw py::value_error("image must have shape (height, width) or (height, width, channels), got " +
+                          std::to_string(image.ndim()) + " dimensions");
+  }
+  pixelpact::ImageView v;
+  v.data = static_cast<const std::uint8_t*>(image.data());
+  v.height = static_cast<int>(image.shape(0));
+  v.width = static_cast<int>(image.shape(1));
+  v.channels = image.ndim() == 3 ? static_cast<int>(image.shape(2)) : 1;
+  v.row_stride = image.strides(0);
+  v.pixel_stride = image.strides(1);
+  v.channel_stride = image.ndim() == 3 ? image.strides(2) : 1;
+  if (image.shape(0) > (1 << 20) || image.shape(1) > (1 << 20) ||
+      (image.ndim() == 3 && image.shape(2) > 4)) {
+    throw py::value_error("image shape is out of range");
+  }
+  return v;
+}
+
+class PyPipeline {
+ public:
+  explicit PyPipeline(const std::string& json) : pipe_(pixelpact::Pipeline::from_json(json)) {}
+
+  py::tuple output_shape(int height, int width) const {
+    return py::tuple(py::cast(shape_vector(pipe_.output_shape(height, width))));
+  }
+
+  py::array run(const py::array& image) const {
+    pixelpact::ImageView view = image_view(image);
+    pixelpact::Shape shape = pipe_.output_shape(view.height > 0 ? view.height : 1,
+                                                view.width > 0 ? view.width : 1);
+    py::array out(numpy_dtype(pipe_.output_dtype()), shape_vector(shape));
+    void* dst = out.mutable_data();
+    std::size_t bytes = static_cast<std::size_t>(out.nbytes());
+    {
+      py::gil_scoped_release release;
+      pipe_.run(view, dst, bytes);
+    }
+    return out;
+  }
+
+  // Runs into a caller-provided writable, C-contiguous array of the output dtype.
+  void run_into(const py::array& image, py::array out) const {
+    pixelpact::ImageView view = image_view(image);
+    if (!out.writeable()) throw py::value_error("out is read-only");
+    if (!(out.flags() & py::array::c_style)) throw py::value_error("out must be C-contiguous");
+    if (!out.dtype().is(numpy_dtype(pipe_.output_dtype()))) {
+      throw py::type_error("out has dtype " + std::string(py::str(out.dtype())) + ", the contract outputs " +
+                           std::string(pixelpact::dtype_name(pipe_.output_dtype())));
+    }
+    void* dst = out.mutable_data();
+    std::size_t bytes = static_cast<std::size_t>(out.nbytes());
+    py::gil_scoped_release release;
+    pipe_.run(view, dst, bytes);
+  }
+
+  int input_channels() const { return pipe_.input_channels(); }
+  std::string input_color() const { return std::string(pipe_.input_color()); }
+  std::string name() const { return pipe_.name(); }
+  std::string canonical_json() const { return pipe_.canonical_json(); }
+  std::string dtype() const { return std::string(pixelpact::dtype_name(pipe_.output_dtype())); }
+  std::string layout() const { return std::string(pixelpact::layout_name(pipe_.output_layout())); }
+
+ private:
+  pixelpact::Pipeline pipe_;
+};
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "pixelpact C++ core (private; use the pixelpact package)";
+  m.attr("__version__") = std::string(pixelpact::version());
+
+  // CoreError(message) with .code ("invalid_contract", "invalid_argument",
+  // "buffer_too_small", "unsupported", "internal") and .path (JSON Pointer);
+  // the Python package turns it into ContractError / ValueError / RuntimeError.
+  m.attr("CoreError") = py::reinterpret_steal<py::object>(
+      PyErr_NewException("pixelpact._core.CoreError", PyExc_Exception, nullptr));
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const pixelpact::Error& e) {
+      const char* code = "internal";
+      switch (e.code()) {
+        case pixelpact::ErrorCode::InvalidContract: code = "invalid_contract"; break;
+        case pixelpact::ErrorCode::InvalidArgument: code = "invalid_argument"; break;
+        case pixelpact::ErrorCode::BufferTooSmall: code = "buffer_too_small"; break;
+        case pixelpact::ErrorCode::Unsupported: code = "unsupported"; break;
+        case pixelpact::ErrorCode::Internal: code = "internal"; break;
+      }
+      py::object type = py::module_::import("pixelpact._core").attr("CoreError");
+      py::object err = type(e.what());
+      err.attr("code") = code;
+      err.attr("path") = e.path();
+      PyErr_SetObject(type.ptr(), err.ptr());
+    }
+  });
+
+  py::class_<PyPipeline>(m, "Pipeline")
+      .def(py::init<const std::string&>(), py::arg("contract_json"))
+      .def("output_shape", &PyPipeline::output_shape, py::arg("height"), py::arg("width"))
+      .def("run", &PyPipeline::run, py::arg("image"))
+      .def("run_into", &PyPipeline::run_into, py::arg("image"), py::arg("out"))
+      .def_property_readonly("input_channels", &PyPipeline::input_channels)
+      .def_property_readonly("input_color", &PyPipeline::input_color)
+      .def_property_readonly("name", &PyPipeline::name)
+      .def_property_readonly("canonical_json", &PyPipeline::canonical_json)
+      .def_property_readonly("dtype", &PyPipeline::dtype)
+      .def_property_readonly("layout", &PyPipeline::layout);
+}
