@@ -60,14 +60,34 @@ def read_document(source: ContractSource) -> dict:
     return doc
 
 
-def schema_errors(doc: Any) -> list[ContractError]:
-    """Every schema violation, deepest path first within each branch."""
-    import jsonschema
+def _deepest(error):
+    """The most specific error inside a combinator (allOf/anyOf/if-then) error."""
+    if not error.context:
+        return error
+    return max((_deepest(e) for e in error.context), key=lambda e: len(e.absolute_path))
 
-    errors = []
-    for err in _validator().iter_errors(doc):
-        best = jsonschema.exceptions.best_match([err])
-        errors.append(ContractError(_pointer(best.absolute_path), best.message))
+
+def _contract_error(error) -> ContractError:
+    error = _deepest(error)
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        # Name the unexpected key itself (the first in sorted order, as the C++ core does).
+        known = error.schema.get("properties", {})
+        extra = sorted(k for k in error.instance if k not in known)
+        if extra:
+            return ContractError(_pointer(path + [extra[0]]), f"unknown property {extra[0]!r}")
+    if error.validator == "required" and isinstance(error.validator_value, list):
+        missing = [k for k in error.validator_value if k not in error.instance]
+        if missing:
+            return ContractError(_pointer(path), f"missing required property {missing[0]!r}")
+    if error.validator == "not" and error.validator_value == {} and "description" in error.schema:
+        return ContractError(_pointer(path), error.schema["description"])  # a forbidden property
+    return ContractError(_pointer(path), error.message)
+
+
+def schema_errors(doc: Any) -> list[ContractError]:
+    """Every schema violation as a ContractError, sorted by JSON Pointer."""
+    errors = [_contract_error(err) for err in _validator().iter_errors(doc)]
     errors.sort(key=lambda e: e.path)
     return errors
 

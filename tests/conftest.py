@@ -1,0 +1,34 @@
+"""Shared helpers: hostile test images and the real reference pipelines."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+def noise(height: int, width: int, channels: int = 3, seed: int = 0) -> np.ndarray:
+    """Uniform random bytes: the hardest input for rounding."""
+    rng = np.random.default_rng([height, width, channels, seed])
+    shape = (height, width) if channels == 0 else (height, width, channels)
+    return rng.integers(0, 256, size=shape, dtype=np.uint8)
+
+
+@pytest.fixture(scope="session")
+def torch_single_thread():
+    import torch
+
+    torch.set_num_threads(1)
+    return torch
+
+
+def assert_same(actual: np.ndarray, expected: np.ndarray) -> None:
+    """Bit-exact: same dtype, same shape, np.array_equal."""
+    assert actual.dtype == expected.dtype, (actual.dtype, expected.dtype)
+    assert actual.shape == expected.shape, (actual.shape, expected.shape)
+    if not np.array_equal(actual, expected):
+        a = actual.astype(np.float64)
+        e = expected.astype(np.float64)
+        bad = np.argwhere(a != e)
+        raise AssertionError(
+            f"{len(bad)} of {a.size} values differ (max |diff| {np.max(np.abs(a - e))}); "
+            f"first at {tuple(bad[0])}: {actual[tuple(bad[0])]!r} != {expected[tuple(bad[0])]!r}"
+        )

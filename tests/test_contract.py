@@ -1,0 +1,159 @@
+"""Contract validation: the JSON Schema and the C++ interpreter accept the same
+documents and reject the same faults at the same JSON Pointer."""
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+import pixelpact
+from pixelpact import _core
+from test_examples import E1, E2, E3, E4, E5
+
+VALID = {
+    "E1": E1, "E2": E2, "E3": E3, "E4": E4, "E5": E5,
+    "minimal": {"pixelpact": 1, "input": {"color": "GRAY"}, "steps": [],
+                "output": {"layout": "HWC", "dtype": "uint8", "color": "BGR"}},
+    "float-size": {"pixelpact": 1.0, "input": {"color": "RGB"},
+                   "steps": [{"op": "resize", "size": 256.0, "max_size": 300, "interpolation": "nearest",
+                              "engine": "pillow"}, {"op": "center_crop", "size": 100}],
+                   "output": {"layout": "CHW", "dtype": "uint8", "color": "RGB"}},
+    "scalar-and-single": {"pixelpact": 1, "description": "x", "input": {"color": "BGRA"},
+                          "steps": [{"op": "to_float", "dtype": "float64"}, {"op": "add", "value": [1]},
+                                    {"op": "normalize", "mean": 0.5, "std": [2]}],
+                          "output": {"layout": "NHWC", "dtype": "float16", "color": "RGB"}},
+}
+
+
+def _mutate(base, path, value, delete=False):
+    doc = copy.deepcopy(base)
+    *parents, last = path
+    node = doc
+    for p in parents:
+        node = node[p]
+    if delete:
+        del node[last]
+    else:
+        node[last] = value
+    return doc
+
+
+# (case id, document, JSON Pointer the error must name, schema can express it)
+INVALID = [
+    ("missing-version", _mutate(E1, ["pixelpact"], None, delete=True), "", True),
+    ("bad-version", _mutate(E1, ["pixelpact"], 2), "/pixelpact", True),
+    ("unknown-top-key", _mutate(E1, ["model"], "x"), "/model", True),
+    ("name-not-string", _mutate(E1, ["name"], 3), "/name", True),
+    ("missing-input", _mutate(E1, ["input"], None, delete=True), "", True),
+    ("bad-color", _mutate(E1, ["input", "color"], "YUV"), "/input/color", True),
+    ("input-extra", _mutate(E1, ["input", "alpha"], "drop"), "/input/alpha", True),
+    ("steps-not-list", _mutate(E1, ["steps"], {}), "/steps", True),
+    ("step-not-object", _mutate(E1, ["steps", 1], "crop"), "/steps/1", True),
+    ("step-no-op", _mutate(E1, ["steps", 1, "op"], None, delete=True), "/steps/1", True),
+    ("unknown-op", _mutate(E1, ["steps", 0, "op"], "rotate"), "/steps/0/op", True),
+    ("resize-size-zero", _mutate(E1, ["steps", 0, "size"], 0), "/steps/0/size", True),
+    ("resize-size-negative", _mutate(E1, ["steps", 0, "size"], -5), "/steps/0/size", True),
+    ("resize-size-fraction", _mutate(E1, ["steps", 0, "size"], 2.5), "/steps/0/size", True),
+    ("resize-size-string", _mutate(E1, ["steps", 0, "size"], "256"), "/steps/0/size", True),
+    ("resize-size-3", _mutate(E1, ["steps", 0, "size"], [1, 2, 3]), "/steps/0/size", True),
+    ("resize-size-item", _mutate(E1, ["steps", 0, "size"], [224, 0]), "/steps/0/size/1", True),
+    ("resize-size-huge", _mutate(E1, ["steps", 0, "size"], 1 << 21), "/steps/0/size", True),
+    ("resize-no-engine", _mutate(E1, ["steps", 0, "engine"], None, delete=True), "/steps/0", True),
+    ("resize-bad-engine", _mutate(E1, ["steps", 0, "engine"], "magick"), "/steps/0/engine", True),
+    ("resize-bad-filter", _mutate(E1, ["steps", 0, "interpolation"], "cubic"), "/steps/0/interpolation", True),
+    ("resize-extra", _mutate(E1, ["steps", 0, "antialias"], True), "/steps/0/antialias", True),
+    ("max-size-with-pair", _mutate(E4, ["steps", 0, "max_size"], 500), "/steps/0/max_size", True),
+    ("max-size-too-small", _mutate(E1, ["steps", 0, "max_size"], 256), "/steps/0/max_size", False),
+    ("crop-size-bool", _mutate(E1, ["steps", 1, "size"], True), "/steps/1/size", True),
+    ("crop-extra", _mutate(E1, ["steps", 1, "fill"], 0), "/steps/1/fill", True),
+    ("to-float-dtype", _mutate(E1, ["steps", 2, "dtype"], "float16"), "/steps/2/dtype", True),
+    ("div-zero", _mutate(E1, ["steps", 3, "value"], 0), "/steps/3/value", True),
+    ("div-channel-zero", _mutate(E1, ["steps", 3, "value"], [1, 0, 1]), "/steps/3/value/1", True),
+    ("div-no-value", _mutate(E1, ["steps", 3, "value"], None, delete=True), "/steps/3", True),
+    ("div-string", _mutate(E1, ["steps", 3, "value"], "255"), "/steps/3/value", True),
+    ("mean-two", _mutate(E1, ["steps", 4, "mean"], [0.1, 0.2]), "/steps/4/mean", True),
+    ("mean-four", _mutate(E1, ["steps", 4, "mean"], [0.1, 0.2, 0.3, 0.4]), "/steps/4/mean", True),
+    ("std-zero", _mutate(E1, ["steps", 4, "std"], [0.2, 0.2, 0]), "/steps/4/std/2", True),
+    ("normalize-no-std", _mutate(E1, ["steps", 4, "std"], None, delete=True), "/steps/4", True),
+    ("bad-layout", _mutate(E1, ["output", "layout"], "HCW"), "/output/layout", True),
+    ("bad-dtype", _mutate(E1, ["output", "dtype"], "int8"), "/output/dtype", True),
+    ("bad-out-color", _mutate(E1, ["output", "color"], "GRAY"), "/output/color", True),
+    ("output-missing", _mutate(E1, ["output", "dtype"], None, delete=True), "/output", True),
+    ("float-to-uint8", _mutate(E1, ["output", "dtype"], "uint8"), "/output/dtype", False),
+    ("arith-before-float", {**E1, "steps": [E1["steps"][3]] + E1["steps"]}, "/steps/0/op", False),
+    ("resize-after-float", {**E1, "steps": E1["steps"] + [E1["steps"][0]]}, "/steps/5/op", False),
+    ("two-to-float", {**E1, "steps": E1["steps"][:3] + E1["steps"][2:]}, "/steps/3/op", False),
+]
+
+
+@pytest.mark.parametrize("name", list(VALID))
+def test_valid(name):
+    doc = VALID[name]
+    assert pixelpact.validate(doc) == doc
+    pixelpact.load(json.dumps(doc))
+    _core.Pipeline(json.dumps(doc))
+
+
+@pytest.mark.parametrize("name,doc,path,schema_can", INVALID, ids=[c[0] for c in INVALID])
+def test_invalid(name, doc, path, schema_can):
+    with pytest.raises(pixelpact.ContractError) as info:
+        pixelpact.validate(doc)
+    assert info.value.path == path, str(info.value)
+    assert str(info.value).startswith((path or "/") + ": ")
+    with pytest.raises(pixelpact.ContractError) as info:
+        pixelpact.load(doc)
+    assert info.value.path == path
+    # The C++ interpreter alone (no schema in front) rejects it at the same place.
+    with pytest.raises(_core.CoreError) as core_info:
+        _core.Pipeline(json.dumps(doc))
+    assert core_info.value.code == "invalid_contract"
+    assert core_info.value.path == path, str(core_info.value)
+    # The schema alone catches every fault a schema can express.
+    from pixelpact._contract import schema_errors
+
+    errors = schema_errors(doc)
+    if schema_can:
+        assert errors and errors[0].path == path, [str(e) for e in errors]
+    else:
+        assert errors == []
+
+
+def test_contract_error_is_value_error():
+    assert issubclass(pixelpact.ContractError, ValueError)
+
+
+def test_not_json():
+    with pytest.raises(pixelpact.ContractError, match="not valid JSON"):
+        pixelpact.load('{"pixelpact": 1,')
+    with pytest.raises(_core.CoreError, match="not valid JSON"):
+        _core.Pipeline('{"pixelpact": 1,')
+
+
+def test_load_sources(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(E4))
+    for source in (E4, json.dumps(E4), json.dumps(E4).encode(), path, str(path)):
+        assert pixelpact.load(source).contract == E4
+
+
+def test_schema_is_packaged_and_valid():
+    import jsonschema
+
+    schema = pixelpact.load_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$id"].endswith("contract-v1.json")
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            if node.get("type") == "object" and where != "/$defs/step":  # its op branches close it
+                assert node.get("additionalProperties") is False, where
+            for key, value in node.items():
+                walk(value, where + "/" + key)
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{where}/{i}")
+
+    walk(schema, "")
+    for name, prop in schema["properties"].items():
+        assert "description" in prop, name
