@@ -1,1 +1,208 @@
-int main(){return 0;}
+// Unit tests of the C++ core: contract errors, size rules, float16 rounding,
+// Pillow weights, plans, image checks and stride handling.
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "check.hpp"
+#include "contract.hpp"
+#include "half.hpp"
+#include "pillow_coefficients.hpp"
+#include "pixelpact/pixelpact.hpp"
+#include "plan.hpp"
+
+using pixelpact::ErrorCode;
+using pixelpact::Pipeline;
+namespace d = pixelpact::detail;
+
+static const char* kE1 = R"({"pixelpact": 1, "name": "resnet50-imagenet-eval",
+ "input": {"color": "RGB"},
+ "steps": [
+  {"op": "resize", "size": 256, "interpolation": "bilinear", "engine": "pillow"},
+  {"op": "center_crop", "size": [224, 224]},
+  {"op": "to_float", "dtype": "float32"},
+  {"op": "div", "value": 255},
+  {"op": "normalize", "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}],
+ "output": {"layout": "NCHW", "dtype": "float32", "color": "RGB"}})";
+
+static std::string with(const std::string& from, const std::string& to) {
+  std::string s = kE1;
+  auto at = s.find(from);
+  if (at == std::string::npos) throw std::logic_error("pattern not in E1: " + from);
+  return s.replace(at, from.size(), to);
+}
+
+TEST_CASE("contract errors carry a JSON Pointer") {
+  CHECK_THROWS_CODE(Pipeline::from_json("{"), ErrorCode::InvalidContract, "");
+  CHECK_THROWS_CODE(Pipeline::from_json("[]"), ErrorCode::InvalidContract, "");
+  CHECK_THROWS_CODE(Pipeline::from_json(with("\"pixelpact\": 1", "\"pixelpact\": 2")),
+                    ErrorCode::InvalidContract, "/pixelpact");
+  CHECK_THROWS_CODE(Pipeline::from_json(with("\"size\": 256", "\"size\": 0")),
+                    ErrorCode::InvalidContract, "/steps/0/size");
+  CHECK_THROWS_CODE(Pipeline::from_json(with("\"size\": [224, 224]", "\"size\": [224, -1]")),
+                    ErrorCode::InvalidContract, "/steps/1/size/1");
+  CHECK_THROWS_CODE(Pipeline::from_json(with("\"bilinear\"", "\"trilinear\"")),
+                    ErrorCode::InvalidContract, "/steps/0/interpolation");
+  CHECK_THROWS_CODE(Pipeline::from_json(with("\"value\": 255", "\"value\": 0")),
+                    ErrorCode::InvalidContract, "/steps/3/value");
+  CHECK_THROWS_CODE(Pipeline::from_json(with("\"color\": \"RGB\"}}", "\"color\": \"RGB\", \"x\": 1}}")),
+                    ErrorCode::InvalidContract, "/output/x");
+  CHECK_THROWS_CODE(Pipeline::from_json(with("\"engine\": \"pillow\"", "\"engine\": \"pillow\", \"max_size\": 256")),
+                    ErrorCode::InvalidContract, "/steps/0/max_size");
+  CHECK_THROWS_CODE(Pipeline::from_json(with("\"dtype\": \"float32\", \"color\"", "\"dtype\": \"uint8\", \"color\"")),
+                    ErrorCode::InvalidContract, "/output/dtype");
+}
+
+TEST_CASE("error message starts with the path") {
+  try {
+    Pipeline::from_json(with("\"size\": 256", "\"size\": \"big\""));
+    CHECK(false);
+  } catch (const pixelpact::Error& e) {
+    CHECK(std::string(e.what()).rfind("/steps/0/size: ", 0) == 0);
+  }
+}
+
+TEST_CASE("torchvision shorter-side rule truncates") {
+  CHECK(d::shorter_side_size(333, 500, 256, 0) == std::make_pair(256, 384));
+  CHECK(d::shorter_side_size(500, 333, 256, 0) == std::make_pair(384, 256));
+  CHECK(d::shorter_side_size(480, 640, 256, 0) == std::make_pair(256, 341));
+  CHECK(d::shorter_side_size(100, 100, 7, 0) == std::make_pair(7, 7));
+  CHECK(d::shorter_side_size(100, 1000, 50, 300) == std::make_pair(30, 300));
+  CHECK(d::shorter_side_size(3, 2000, 224, 300).first == 0);  // a caller must reject it
+}
+
+TEST_CASE("center crop offset rounds half to even") {
+  CHECK(d::center_crop_offset(224, 224) == 0);
+  CHECK(d::center_crop_offset(225, 224) == 0);  // 0.5 -> 0
+  CHECK(d::center_crop_offset(227, 224) == 2);  // 1.5 -> 2
+  CHECK(d::center_crop_offset(229, 224) == 2);  // 2.5 -> 2
+  CHECK(d::center_crop_offset(231, 224) == 4);  // 3.5 -> 4
+  CHECK(d::center_crop_offset(256, 224) == 16);
+}
+
+static std::uint16_t half_of(float f) { return d::float_to_half_bits(f); }
+
+TEST_CASE("float16 conversion rounds to nearest even") {
+  CHECK(half_of(1.0f) == 0x3c00);
+  CHECK(half_of(-2.0f) == 0xc000);
+  CHECK(half_of(-0.0f) == 0x8000);
+  CHECK(half_of(65504.0f) == 0x7bff);
+  CHECK(half_of(65519.996f) == 0x7bff);
+  CHECK(half_of(65520.0f) == 0x7c00);
+  CHECK(half_of(std::ldexp(1.0f, -24)) == 0x0001);
+  CHECK(half_of(std::ldexp(1.0f, -25)) == 0x0000);            // tie -> even (0)
+  CHECK(half_of(std::ldexp(3.0f, -25)) == 0x0002);            // tie -> even (2)
+  CHECK(half_of(std::ldexp(1.0f, -14)) == 0x0400);            // smallest normal
+  CHECK(half_of(1.0f + std::ldexp(1.0f, -11)) == 0x3c00);     // tie -> even
+  CHECK(half_of(1.0f + std::ldexp(3.0f, -11)) == 0x3c02);     // tie -> even (up)
+  CHECK(half_of(std::numeric_limits<float>::infinity()) == 0x7c00);
+  CHECK((half_of(std::numeric_limits<float>::quiet_NaN()) & 0x7c00) == 0x7c00);
+  CHECK((half_of(std::numeric_limits<float>::quiet_NaN()) & 0x03ff) != 0);
+}
+
+TEST_CASE("Pillow weights sum to one in fixed point") {
+  for (auto filter : {d::Filter::Box, d::Filter::Bilinear, d::Filter::Hamming, d::Filter::Bicubic,
+                      d::Filter::Lanczos}) {
+    for (auto sizes : {std::make_pair(640, 256), std::make_pair(17, 400), std::make_pair(1, 7),
+                       std::make_pair(4000, 3)}) {
+      auto w = d::pillow_axis_weights(sizes.first, sizes.second, filter, 0, sizes.second);
+      for (int i = 0; i < sizes.second; ++i) {
+        long long sum = 0;
+        for (int k = 0; k < w.count[i]; ++k) sum += w.weight[static_cast<std::size_t>(i) * w.ksize + k];
+        CHECK(std::llabs(sum - (1LL << 22)) <= w.ksize);
+        CHECK(w.first[i] >= 0 && w.first[i] + w.count[i] <= sizes.first);
+      }
+    }
+  }
+}
+
+TEST_CASE("Pillow 13 pass order rule") {
+  CHECK(d::pillow_vertical_first(4000, 30, 100, 30));
+  CHECK(!d::pillow_vertical_first(30, 4000, 30, 100));
+  CHECK(!d::pillow_vertical_first(480, 640, 240, 320));  // 240 > 2 * 320 is false
+  CHECK(d::pillow_vertical_first(480, 640, 100, 600));   // 380 > 80
+  CHECK(!d::pillow_vertical_first(100, 100, 200, 50));   // growing height
+}
+
+TEST_CASE("plan computes only the pixels the crop keeps") {
+  auto c = d::parse_contract(kE1);
+  auto plan = d::make_plan(c, 480, 640);
+  CHECK(plan.out_h == 224 && plan.out_w == 224);
+  CHECK(plan.stages.size() == 2);
+  const auto& resize = std::get<d::ResizeStage>(plan.stages[0]);
+  CHECK(resize.out_h == 256 && resize.out_w == 341);
+  CHECK(resize.out_rect.rows() == 224 && resize.out_rect.cols() == 224);
+  CHECK(resize.out_rect.y0 == 16 && resize.out_rect.x0 == 58);  // round(117 / 2) = 58
+  CHECK(resize.in_rect.cols() < 640 && resize.in_rect.rows() < 480);
+}
+
+TEST_CASE("image and buffer errors") {
+  auto pipe = Pipeline::from_json(kE1);
+  std::vector<std::uint8_t> img(10 * 12 * 4, 7);
+  std::vector<float> out(3 * 224 * 224);
+  const std::size_t bytes = out.size() * sizeof(float);
+  CHECK(pipe.output_bytes(10, 12) == bytes);
+  auto rgba = pixelpact::ImageView::packed(img.data(), 10, 12, 4);
+  CHECK_THROWS_CODE(pipe.run(rgba, out.data(), bytes), ErrorCode::InvalidArgument, "");
+  auto rgb = pixelpact::ImageView::packed(img.data(), 10, 12, 3);
+  CHECK_THROWS_CODE(pipe.run(rgb, out.data(), bytes - 1), ErrorCode::BufferTooSmall, "");
+  CHECK_THROWS_CODE(pipe.run(rgb, nullptr, bytes), ErrorCode::InvalidArgument, "");
+  auto empty = pixelpact::ImageView::packed(img.data(), 0, 12, 3);
+  CHECK_THROWS_CODE(pipe.run(empty, out.data(), bytes), ErrorCode::InvalidArgument, "");
+  auto null_data = pixelpact::ImageView::packed(nullptr, 10, 12, 3);
+  CHECK_THROWS_CODE(pipe.run(null_data, out.data(), bytes), ErrorCode::InvalidArgument, "");
+  CHECK_THROWS_CODE(pipe.output_shape(0, 3), ErrorCode::InvalidArgument, "");
+  pipe.run(rgb, out.data(), bytes);
+}
+
+TEST_CASE("strided and flipped views give the packed result") {
+  auto pipe = Pipeline::from_json(kE1);
+  const int h = 61, w = 89;
+  std::mt19937 rng(3);
+  std::vector<std::uint8_t> packed(h * w * 3);
+  for (auto& v : packed) v = static_cast<std::uint8_t>(rng());
+  std::vector<float> expected(3 * 224 * 224), got(expected.size());
+  const std::size_t bytes = expected.size() * sizeof(float);
+  pipe.run(pixelpact::ImageView::packed(packed.data(), h, w, 3), expected.data(), bytes);
+
+  // Vertically flipped storage, viewed with a negative row stride.
+  std::vector<std::uint8_t> flipped(packed.size());
+  for (int y = 0; y < h; ++y)
+    std::memcpy(&flipped[(h - 1 - y) * w * 3], &packed[y * w * 3], w * 3);
+  pixelpact::ImageView v{&flipped[(h - 1) * w * 3], h, w, 3, -w * 3, 3, 1};
+  pipe.run(v, got.data(), bytes);
+  CHECK(std::memcmp(got.data(), expected.data(), bytes) == 0);
+
+  // Planar storage (channel stride h * w) and reversed channel order (BGR bytes).
+  std::vector<std::uint8_t> planar(packed.size()), bgr(packed.size());
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int c = 0; c < 3; ++c) {
+        planar[c * h * w + y * w + x] = packed[(y * w + x) * 3 + c];
+        bgr[(y * w + x) * 3 + 2 - c] = packed[(y * w + x) * 3 + c];
+      }
+  pixelpact::ImageView p{planar.data(), h, w, 3, w, 1, static_cast<std::ptrdiff_t>(h) * w};
+  std::fill(got.begin(), got.end(), 0.0f);
+  pipe.run(p, got.data(), bytes);
+  CHECK(std::memcmp(got.data(), expected.data(), bytes) == 0);
+  pixelpact::ImageView b{bgr.data() + 2, h, w, 3, w * 3, 3, -1};
+  std::fill(got.begin(), got.end(), 0.0f);
+  pipe.run(b, got.data(), bytes);
+  CHECK(std::memcmp(got.data(), expected.data(), bytes) == 0);
+}
+
+TEST_CASE("version and names") {
+  CHECK(!pixelpact::version().empty());
+  auto pipe = Pipeline::from_json(kE1);
+  CHECK(pipe.name() == "resnet50-imagenet-eval");
+  CHECK(pipe.input_channels() == 3);
+  CHECK(pipe.input_color() == "RGB");
+  CHECK(pipe.output_dtype() == pixelpact::DType::Float32);
+  CHECK(pixelpact::layout_name(pipe.output_layout()) == "NCHW");
+  auto s = pipe.output_shape(1, 1);
+  CHECK(s.ndim == 4 && s.dims[0] == 1 && s.dims[1] == 3 && s.dims[2] == 224 && s.dims[3] == 224);
+}
+
+int main() { return check::run_all(); }

@@ -1,0 +1,203 @@
+"""Python API: image handling (strides, views, errors), batch, out=, threads."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import pixelpact
+from conftest import assert_same, noise
+from test_examples import E1, E4, E5
+
+GRAY_HWC = {"pixelpact": 1, "input": {"color": "GRAY"},
+            "steps": [{"op": "resize", "size": [21, 34], "interpolation": "bicubic", "engine": "pillow"}],
+            "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}}
+
+
+def _e4_reference(rgb):
+    return np.asarray(Image.fromarray(np.ascontiguousarray(rgb)).resize((480, 320), Image.LANCZOS))[..., ::-1]
+
+
+@pytest.mark.parametrize("view", ["flip-y", "flip-x", "flip-both", "every-other-row", "every-other-col",
+                                  "channel-flip", "window", "transposed", "fortran", "padded-rows"])
+def test_strided_views(view):
+    base = noise(211, 173, channels=3, seed=21)
+    big = noise(300, 260, channels=4, seed=22)
+    img = {
+        "flip-y": base[::-1],
+        "flip-x": base[:, ::-1],
+        "flip-both": base[::-1, ::-1],
+        "every-other-row": big[::2, :, :3],
+        "every-other-col": big[:, ::2, 1:],
+        "channel-flip": base[..., ::-1],
+        "window": big[13:250, 7:199, :3],
+        "transposed": base.transpose(1, 0, 2),
+        "fortran": np.asfortranarray(base),
+        "padded-rows": np.pad(base, ((0, 0), (0, 5), (0, 0)))[:, :173],
+    }[view]
+    assert not img.flags.c_contiguous
+    assert_same(pixelpact.load(E4)(img), _e4_reference(img))
+
+
+@pytest.mark.parametrize("shape", [(17, 29), (17, 29, 1)])
+def test_gray_2d_and_3d(shape):
+    gray = noise(17, 29, channels=0, seed=23).reshape(shape)
+    expected = np.asarray(Image.fromarray(gray.reshape(17, 29)).convert("RGB").resize((34, 21), Image.BICUBIC))
+    assert_same(pixelpact.load(GRAY_HWC)(gray), expected)
+
+
+def test_image_errors():
+    pipe = pixelpact.load(E1)
+    with pytest.raises(TypeError, match="uint8"):
+        pipe(np.zeros((10, 10, 3), np.float32))
+    with pytest.raises(TypeError, match="uint8"):
+        pipe(np.zeros((10, 10, 3), np.int8))
+    with pytest.raises(TypeError, match="numpy array"):
+        pipe("image.png")
+    with pytest.raises(ValueError, match="needs 3 channel"):
+        pipe(np.zeros((10, 10, 4), np.uint8))
+    with pytest.raises(ValueError, match=r"shape \(height, width, 3\)"):
+        pipe(np.zeros((10, 10), np.uint8))
+    with pytest.raises(ValueError, match="shape"):
+        pipe(np.zeros((2, 10, 10, 3), np.uint8))
+    with pytest.raises(ValueError, match="empty"):
+        pipe(np.zeros((0, 10, 3), np.uint8))
+    with pytest.raises(ValueError, match="empty"):
+        pipe(np.zeros((10, 0, 3), np.uint8))
+    with pytest.raises(ValueError, match="needs 4 channel"):
+        pixelpact.load(E5)(np.zeros((10, 10, 3), np.uint8))
+    with pytest.raises(ValueError, match="needs 1 channel"):
+        pixelpact.load(GRAY_HWC)(np.zeros((10, 10, 3), np.uint8))
+
+
+def test_core_rejects_bad_images_itself():
+    """The compiled core checks images too (it is used without the Python layer)."""
+    core = pixelpact.load(E1)._core
+    with pytest.raises(pixelpact._core.CoreError, match="needs 3 channel"):
+        core.run(np.zeros((5, 5, 4), np.uint8))
+    with pytest.raises(TypeError):
+        core.run(np.zeros((5, 5, 3), np.float64))
+    with pytest.raises(pixelpact._core.CoreError, match="empty"):
+        core.run(np.zeros((0, 5, 3), np.uint8))
+
+
+def test_output_shape():
+    pipe = pixelpact.load(E1)
+    assert pipe.output_shape(480, 640) == (1, 3, 224, 224)
+    assert pixelpact.load(E4).output_shape(1, 1) == (320, 480, 3)
+    assert pixelpact.load(E5).output_shape(3, 3) == (3, 64, 64)
+    doc = {**E4, "steps": [{"op": "resize", "size": 100, "interpolation": "box", "engine": "pillow"}]}
+    assert pixelpact.load(doc).output_shape(500, 333) == (150, 100, 3)
+    with pytest.raises(ValueError, match="positive"):
+        pipe.output_shape(0, 5)
+
+
+def test_properties():
+    pipe = pixelpact.load(E1)
+    assert pipe.name == "resnet50-imagenet-eval"
+    assert pipe.dtype == np.float32 and pipe.layout == "NCHW" and pipe.input_color == "RGB"
+    assert "resnet50" in repr(pipe)
+    doc = pipe.contract
+    doc["name"] = "changed"
+    assert pipe.contract["name"] == "resnet50-imagenet-eval"
+
+
+def test_batch():
+    pipe = pixelpact.load(E1)
+    images = [noise(480, 640, seed=1), noise(300, 200, seed=2), noise(224, 224, seed=3)[::-1]]
+    batch = pipe.batch(images)
+    assert batch.shape == (3, 3, 224, 224) and batch.dtype == np.float32
+    for i, img in enumerate(images):
+        assert_same(batch[i:i + 1], pipe(img))
+    chw = pixelpact.load(E5).batch([noise(9, 9, 4), noise(90, 9, 4)])
+    assert chw.shape == (2, 3, 64, 64)
+    assert pixelpact.load(E4).batch(iter([noise(5, 5)])).shape == (1, 320, 480, 3)
+
+
+def test_batch_errors():
+    pipe = pixelpact.load({**E4, "steps": [{"op": "resize", "size": 10, "interpolation": "box", "engine": "pillow"}]})
+    with pytest.raises(ValueError, match="image 1 gives"):
+        pipe.batch([noise(20, 20), noise(20, 40)])
+    with pytest.raises(ValueError, match="at least one"):
+        pipe.batch([])
+    with pytest.raises(TypeError, match="uint8"):
+        pipe.batch([noise(20, 20), np.zeros((20, 20, 3))])
+
+
+def test_out_argument():
+    pipe = pixelpact.load(E1)
+    img = noise(100, 120, seed=5)
+    out = np.full((1, 3, 224, 224), np.nan, np.float32)
+    assert pipe(img, out=out) is out
+    assert_same(out, pipe(img))
+    with pytest.raises(ValueError, match="shape"):
+        pipe(img, out=np.empty((3, 224, 224), np.float32))
+    with pytest.raises(TypeError, match="dtype"):
+        pipe(img, out=np.empty((1, 3, 224, 224), np.float64))
+    with pytest.raises(ValueError, match="C-contiguous"):
+        pipe(img, out=np.empty((1, 3, 224, 448), np.float32)[..., ::2])
+    ro = np.empty((1, 3, 224, 224), np.float32)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        pipe(img, out=ro)
+
+
+def test_threads_share_one_pipeline():
+    """One Pipeline called from many threads at once gives the single-thread bytes."""
+    pipe = pixelpact.load(E1)
+    images = [noise(200 + 37 * i, 300 - 23 * i, seed=i) for i in range(8)]
+    expected = [pipe(img) for img in images]
+    results = {}
+    errors = []
+
+    def work(t):
+        try:
+            for rep in range(5):
+                for i, img in enumerate(images):
+                    results[(t, rep, i)] = pipe(img)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(results) == 4 * 5 * 8
+    for (t, rep, i), value in results.items():
+        assert_same(value, expected[i])
+
+
+def test_gil_is_released():
+    """Another Python thread runs while the kernel does. With a long switch
+    interval, a thread waiting for a held GIL could not tick during the call."""
+    import sys
+
+    pipe = pixelpact.load({**E4, "steps": [{"op": "resize", "size": [900, 900], "interpolation": "lanczos",
+                                             "engine": "pillow"}]})
+    img = noise(900, 800, seed=9)
+    ticks = [0]
+    go, done = threading.Event(), threading.Event()
+
+    def ticker():
+        go.wait()
+        while not done.is_set():
+            ticks[0] += 1
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(0.5)
+    t = threading.Thread(target=ticker)
+    t.start()
+    try:
+        go.set()
+        before = ticks[0]
+        pipe(img)
+        during = ticks[0] - before
+    finally:
+        done.set()
+        t.join()
+        sys.setswitchinterval(old)
+    assert during > 0
