@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "contract.hpp"
+#include "dispatch.hpp"
 #include "half.hpp"
 #include "kernels/kernels.hpp"
 #include "pixelpact/pixelpact.hpp"
@@ -18,6 +19,7 @@ namespace detail {
 
 struct CompiledContract {
   Contract contract;
+  const kernels::KernelTable* kernel_table = &kernels::reference::table;
   int work_channels = 3;         // 1 for GRAY, else 3 (alpha is never read)
   int source_channel[3] = {0, 1, 2};  // output channel -> working channel
   // Per output channel, value of every byte after the whole elementwise chain,
@@ -56,8 +58,9 @@ float chain_to_float(const Contract& c, int channel, int byte) {
   return x;
 }
 
-std::shared_ptr<CompiledContract> compile(Contract contract) {
+std::shared_ptr<CompiledContract> compile(Contract contract, const kernels::KernelTable& table) {
   auto cc = std::make_shared<CompiledContract>();
+  cc->kernel_table = &table;
   cc->contract = std::move(contract);
   const Contract& c = cc->contract;
   const bool gray = c.input_color == InputColor::GRAY;
@@ -136,7 +139,8 @@ kernels::PillowAxis axis_of(const PillowAxisWeights& w) {
   return kernels::PillowAxis{w.ksize, w.first.data(), w.count.data(), w.weight.data()};
 }
 
-Tile run_stage(const ResizeStage& st, const Tile& in, int channels, Scratch& scratch) {
+Tile run_stage(const ResizeStage& st, const Tile& in, int channels, Scratch& scratch,
+               const kernels::KernelTable& k) {
   if (st.out_rect.empty()) return Tile{nullptr, 0, 0, st.out_rect};
   if (!st.need_horizontal && !st.need_vertical) return in;
   auto packed = [&](const Rect& r) {
@@ -149,14 +153,14 @@ Tile run_stage(const ResizeStage& st, const Tile& in, int channels, Scratch& scr
   };
   auto horizontal = [&](const Tile& src, const Rect& out_rect) {
     Tile t = packed(out_rect);
-    kernels::pillow_horizontal(src.data, src.row_stride, src.pixel_stride, out_rect.rows(), channels,
+    k.pillow_horizontal(src.data, src.row_stride, src.pixel_stride, out_rect.rows(), channels,
                                axis_of(st.horizontal), out_rect.cols(),
                                const_cast<std::uint8_t*>(t.data), t.row_stride);
     return t;
   };
   auto vertical = [&](const Tile& src, const Rect& out_rect) {
     Tile t = packed(out_rect);
-    kernels::pillow_vertical(src.data, src.row_stride, src.pixel_stride, out_rect.cols(), channels,
+    k.pillow_vertical(src.data, src.row_stride, src.pixel_stride, out_rect.cols(), channels,
                              axis_of(st.vertical), out_rect.rows(),
                              const_cast<std::uint8_t*>(t.data), t.row_stride);
     return t;
@@ -173,7 +177,8 @@ Tile run_stage(const ResizeStage& st, const Tile& in, int channels, Scratch& scr
   return vertical(mid, o);
 }
 
-Tile run_stage(const NearestStage& st, const Tile& in, int channels, Scratch& scratch) {
+Tile run_stage(const NearestStage& st, const Tile& in, int channels, Scratch& scratch,
+               const kernels::KernelTable& k) {
   Tile t;
   t.rect = st.out_rect;
   if (st.out_rect.empty()) return t;
@@ -181,12 +186,12 @@ Tile run_stage(const NearestStage& st, const Tile& in, int channels, Scratch& sc
   t.row_stride = static_cast<std::ptrdiff_t>(st.out_rect.cols()) * channels;
   std::uint8_t* dst = scratch.take(static_cast<std::size_t>(st.out_rect.rows()) * t.row_stride);
   t.data = dst;
-  kernels::gather_nearest(in.data, in.row_stride, in.pixel_stride, channels, st.src_y.data(),
+  k.gather_nearest(in.data, in.row_stride, in.pixel_stride, channels, st.src_y.data(),
                           st.out_rect.rows(), st.src_x.data(), st.out_rect.cols(), dst, t.row_stride);
   return t;
 }
 
-Tile run_stage(const CropStage& st, const Tile& in, int, Scratch&) {
+Tile run_stage(const CropStage& st, const Tile& in, int, Scratch&, const kernels::KernelTable&) {
   // A crop only relabels coordinates; the pixels stay where they are.
   Tile t = in;
   t.rect = Rect{in.rect.y0 - st.offset_y, in.rect.x0 - st.offset_x, in.rect.y1 - st.offset_y,
@@ -263,9 +268,12 @@ std::int64_t Shape::elements() const noexcept {
 
 Pipeline::Pipeline(std::shared_ptr<const CompiledContract> impl) : impl_(std::move(impl)) {}
 
-Pipeline Pipeline::from_json(std::string_view contract_json) {
+std::vector<std::string> supported_isas() { return detail::supported_isas(); }
+
+Pipeline Pipeline::from_json(std::string_view contract_json, const PipelineOptions& options) {
   try {
-    return Pipeline(detail::compile(detail::parse_contract(contract_json)));
+    const kernels::KernelTable& table = detail::select_kernels(options.isa);
+    return Pipeline(detail::compile(detail::parse_contract(contract_json), table));
   } catch (const Error&) {
     throw;
   } catch (const std::bad_alloc&) {
@@ -300,6 +308,10 @@ Layout Pipeline::output_layout() const noexcept { return impl_->contract.layout;
 int Pipeline::input_channels() const noexcept { return detail::input_channel_count(impl_->contract.input_color); }
 std::string_view Pipeline::input_color() const noexcept { return detail::input_color_name(impl_->contract.input_color); }
 const std::string& Pipeline::name() const noexcept { return impl_->contract.name; }
+std::string_view Pipeline::isa() const noexcept { return impl_->kernel_table->name; }
+std::vector<std::pair<std::string, std::string>> Pipeline::kernels() const {
+  return detail::kernel_report(*impl_->kernel_table);
+}
 const std::string& Pipeline::canonical_json() const noexcept { return impl_->contract.canonical_json; }
 
 void Pipeline::run(const ImageView& image, void* out, std::size_t out_bytes) const {
@@ -348,7 +360,7 @@ void Pipeline::run(const ImageView& image, void* out, std::size_t out_bytes) con
                 tile = materialize(tile, st.in_rect, channels, scratch);
               }
             }
-            tile = run_stage(st, tile, channels, scratch);
+            tile = run_stage(st, tile, channels, scratch, *cc.kernel_table);
           },
           stage);
     }
@@ -366,9 +378,9 @@ void Pipeline::run(const ImageView& image, void* out, std::size_t out_bytes) con
     w.width = plan.out_w;
     w.planar = cc.contract.layout == Layout::NCHW || cc.contract.layout == Layout::CHW;
     switch (cc.contract.output_dtype) {
-      case DType::UInt8: kernels::write_tensor_u8(w, cc.lut_u8.data(), static_cast<std::uint8_t*>(out)); break;
-      case DType::Float16: kernels::write_tensor_u16(w, cc.lut_u16.data(), static_cast<std::uint16_t*>(out)); break;
-      case DType::Float32: kernels::write_tensor_f32(w, cc.lut_f32.data(), static_cast<float*>(out)); break;
+      case DType::UInt8: cc.kernel_table->write_tensor_u8(w, cc.lut_u8.data(), static_cast<std::uint8_t*>(out)); break;
+      case DType::Float16: cc.kernel_table->write_tensor_u16(w, cc.lut_u16.data(), static_cast<std::uint16_t*>(out)); break;
+      case DType::Float32: cc.kernel_table->write_tensor_f32(w, cc.lut_f32.data(), static_cast<float*>(out)); break;
       case DType::Float64: throw Error(ErrorCode::Internal, "", "float64 output is not implemented");
     }
   } catch (const Error&) {

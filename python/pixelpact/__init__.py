@@ -10,7 +10,7 @@ core interprets it; this package validates, loads and runs contracts.
 from __future__ import annotations
 
 from ._contract import ContractError, load_schema, validate
-from ._pipeline import Pipeline, load
+from ._pipeline import Pipeline, load, supported_isas
 
 try:
     from ._core import __version__
@@ -21,4 +21,4 @@ except ImportError as exc:  # pragma: no cover - only on a broken install
         "or report your platform if a wheel is broken."
     ) from exc
 
-__all__ = ["ContractError", "Pipeline", "load", "load_schema", "validate", "__version__"]
+__all__ = ["ContractError", "Pipeline", "load", "load_schema", "supported_isas", "validate", "__version__"]

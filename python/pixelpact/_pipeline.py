@@ -19,12 +19,14 @@ def _translate(err: "_core.CoreError") -> Exception:
         return ContractError(path, message)
     if code == "internal":
         return RuntimeError(message)
+    if code == "unsupported":
+        return RuntimeError(message)
     return ValueError(message)
 
 
-def _compile(json_text: str) -> "_core.Pipeline":
+def _compile(json_text: str, isa: Optional[str] = None) -> "_core.Pipeline":
     try:
-        return _core.Pipeline(json_text)
+        return _core.Pipeline(json_text, isa or "")
     except _core.CoreError as err:
         raise _translate(err) from None
 
@@ -35,9 +37,9 @@ class Pipeline:
 
     __slots__ = ("_core", "_doc")
 
-    def __init__(self, contract: ContractSource):
+    def __init__(self, contract: ContractSource, *, isa: Optional[str] = None):
         doc = read_document(contract)
-        self._core = _compile(check_document(doc))
+        self._core = _compile(check_document(doc), isa)
         self._doc = doc
 
     @property
@@ -48,6 +50,16 @@ class Pipeline:
     @property
     def name(self) -> str:
         return self._core.name
+
+    @property
+    def isa(self) -> str:
+        """Instruction set of the kernels this pipeline runs ("avx512", "reference", ...)."""
+        return self._core.isa
+
+    @property
+    def kernels(self) -> dict:
+        """Each kernel this pipeline may call -> the instruction set implementing it."""
+        return dict(self._core.kernels)
 
     @property
     def input_color(self) -> str:
@@ -139,6 +151,15 @@ class Pipeline:
         return f"pixelpact.Pipeline(name={self.name!r}, layout={self.layout}, dtype={self.dtype})"
 
 
-def load(contract: ContractSource) -> Pipeline:
-    """Load and validate a contract (a path, a JSON string or a dict)."""
-    return Pipeline(contract)
+def load(contract: ContractSource, *, isa: Optional[str] = None) -> Pipeline:
+    """Load and validate a contract (a path, a JSON string or a dict).
+
+    ``isa`` forces the kernels' instruction set ("reference", "avx2", "avx512",
+    "neon"); by default the PIXELPACT_FORCE_ISA environment variable if set, else
+    the best this CPU supports. Every choice produces identical bytes."""
+    return Pipeline(contract, isa=isa)
+
+
+def supported_isas() -> list:
+    """Instruction sets this build and CPU can run, best first."""
+    return list(_core.supported_isas())

@@ -83,8 +83,24 @@ def _cmd_schema(args) -> int:
 def _cmd_info(args) -> int:
     from . import __version__
 
+    import os
+
+    from . import load, supported_isas
+    from ._contract import _schema_text
+
     print(f"pixelpact {__version__}")
-    print("kernels: scalar reference (SIMD dispatch not built yet)")
+    isas = supported_isas()
+    print(f"instruction sets (this build and CPU, best first): {', '.join(isas)}")
+    forced = os.environ.get("PIXELPACT_FORCE_ISA")
+    try:
+        demo = resources.files("pixelpact").joinpath("data/resnet50-imagenet-eval.json").read_text("utf-8")
+        pipe = load(demo)
+    except RuntimeError as err:
+        print(f"error: {err}")
+        return 1
+    print(f"kernels in use: {pipe.isa}" + (f" (forced by PIXELPACT_FORCE_ISA={forced})" if forced else " (best available)"))
+    for kernel, isa in pipe.kernels.items():
+        print(f"  {kernel:<20} {isa}")
     return 0
 
 

@@ -54,7 +54,8 @@ pixelpact::ImageView image_view(const py::array& image) {
 
 class PyPipeline {
  public:
-  explicit PyPipeline(const std::string& json) : pipe_(pixelpact::Pipeline::from_json(json)) {}
+  PyPipeline(const std::string& json, const std::string& isa)
+      : pipe_(pixelpact::Pipeline::from_json(json, pixelpact::PipelineOptions{isa})) {}
 
   py::tuple output_shape(int height, int width) const {
     return py::tuple(py::cast(shape_vector(pipe_.output_shape(height, width))));
@@ -92,6 +93,8 @@ class PyPipeline {
   int input_channels() const { return pipe_.input_channels(); }
   std::string input_color() const { return std::string(pipe_.input_color()); }
   std::string name() const { return pipe_.name(); }
+  std::string isa() const { return std::string(pipe_.isa()); }
+  std::vector<std::pair<std::string, std::string>> kernels() const { return pipe_.kernels(); }
   std::string canonical_json() const { return pipe_.canonical_json(); }
   std::string dtype() const { return std::string(pixelpact::dtype_name(pipe_.output_dtype())); }
   std::string layout() const { return std::string(pixelpact::layout_name(pipe_.output_layout())); }
@@ -131,14 +134,18 @@ PYBIND11_MODULE(_core, m) {
     }
   });
 
+  m.def("supported_isas", &pixelpact::supported_isas);
+
   py::class_<PyPipeline>(m, "Pipeline")
-      .def(py::init<const std::string&>(), py::arg("contract_json"))
+      .def(py::init<const std::string&, const std::string&>(), py::arg("contract_json"), py::arg("isa") = "")
       .def("output_shape", &PyPipeline::output_shape, py::arg("height"), py::arg("width"))
       .def("run", &PyPipeline::run, py::arg("image"))
       .def("run_into", &PyPipeline::run_into, py::arg("image"), py::arg("out"))
       .def_property_readonly("input_channels", &PyPipeline::input_channels)
       .def_property_readonly("input_color", &PyPipeline::input_color)
       .def_property_readonly("name", &PyPipeline::name)
+      .def_property_readonly("isa", &PyPipeline::isa)
+      .def_property_readonly("kernels", &PyPipeline::kernels)
       .def_property_readonly("canonical_json", &PyPipeline::canonical_json)
       .def_property_readonly("dtype", &PyPipeline::dtype)
       .def_property_readonly("layout", &PyPipeline::layout);

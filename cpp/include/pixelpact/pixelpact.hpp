@@ -21,6 +21,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace pixelpact {
 
@@ -89,11 +91,23 @@ namespace detail {
 struct CompiledContract;
 }
 
+// Instruction sets with kernels in this build that this CPU runs, best first
+// (e.g. {"avx512", "avx2", "reference"}). All produce identical bytes.
+std::vector<std::string> supported_isas();
+
+struct PipelineOptions {
+  // Kernel instruction set: "" or "auto" picks PIXELPACT_FORCE_ISA if that
+  // environment variable is set, else the best supported one; "reference",
+  // "avx2", "avx512" or "neon" force one. An unknown or unsupported name throws
+  // Error(Unsupported).
+  std::string isa;
+};
+
 class Pipeline {
  public:
   // Parses, validates and compiles a contract. Throws Error(InvalidContract) with
   // the JSON Pointer of the first problem found.
-  static Pipeline from_json(std::string_view contract_json);
+  static Pipeline from_json(std::string_view contract_json, const PipelineOptions& options = {});
 
   // Shape, dtype and size of the tensor produced for an input of this size.
   // Throws Error(InvalidArgument) if the size is not positive or the contract
@@ -109,6 +123,11 @@ class Pipeline {
   std::string_view input_color() const noexcept;
   // The contract's "name", or "" if it has none.
   const std::string& name() const noexcept;
+  // Instruction set of the kernels this pipeline runs ("avx512", "reference", ...).
+  std::string_view isa() const noexcept;
+  // Each kernel this pipeline may call and the ISA implementing it, e.g.
+  // {"pillow_horizontal", "avx512"}, {"gather_nearest", "reference"}.
+  std::vector<std::pair<std::string, std::string>> kernels() const;
   // The contract in canonical JSON (as parsed; key order normalized).
   const std::string& canonical_json() const noexcept;
 

@@ -25,26 +25,6 @@ struct PillowAxis {
 
 constexpr int kPillowPrecisionBits = 22;
 
-// Horizontal pass: for each of `rows` rows, out_width outputs along x.
-void pillow_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
-                       std::ptrdiff_t in_pixel_stride, int rows, int channels,
-                       const PillowAxis& axis, int out_width, std::uint8_t* out,
-                       std::ptrdiff_t out_row_stride);
-
-// Vertical pass: out_rows output rows, each `width` pixels wide; output row i reads
-// input rows first[i] .. first[i] + count[i] - 1.
-void pillow_vertical(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
-                     std::ptrdiff_t in_pixel_stride, int width, int channels,
-                     const PillowAxis& axis, int out_rows, std::uint8_t* out,
-                     std::ptrdiff_t out_row_stride);
-
-// Nearest-neighbour gather: out[y][x] = in[src_y[y]][src_x[x]], or 0 where an
-// index is -1 (Pillow leaves such pixels black).
-void gather_nearest(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
-                    std::ptrdiff_t in_pixel_stride, int channels, const std::int32_t* src_y,
-                    int out_rows, const std::int32_t* src_x, int out_width, std::uint8_t* out,
-                    std::ptrdiff_t out_row_stride);
-
 // Final writer: colour order, per-channel lookup table (the whole elementwise
 // chain and the dtype conversion, precomputed) and layout, in one pass.
 //   value(y, x, c) = lut[c * 256 + pixel(y, x)[source_channel[c]]]
@@ -62,8 +42,73 @@ struct TensorWrite {
   bool planar = true;
 };
 
-void write_tensor_u8(const TensorWrite& w, const std::uint8_t* lut, std::uint8_t* out);
-void write_tensor_u16(const TensorWrite& w, const std::uint16_t* lut, std::uint16_t* out);
-void write_tensor_f32(const TensorWrite& w, const float* lut, float* out);
+// The kernels of one instruction set. Every table has every entry; an ISA that
+// has no faster version of a kernel points at the reference one.
+struct KernelTable {
+  const char* name;  // "reference", "avx2", "avx512", "neon"
+
+  // Horizontal pass: for each of `rows` rows, out_width outputs along x.
+  void (*pillow_horizontal)(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
+                            std::ptrdiff_t in_pixel_stride, int rows, int channels,
+                            const PillowAxis& axis, int out_width, std::uint8_t* out,
+                            std::ptrdiff_t out_row_stride);
+
+  // Vertical pass: out_rows output rows, each `width` pixels wide; output row i
+  // reads input rows first[i] .. first[i] + count[i] - 1.
+  void (*pillow_vertical)(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
+                          std::ptrdiff_t in_pixel_stride, int width, int channels,
+                          const PillowAxis& axis, int out_rows, std::uint8_t* out,
+                          std::ptrdiff_t out_row_stride);
+
+  // Nearest-neighbour gather: out[y][x] = in[src_y[y]][src_x[x]], or 0 where an
+  // index is -1 (Pillow leaves such pixels black).
+  void (*gather_nearest)(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
+                         std::ptrdiff_t in_pixel_stride, int channels, const std::int32_t* src_y,
+                         int out_rows, const std::int32_t* src_x, int out_width, std::uint8_t* out,
+                         std::ptrdiff_t out_row_stride);
+
+  void (*write_tensor_u8)(const TensorWrite& w, const std::uint8_t* lut, std::uint8_t* out);
+  void (*write_tensor_u16)(const TensorWrite& w, const std::uint16_t* lut, std::uint16_t* out);
+  void (*write_tensor_f32)(const TensorWrite& w, const float* lut, float* out);
+};
+
+// Declares the kernels of one ISA namespace; each ISA folder defines the ones
+// it implements and builds its `table` from them and the reference ones.
+#define PIXELPACT_DECLARE_KERNELS                                                          \
+  void pillow_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,             \
+                         std::ptrdiff_t in_pixel_stride, int rows, int channels,           \
+                         const PillowAxis& axis, int out_width, std::uint8_t* out,         \
+                         std::ptrdiff_t out_row_stride);                                   \
+  void pillow_vertical(const std::uint8_t* in, std::ptrdiff_t in_row_stride,               \
+                       std::ptrdiff_t in_pixel_stride, int width, int channels,            \
+                       const PillowAxis& axis, int out_rows, std::uint8_t* out,            \
+                       std::ptrdiff_t out_row_stride);                                     \
+  void gather_nearest(const std::uint8_t* in, std::ptrdiff_t in_row_stride,                \
+                      std::ptrdiff_t in_pixel_stride, int channels, const std::int32_t* src_y, \
+                      int out_rows, const std::int32_t* src_x, int out_width, std::uint8_t* out, \
+                      std::ptrdiff_t out_row_stride);                                      \
+  void write_tensor_u8(const TensorWrite& w, const std::uint8_t* lut, std::uint8_t* out);   \
+  void write_tensor_u16(const TensorWrite& w, const std::uint16_t* lut, std::uint16_t* out); \
+  void write_tensor_f32(const TensorWrite& w, const float* lut, float* out);                \
+  extern const KernelTable table;
+
+namespace reference {
+PIXELPACT_DECLARE_KERNELS
+}
+#if defined(PIXELPACT_HAVE_AVX2)
+namespace avx2 {
+PIXELPACT_DECLARE_KERNELS
+}
+#endif
+#if defined(PIXELPACT_HAVE_AVX512)
+namespace avx512 {
+PIXELPACT_DECLARE_KERNELS
+}
+#endif
+#if defined(PIXELPACT_HAVE_NEON)
+namespace neon {
+PIXELPACT_DECLARE_KERNELS
+}
+#endif
 
 }  // namespace pixelpact::kernels

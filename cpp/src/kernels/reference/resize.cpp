@@ -12,7 +12,7 @@
 
 #include "../kernels.hpp"
 
-namespace pixelpact::kernels {
+namespace pixelpact::kernels::reference {
 namespace {
 
 inline std::uint8_t clip8_shifted(std::int32_t acc) {
@@ -79,4 +79,4 @@ void gather_nearest(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
   }
 }
 
-}  // namespace pixelpact::kernels
+}  // namespace pixelpact::kernels::reference

@@ -5,7 +5,7 @@
 
 #include "../kernels.hpp"
 
-namespace pixelpact::kernels {
+namespace pixelpact::kernels::reference {
 namespace {
 
 template <typename T>
@@ -41,4 +41,4 @@ void write_tensor_f32(const TensorWrite& w, const float* lut, float* out) {
   write_tensor(w, lut, out);
 }
 
-}  // namespace pixelpact::kernels
+}  // namespace pixelpact::kernels::reference

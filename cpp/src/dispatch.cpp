@@ -1,0 +1,111 @@
+#include "dispatch.hpp"
+
+#include <cstdlib>
+
+#include "pixelpact/pixelpact.hpp"
+
+namespace pixelpact::detail {
+namespace {
+
+struct Candidate {
+  const char* name;
+  const kernels::KernelTable* table;  // nullptr: not compiled into this build
+  bool (*cpu_runs)();
+};
+
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+bool cpu_has_avx2() { return __builtin_cpu_supports("avx2"); }
+bool cpu_has_avx512() {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx2");
+}
+#else
+bool cpu_has_avx2() { return false; }
+bool cpu_has_avx512() { return false; }
+#endif
+bool always() { return true; }
+
+// Best first.
+const Candidate kCandidates[] = {
+#if defined(PIXELPACT_HAVE_AVX512)
+    {"avx512", &kernels::avx512::table, cpu_has_avx512},
+#else
+    {"avx512", nullptr, cpu_has_avx512},
+#endif
+#if defined(PIXELPACT_HAVE_AVX2)
+    {"avx2", &kernels::avx2::table, cpu_has_avx2},
+#else
+    {"avx2", nullptr, cpu_has_avx2},
+#endif
+#if defined(PIXELPACT_HAVE_NEON)
+    {"neon", &kernels::neon::table, always},
+#else
+    {"neon", nullptr, always},
+#endif
+    {"reference", &kernels::reference::table, always},
+};
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> supported_isas() {
+  std::vector<std::string> out;
+  for (const auto& c : kCandidates) {
+    if (c.table && c.cpu_runs()) out.emplace_back(c.name);
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> kernel_report(const kernels::KernelTable& t) {
+  const kernels::KernelTable& r = kernels::reference::table;
+  auto who = [&](bool same) { return std::string(same ? "reference" : t.name); };
+  return {
+      {"pillow_horizontal", who(t.pillow_horizontal == r.pillow_horizontal)},
+      {"pillow_vertical", who(t.pillow_vertical == r.pillow_vertical)},
+      {"gather_nearest", who(t.gather_nearest == r.gather_nearest)},
+      {"write_tensor_u8", who(t.write_tensor_u8 == r.write_tensor_u8)},
+      {"write_tensor_f16", who(t.write_tensor_u16 == r.write_tensor_u16)},
+      {"write_tensor_f32", who(t.write_tensor_f32 == r.write_tensor_f32)},
+  };
+}
+
+const kernels::KernelTable& select_kernels(std::string_view requested) {
+  std::string source = "isa";
+  std::string name(requested);
+  if (name.empty()) {
+    const char* env = std::getenv("PIXELPACT_FORCE_ISA");
+    if (env && *env) {
+      name = env;
+      source = "PIXELPACT_FORCE_ISA";
+    }
+  }
+  if (name.empty() || name == "auto") {
+    for (const auto& c : kCandidates) {
+      if (c.table && c.cpu_runs()) return *c.table;
+    }
+  }
+  for (const auto& c : kCandidates) {
+    if (name != c.name) continue;
+    if (!c.table) {
+      throw Error(ErrorCode::Unsupported, "",
+                  source + "=" + name + ": this build of pixelpact has no " + name +
+                      " kernels (available: " + joined(supported_isas()) + ")");
+    }
+    if (!c.cpu_runs()) {
+      throw Error(ErrorCode::Unsupported, "",
+                  source + "=" + name + ": this CPU does not support " + name +
+                      " (available: " + joined(supported_isas()) + ")");
+    }
+    return *c.table;
+  }
+  throw Error(ErrorCode::Unsupported, "",
+              source + "=" + name + ": unknown instruction set (choose auto, avx512, avx2, neon or reference)");
+}
+
+}  // namespace pixelpact::detail
