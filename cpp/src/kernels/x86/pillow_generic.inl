@@ -105,9 +105,9 @@ void pillow_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
     return;
   }
   const int ps = static_cast<int>(in_pixel_stride);
-  alignas(64) std::uint8_t columns[kStripColumns][kBlockRows];
+  alignas(64) std::uint8_t columns[kStripColumns + 64][kBlockRows];
   alignas(64) std::uint8_t results[kStripOutputs * 4 + 16][kBlockRows];
-  alignas(16) static const std::uint8_t zero_row[kStripColumns + 16] = {};
+  alignas(64) static const std::uint8_t zero_row[kStripColumns + 64] = {};
 
   // Strips of outputs whose input byte columns fit the transpose buffer.
   int x0 = 0;
@@ -117,7 +117,7 @@ void pillow_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
     int col_end = col_begin;
     while (x1 < out_width && x1 - x0 < kStripOutputs) {
       const int end = std::max(col_end, axis.first[x1] + axis.count[x1]);
-      if (axis.first[x1] < col_begin || (end - col_begin) * ps > kStripColumns - 16) break;
+      if (axis.first[x1] < col_begin || (end - col_begin) * ps > kStripColumns) break;
       col_end = end;
       ++x1;
     }
@@ -136,40 +136,49 @@ void pillow_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
     for (int r0 = 0; r0 < rows; r0 += kBlockRows) {
       const int nrows = std::min(kBlockRows, rows - r0);
       // 1. Transpose: columns[j][r] = in[r0 + r][col_begin * ps + j].
-      alignas(16) std::uint8_t edge[kBlockRows][16];
-      for (int j = 0; j < nbytes; j += 16) {
-        const std::uint8_t* src[kBlockRows];
-        const int n = std::min(16, nbytes - j);
-        for (int r = 0; r < kBlockRows; ++r) {
-          const std::uint8_t* row = r < nrows ? in + (r0 + r) * in_row_stride + col_begin * ps + j : zero_row;
-          if (n < 16 && r < nrows) {
-            std::memset(edge[r], 0, 16);
-            std::memcpy(edge[r], row, n);
-            row = edge[r];
-          }
-          src[r] = row;
-        }
-        x86::transpose16x16(src, columns[j], kBlockRows);
+      const std::uint8_t* src[kBlockRows];
+      for (int r = 0; r < kBlockRows; ++r) {
+        src[r] = r < nrows ? in + (r0 + r) * in_row_stride + col_begin * ps : zero_row;
       }
+      x86::transpose_rows(src, nbytes, columns);
       // 2. Convolve along the transposed rows: one vector = 16 input rows.
       for (int x = x0; x < x1; ++x) {
         const std::int32_t* w = axis.weight + static_cast<std::ptrdiff_t>(x) * axis.ksize;
-        const int base = (axis.first[x] - col_begin) * ps;
-        for (int c = 0; c < channels; ++c) {
-          Acc a = acc_bias();
-          for (int k = 0; k < axis.count[x]; ++k) a = acc_madd(a, columns[base + k * ps + c], w[k]);
-          acc_store_clip(a, results[(x - x0) * channels + c]);
+        const std::uint8_t* p = columns[(axis.first[x] - col_begin) * ps];
+        const int n = axis.count[x];
+        std::uint8_t* dst = results[(x - x0) * channels];
+        if (channels == 3) {
+          Acc a0 = acc_bias(), a1 = acc_bias(), a2 = acc_bias();
+          for (int k = 0; k < n; ++k, p += ps * kBlockRows) {
+            a0 = acc_madd(a0, p, w[k]);
+            a1 = acc_madd(a1, p + kBlockRows, w[k]);
+            a2 = acc_madd(a2, p + 2 * kBlockRows, w[k]);
+          }
+          acc_store_clip(a0, dst);
+          acc_store_clip(a1, dst + kBlockRows);
+          acc_store_clip(a2, dst + 2 * kBlockRows);
+        } else {
+          for (int c = 0; c < channels; ++c) {
+            Acc a = acc_bias();
+            for (int k = 0; k < n; ++k) a = acc_madd(a, p + (k * ps + c) * kBlockRows, w[k]);
+            acc_store_clip(a, dst + c * kBlockRows);
+          }
         }
       }
       // 3. Transpose back: out[r0 + r][x0 * channels + j] = results[j][r].
       for (int j = 0; j < nresults; j += 16) {
-        const std::uint8_t* src[kBlockRows];
-        for (int r = 0; r < 16; ++r) src[r] = results[std::min(j + r, nresults + 15)];
+        const std::uint8_t* back[kBlockRows];
+        for (int r = 0; r < 16; ++r) back[r] = results[j + r];
         alignas(16) std::uint8_t block[16][16];
-        x86::transpose16x16(src, block[0], 16);
-        const int n = std::min(16, nresults - j);
-        for (int r = 0; r < nrows; ++r) {
-          std::memcpy(out + (r0 + r) * out_row_stride + x0 * channels + j, block[r], n);
+        x86::transpose16x16(back, block[0], 16);
+        std::uint8_t* dst = out + r0 * out_row_stride + x0 * channels + j;
+        if (nresults - j >= 16) {
+          for (int r = 0; r < nrows; ++r) {
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + r * out_row_stride),
+                             _mm_load_si128(reinterpret_cast<const __m128i*>(block[r])));
+          }
+        } else {
+          for (int r = 0; r < nrows; ++r) std::memcpy(dst + r * out_row_stride, block[r], nresults - j);
         }
       }
     }
