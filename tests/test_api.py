@@ -172,18 +172,19 @@ def test_threads_share_one_pipeline():
 
 
 def test_gil_is_released():
-    """Another Python thread runs while the kernel does. With a long switch
-    interval, a thread waiting for a held GIL could not tick during the call."""
+    """Another Python thread runs while the kernel does. The ticker thread is
+    already spinning and waiting for the GIL when the call starts; with a long
+    switch interval it can only tick during the call if the call releases the GIL."""
     import sys
+    import time
 
-    pipe = pixelpact.load({**E4, "steps": [{"op": "resize", "size": [900, 900], "interpolation": "lanczos",
-                                             "engine": "pillow"}]})
-    img = noise(900, 800, seed=9)
+    pipe = pixelpact.load({**E4, "steps": [{"op": "resize", "size": [1500, 1500], "interpolation": "lanczos",
+                                             "engine": "pillow"}]}, isa="reference")
+    img = noise(1400, 1300, seed=9)
     ticks = [0]
-    go, done = threading.Event(), threading.Event()
+    done = threading.Event()
 
     def ticker():
-        go.wait()
         while not done.is_set():
             ticks[0] += 1
 
@@ -192,7 +193,8 @@ def test_gil_is_released():
     t = threading.Thread(target=ticker)
     t.start()
     try:
-        go.set()
+        while ticks[0] == 0:
+            time.sleep(0.001)
         before = ticks[0]
         pipe(img)
         during = ticks[0] - before
