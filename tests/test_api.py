@@ -203,3 +203,25 @@ def test_gil_is_released():
         t.join()
         sys.setswitchinterval(old)
     assert during > 0
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 8])
+def test_batch_threads_identical(threads):
+    pipe = pixelpact.load(E1)
+    images = [noise(150 + 13 * i, 170 - 7 * i, seed=40 + i) for i in range(11)]
+    images[3] = images[3][::-1]
+    expected = np.concatenate([pipe(img) for img in images])
+    assert_same(pipe.batch(images, threads=threads), expected)
+
+
+def test_batch_out_and_thread_errors():
+    pipe = pixelpact.load(E4)
+    images = [noise(20, 30, seed=i) for i in range(3)]
+    out = np.empty((3, 320, 480, 3), np.uint8)
+    assert pipe.batch(images, out=out, threads=2) is out
+    assert_same(out, np.stack([pipe(img) for img in images]))
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="threads"):
+            pipe.batch(images, threads=bad)
+    with pytest.raises(ValueError, match="shape"):
+        pipe.batch(images, out=np.empty((2, 320, 480, 3), np.uint8))

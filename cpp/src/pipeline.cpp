@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <list>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -12,6 +15,7 @@
 #include "kernels/kernels.hpp"
 #include "pixelpact/pixelpact.hpp"
 #include "plan.hpp"
+#include "thread_pool.hpp"
 
 namespace pixelpact {
 
@@ -27,6 +31,25 @@ struct CompiledContract {
   std::vector<std::uint8_t> lut_u8;
   std::vector<std::uint16_t> lut_u16;
   std::vector<float> lut_f32;
+
+  // Plans of the most recently seen input sizes (a service sees few sizes).
+  std::shared_ptr<const Plan> plan_for(int height, int width) const {
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    for (auto it = plan_cache.begin(); it != plan_cache.end(); ++it) {
+      if (it->first == std::make_pair(height, width)) {
+        plan_cache.splice(plan_cache.begin(), plan_cache, it);
+        return it->second;
+      }
+    }
+    auto plan = std::make_shared<const Plan>(make_plan(contract, height, width));
+    plan_cache.emplace_front(std::make_pair(height, width), plan);
+    if (plan_cache.size() > kPlanCacheSize) plan_cache.pop_back();
+    return plan;
+  }
+
+  static constexpr std::size_t kPlanCacheSize = 8;
+  mutable std::mutex cache_mutex;
+  mutable std::list<std::pair<std::pair<int, int>, std::shared_ptr<const Plan>>> plan_cache;
 };
 
 namespace {
@@ -102,15 +125,33 @@ struct Tile {
   Rect rect;
 };
 
+// Per-thread buffers reused across calls: no allocation once a thread has run
+// the largest image it will see. Buffers are handed out in call order.
 class Scratch {
  public:
+  Scratch() : buffers_(thread_buffers()) {}
+
   std::uint8_t* take(std::size_t bytes) {
-    buffers_.emplace_back(bytes ? bytes : 1);
-    return buffers_.back().data();
+    if (next_ == buffers_.size()) buffers_.emplace_back();
+    Buffer& b = buffers_[next_++];
+    if (b.size < bytes) {
+      b.data.reset(new std::uint8_t[bytes]);
+      b.size = bytes;
+    }
+    return b.data.get();
   }
 
  private:
-  std::vector<std::vector<std::uint8_t>> buffers_;
+  struct Buffer {
+    std::unique_ptr<std::uint8_t[]> data;
+    std::size_t size = 0;
+  };
+  static std::vector<Buffer>& thread_buffers() {
+    thread_local std::vector<Buffer> buffers;
+    return buffers;
+  }
+  std::vector<Buffer>& buffers_;
+  std::size_t next_ = 0;
 };
 
 // A packed copy of `rect` of `tile`, zero where the tile stores nothing.
@@ -314,6 +355,74 @@ std::vector<std::pair<std::string, std::string>> Pipeline::kernels() const {
 }
 const std::string& Pipeline::canonical_json() const noexcept { return impl_->contract.canonical_json; }
 
+namespace detail {
+namespace {
+
+// Runs an image already checked against the contract into a large enough buffer.
+void run_checked(const CompiledContract& cc, const ImageView& image, void* out) {
+  const std::shared_ptr<const Plan> plan_ptr = cc.plan_for(image.height, image.width);
+  const Plan& plan = *plan_ptr;
+  const int channels = cc.work_channels;
+  Scratch scratch;
+
+  // The input tile: the image itself when its channels are adjacent bytes
+  // (kernels skip alpha by reading 3 of every 4), else a packed copy.
+  Tile tile;
+  tile.rect = plan.input_rect;
+  Tile whole{image.data, image.row_stride, image.pixel_stride, Rect{0, 0, image.height, image.width}};
+  if (image.channel_stride == 1) {
+    tile = whole;
+    tile.data = image.data + plan.input_rect.y0 * image.row_stride + plan.input_rect.x0 * image.pixel_stride;
+    tile.rect = plan.input_rect;
+  } else {
+    std::uint8_t* dst = scratch.take(static_cast<std::size_t>(plan.input_rect.rows()) *
+                                     plan.input_rect.cols() * channels);
+    for (int y = 0; y < plan.input_rect.rows(); ++y)
+      for (int x = 0; x < plan.input_rect.cols(); ++x)
+        for (int c = 0; c < channels; ++c)
+          dst[(static_cast<std::size_t>(y) * plan.input_rect.cols() + x) * channels + c] =
+              image.data[(plan.input_rect.y0 + y) * image.row_stride +
+                         (plan.input_rect.x0 + x) * image.pixel_stride + c * image.channel_stride];
+    tile = Tile{dst, static_cast<std::ptrdiff_t>(plan.input_rect.cols()) * channels, channels, plan.input_rect};
+  }
+
+  for (const Stage& stage : plan.stages) {
+    std::visit(
+        [&](const auto& st) {
+          if constexpr (!std::is_same_v<std::decay_t<decltype(st)>, CropStage>) {
+            if (!tile.rect.contains(st.in_rect) || tile.rect.y0 != st.in_rect.y0 ||
+                tile.rect.x0 != st.in_rect.x0) {
+              tile = materialize(tile, st.in_rect, channels, scratch);
+            }
+          }
+          tile = run_stage(st, tile, channels, scratch, *cc.kernel_table);
+        },
+        stage);
+  }
+
+  kernels::TensorWrite w;
+  w.src = tile.data;
+  w.src_row_stride = tile.row_stride;
+  w.src_pixel_stride = tile.pixel_stride;
+  w.src_y0 = tile.rect.y0;
+  w.src_x0 = tile.rect.x0;
+  w.src_rows = tile.data ? tile.rect.rows() : 0;
+  w.src_cols = tile.data ? tile.rect.cols() : 0;
+  for (int c = 0; c < 3; ++c) w.source_channel[c] = cc.source_channel[c];
+  w.height = plan.out_h;
+  w.width = plan.out_w;
+  w.planar = cc.contract.layout == Layout::NCHW || cc.contract.layout == Layout::CHW;
+  switch (cc.contract.output_dtype) {
+    case DType::UInt8: cc.kernel_table->write_tensor_u8(w, cc.lut_u8.data(), static_cast<std::uint8_t*>(out)); break;
+    case DType::Float16: cc.kernel_table->write_tensor_u16(w, cc.lut_u16.data(), static_cast<std::uint16_t*>(out)); break;
+    case DType::Float32: cc.kernel_table->write_tensor_f32(w, cc.lut_f32.data(), static_cast<float*>(out)); break;
+    case DType::Float64: throw Error(ErrorCode::Internal, "", "float64 output is not implemented");
+  }
+}
+
+}  // namespace
+}  // namespace detail
+
 void Pipeline::run(const ImageView& image, void* out, std::size_t out_bytes) const {
   using namespace detail;
   const CompiledContract& cc = *impl_;
@@ -326,67 +435,62 @@ void Pipeline::run(const ImageView& image, void* out, std::size_t out_bytes) con
                     std::to_string(needed));
   }
   try {
-    const Plan plan = make_plan(cc.contract, image.height, image.width);
-    const int channels = cc.work_channels;
-    Scratch scratch;
-
-    // The input tile: the image itself when its channels are adjacent bytes
-    // (kernels skip alpha by reading 3 of every 4), else a packed copy.
-    Tile tile;
-    tile.rect = plan.input_rect;
-    Tile whole{image.data, image.row_stride, image.pixel_stride, Rect{0, 0, image.height, image.width}};
-    if (image.channel_stride == 1) {
-      tile = whole;
-      tile.data = image.data + plan.input_rect.y0 * image.row_stride + plan.input_rect.x0 * image.pixel_stride;
-      tile.rect = plan.input_rect;
-    } else {
-      std::uint8_t* dst = scratch.take(static_cast<std::size_t>(plan.input_rect.rows()) *
-                                       plan.input_rect.cols() * channels);
-      for (int y = 0; y < plan.input_rect.rows(); ++y)
-        for (int x = 0; x < plan.input_rect.cols(); ++x)
-          for (int c = 0; c < channels; ++c)
-            dst[(static_cast<std::size_t>(y) * plan.input_rect.cols() + x) * channels + c] =
-                image.data[(plan.input_rect.y0 + y) * image.row_stride +
-                           (plan.input_rect.x0 + x) * image.pixel_stride + c * image.channel_stride];
-      tile = Tile{dst, static_cast<std::ptrdiff_t>(plan.input_rect.cols()) * channels, channels, plan.input_rect};
-    }
-
-    for (const Stage& stage : plan.stages) {
-      std::visit(
-          [&](const auto& st) {
-            if constexpr (!std::is_same_v<std::decay_t<decltype(st)>, CropStage>) {
-              if (!tile.rect.contains(st.in_rect) || tile.rect.y0 != st.in_rect.y0 ||
-                  tile.rect.x0 != st.in_rect.x0) {
-                tile = materialize(tile, st.in_rect, channels, scratch);
-              }
-            }
-            tile = run_stage(st, tile, channels, scratch, *cc.kernel_table);
-          },
-          stage);
-    }
-
-    kernels::TensorWrite w;
-    w.src = tile.data;
-    w.src_row_stride = tile.row_stride;
-    w.src_pixel_stride = tile.pixel_stride;
-    w.src_y0 = tile.rect.y0;
-    w.src_x0 = tile.rect.x0;
-    w.src_rows = tile.data ? tile.rect.rows() : 0;
-    w.src_cols = tile.data ? tile.rect.cols() : 0;
-    for (int c = 0; c < 3; ++c) w.source_channel[c] = cc.source_channel[c];
-    w.height = plan.out_h;
-    w.width = plan.out_w;
-    w.planar = cc.contract.layout == Layout::NCHW || cc.contract.layout == Layout::CHW;
-    switch (cc.contract.output_dtype) {
-      case DType::UInt8: cc.kernel_table->write_tensor_u8(w, cc.lut_u8.data(), static_cast<std::uint8_t*>(out)); break;
-      case DType::Float16: cc.kernel_table->write_tensor_u16(w, cc.lut_u16.data(), static_cast<std::uint16_t*>(out)); break;
-      case DType::Float32: cc.kernel_table->write_tensor_f32(w, cc.lut_f32.data(), static_cast<float*>(out)); break;
-      case DType::Float64: throw Error(ErrorCode::Internal, "", "float64 output is not implemented");
-    }
+    run_checked(cc, image, out);
   } catch (const Error&) {
     throw;
   } catch (const std::bad_alloc&) {
     throw Error(ErrorCode::Internal, "", "out of memory while running the pipeline");
+  }
+}
+
+void Pipeline::run_batch(const ImageView* images, std::size_t count, void* out, std::size_t out_bytes,
+                         int threads) const {
+  using namespace detail;
+  const CompiledContract& cc = *impl_;
+  if (count == 0) return;
+  if (images == nullptr) throw Error(ErrorCode::InvalidArgument, "", "images is null");
+  if (out == nullptr) throw Error(ErrorCode::InvalidArgument, "", "output buffer is null");
+  if (threads < 0) throw Error(ErrorCode::InvalidArgument, "", "threads must be >= 0 (0 = all cores)");
+  std::size_t each = 0;
+  Shape first;
+  for (std::size_t i = 0; i < count; ++i) {
+    check_image(cc, images[i]);
+    Shape s = output_shape(images[i].height, images[i].width);
+    if (i == 0) {
+      first = s;
+      each = static_cast<std::size_t>(s.elements()) * dtype_size(output_dtype());
+    } else if (!std::equal(s.dims, s.dims + s.ndim, first.dims)) {
+      throw Error(ErrorCode::InvalidArgument, "",
+                  "batch outputs differ in shape: image 0 and image " + std::to_string(i) +
+                      " give different tensor shapes");
+    }
+  }
+  if (out_bytes / count < each) {
+    throw Error(ErrorCode::BufferTooSmall, "",
+                "output buffer has " + std::to_string(out_bytes) + " bytes, the batch needs " +
+                    std::to_string(each * count));
+  }
+  std::mutex failure_mutex;
+  std::exception_ptr failure;
+  const std::function<void(std::size_t)> task = [&](std::size_t i) {
+    try {
+      run_checked(cc, images[i], static_cast<std::uint8_t*>(out) + i * each);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+    }
+  };
+  parallel_for(count, threads == 0 ? hardware_threads() : threads, task);
+  if (failure) {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const Error&) {
+      throw;
+    } catch (const std::bad_alloc&) {
+      throw Error(ErrorCode::Internal, "", "out of memory while running the pipeline");
+    } catch (const std::exception& e) {
+      throw Error(ErrorCode::Internal, "", e.what());
+    }
   }
 }
 

@@ -94,12 +94,21 @@ class Pipeline:
         except _core.CoreError as err:
             raise _translate(err) from None
 
-    def batch(self, images: Sequence[np.ndarray] | Iterable[np.ndarray]) -> np.ndarray:
+    def batch(self, images: Sequence[np.ndarray] | Iterable[np.ndarray], *, threads: Optional[int] = None,
+              out: Optional[np.ndarray] = None) -> np.ndarray:
         """Run on several images and stack the results along a batch axis:
-        (N, C, H, W) for NCHW/CHW contracts, (N, H, W, C) for NHWC/HWC."""
+        (N, C, H, W) for NCHW/CHW contracts, (N, H, W, C) for NHWC/HWC.
+
+        ``threads``: worker threads from a persistent pool (default: every core);
+        the result is identical for every thread count. ``out``: a C-contiguous
+        array of that shape and the output dtype to write into."""
         images = [self._check_image(img) for img in images]
         if not images:
             raise ValueError("batch() needs at least one image")
+        if threads is None:
+            threads = 0
+        elif not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+            raise ValueError(f"threads must be a positive integer, got {threads!r}")
         shapes = [self.output_shape(*img.shape[:2]) for img in images]
         first = shapes[0]
         for i, shape in enumerate(shapes):
@@ -109,12 +118,17 @@ class Pipeline:
                     "add a fixed-size step (e.g. center_crop) to the contract or batch by size"
                 )
         per_image = first[1:] if len(first) == 4 else first
-        out = np.empty((len(images),) + tuple(per_image), dtype=self.dtype)
-        for i, img in enumerate(images):
-            try:
-                self._core.run_into(img, out[i])
-            except _core.CoreError as err:
-                raise _translate(err) from None
+        shape = (len(images),) + tuple(per_image)
+        if out is None:
+            out = np.empty(shape, dtype=self.dtype)
+        elif not isinstance(out, np.ndarray):
+            raise TypeError(f"out must be a numpy array, got {type(out).__name__}")
+        elif out.shape != shape:
+            raise ValueError(f"out has shape {out.shape}, the batch has shape {shape}")
+        try:
+            self._core.run_batch(images, out, threads)
+        except _core.CoreError as err:
+            raise _translate(err) from None
         return out
 
     def _check_image(self, image) -> np.ndarray:

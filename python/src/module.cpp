@@ -90,6 +90,23 @@ class PyPipeline {
     pipe_.run(view, dst, bytes);
   }
 
+  // Runs every image into out[i] on `threads` threads (0 = all cores).
+  void run_batch(const std::vector<py::array>& images, py::array out, int threads) const {
+    std::vector<pixelpact::ImageView> views;
+    views.reserve(images.size());
+    for (const auto& image : images) views.push_back(image_view(image));
+    if (!out.writeable()) throw py::value_error("out is read-only");
+    if (!(out.flags() & py::array::c_style)) throw py::value_error("out must be C-contiguous");
+    if (!out.dtype().is(numpy_dtype(pipe_.output_dtype()))) {
+      throw py::type_error("out has dtype " + std::string(py::str(out.dtype())) + ", the contract outputs " +
+                           std::string(pixelpact::dtype_name(pipe_.output_dtype())));
+    }
+    void* dst = out.mutable_data();
+    std::size_t bytes = static_cast<std::size_t>(out.nbytes());
+    py::gil_scoped_release release;
+    pipe_.run_batch(views.data(), views.size(), dst, bytes, threads);
+  }
+
   int input_channels() const { return pipe_.input_channels(); }
   std::string input_color() const { return std::string(pipe_.input_color()); }
   std::string name() const { return pipe_.name(); }
@@ -141,6 +158,7 @@ PYBIND11_MODULE(_core, m) {
       .def("output_shape", &PyPipeline::output_shape, py::arg("height"), py::arg("width"))
       .def("run", &PyPipeline::run, py::arg("image"))
       .def("run_into", &PyPipeline::run_into, py::arg("image"), py::arg("out"))
+      .def("run_batch", &PyPipeline::run_batch, py::arg("images"), py::arg("out"), py::arg("threads"))
       .def_property_readonly("input_channels", &PyPipeline::input_channels)
       .def_property_readonly("input_color", &PyPipeline::input_color)
       .def_property_readonly("name", &PyPipeline::name)

@@ -137,6 +137,14 @@ class Pipeline {
   // Error(BufferTooSmall) if out_bytes is too small; writes nothing then.
   void run(const ImageView& image, void* out, std::size_t out_bytes) const;
 
+  // Runs `count` images whose tensors have the same shape, writing tensor i at
+  // out + i * output_bytes(images[i]...), on up to `threads` threads (0 = every
+  // core) from a persistent pool. The bytes are the same for every thread
+  // count. Throws Error(InvalidArgument) if shapes differ or an image is bad
+  // (nothing is written then), Error(BufferTooSmall) if out_bytes is too small.
+  void run_batch(const ImageView* images, std::size_t count, void* out, std::size_t out_bytes,
+                 int threads = 0) const;
+
  private:
   explicit Pipeline(std::shared_ptr<const detail::CompiledContract> impl);
   std::shared_ptr<const detail::CompiledContract> impl_;

@@ -1,0 +1,117 @@
+"""Every instruction set this machine runs produces the reference kernels' bytes,
+and forcing one really selects it."""
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import pixelpact
+from conftest import assert_same, noise
+
+ISAS = pixelpact.supported_isas()
+SIMD = [isa for isa in ISAS if isa != "reference"]
+FILTERS = ["nearest", "box", "bilinear", "hamming", "bicubic", "lanczos"]
+
+
+def test_reference_is_always_supported():
+    assert ISAS[-1] == "reference"
+
+
+@pytest.mark.parametrize("isa", ISAS)
+def test_forced_isa_is_the_one_running(isa):
+    doc = {"pixelpact": 1, "input": {"color": "RGB"}, "steps": [], "output": {"layout": "HWC", "dtype": "uint8",
+                                                                              "color": "RGB"}}
+    pipe = pixelpact.load(doc, isa=isa)
+    assert pipe.isa == isa
+    assert set(pipe.kernels.values()) <= {isa, "reference"}
+    code = "import pixelpact,json,sys; print(pixelpact.load(json.loads(sys.argv[1])).isa)"
+    env = dict(os.environ, PIXELPACT_FORCE_ISA=isa)
+    import json
+
+    res = subprocess.run([sys.executable, "-c", code, json.dumps(doc)], env=env, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == isa
+
+
+def test_unknown_or_unsupported_isa_is_an_error():
+    doc = {"pixelpact": 1, "input": {"color": "RGB"}, "steps": [], "output": {"layout": "HWC", "dtype": "uint8",
+                                                                              "color": "RGB"}}
+    with pytest.raises(RuntimeError, match="unknown instruction set"):
+        pixelpact.load(doc, isa="sse9")
+    missing = [isa for isa in ("avx2", "avx512", "neon") if isa not in ISAS]
+    for isa in missing:
+        with pytest.raises(RuntimeError, match=isa):
+            pixelpact.load(doc, isa=isa)
+    env = dict(os.environ, PIXELPACT_FORCE_ISA="sse9")
+    res = subprocess.run([sys.executable, "-m", "pixelpact", "info"], env=env, capture_output=True, text=True)
+    assert res.returncode == 1 and "PIXELPACT_FORCE_ISA=sse9: unknown instruction set" in res.stdout
+
+
+def _cases():
+    rng = np.random.default_rng(1234)
+    # Widths 1 .. 4 x 64 + 3 (the widest vector is 64 bytes) against varied heights.
+    for width in list(range(1, 40)) + [63, 64, 65, 127, 128, 129, 191, 255, 256, 257, 258, 259]:
+        height = int(rng.integers(1, 40))
+        out_h = int(rng.integers(1, 2 * height + 2))
+        out_w = int(rng.integers(1, 2 * width + 2))
+        yield (height, width), (out_h, out_w), FILTERS[width % 6]
+    # Larger and vertical-first shapes.
+    for (h, w), (oh, ow) in [((300, 40), (20, 35)), ((1000, 70), (33, 61)), ((480, 640), (224, 224)),
+                             ((37, 2000), (30, 211)), ((2000, 37), (211, 30)), ((123, 457), (501, 77))]:
+        for f in FILTERS:
+            yield (h, w), (oh, ow), f
+
+
+CASES = list(_cases())
+
+
+@pytest.mark.parametrize("isa", SIMD)
+@pytest.mark.parametrize("color", ["RGB", "BGRA", "GRAY"])
+def test_resize_matches_reference(isa, color):
+    channels = {"RGB": 3, "BGRA": 4, "GRAY": 1}[color]
+    for i, (in_hw, out_hw, name) in enumerate(CASES):
+        img = noise(*in_hw, channels=channels, seed=i)
+        doc = {"pixelpact": 1, "input": {"color": color},
+               "steps": [{"op": "resize", "size": list(out_hw), "interpolation": name, "engine": "pillow"}],
+               "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}}
+        expected = pixelpact.load(doc, isa="reference")(img)
+        assert_same(pixelpact.load(doc, isa=isa)(img), expected)
+
+
+@pytest.mark.parametrize("isa", SIMD)
+@pytest.mark.parametrize("layout,dtype", list(itertools.product(["NCHW", "NHWC", "CHW", "HWC"],
+                                                                 ["float32", "float16", "uint8"])))
+def test_writer_matches_reference(isa, layout, dtype):
+    float_steps = [] if dtype == "uint8" else [
+        {"op": "to_float", "dtype": "float32"}, {"op": "div", "value": 255},
+        {"op": "normalize", "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}]
+    for width in [1, 2, 15, 16, 17, 31, 33, 64, 67, 200]:
+        for color in ["RGB", "BGR", "RGBA", "GRAY"]:
+            channels = {"RGB": 3, "BGR": 3, "RGBA": 4, "GRAY": 1}[color]
+            img = noise(7, width, channels=channels, seed=width)
+            doc = {"pixelpact": 1, "input": {"color": color},
+                   "steps": [{"op": "center_crop", "size": [9, max(1, width - 3)]}] + float_steps,
+                   "output": {"layout": layout, "dtype": dtype, "color": "BGR" if width % 2 else "RGB"}}
+            expected = pixelpact.load(doc, isa="reference")(img)
+            assert_same(pixelpact.load(doc, isa=isa)(img), expected)
+
+
+@pytest.mark.parametrize("isa", SIMD)
+def test_views_and_unaligned_pointers(isa):
+    """Strided, flipped and unaligned inputs through each ISA."""
+    base = noise(301, 263, channels=4, seed=77)
+    flat = np.frombuffer(noise(1, 301 * 263 * 3 + 3, channels=0, seed=78).tobytes(), np.uint8)
+    views = [base[::-1, :, :3], base[:, ::-1, 1:], base[1::2, 3::2, :3], base[..., 2::-1],
+             flat[1:1 + 301 * 263 * 3].reshape(301, 263, 3), flat[3:3 + 301 * 263 * 3].reshape(301, 263, 3)]
+    for f in FILTERS:
+        doc = {"pixelpact": 1, "input": {"color": "RGB"},
+               "steps": [{"op": "resize", "size": 97, "interpolation": f, "engine": "pillow"},
+                         {"op": "center_crop", "size": [90, 101]}],
+               "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}}
+        for img in views:
+            assert_same(pixelpact.load(doc, isa=isa)(img), pixelpact.load(doc, isa="reference")(img))
