@@ -2,12 +2,7 @@
 
 namespace pixelpact::kernels::avx512 {
 
-const KernelTable table = {"avx512",
-                           pillow_horizontal,
-                           pillow_vertical,
-                           reference::gather_nearest,
-                           reference::write_tensor_u8,
-                           reference::write_tensor_u16,
-                           reference::write_tensor_f32};
+const KernelTable table = {"avx512",        pillow_horizontal, pillow_vertical, reference::gather_nearest,
+                           write_tensor_u8, write_tensor_u16,  write_tensor_f32};
 
 }  // namespace pixelpact::kernels::avx512
