@@ -155,7 +155,7 @@ std::pair<int, int> height_width(const Node& node) {
 
 ResizeStep parse_resize(const Node& step) {
   step.require_object({"op", "size", "interpolation", "engine"},
-                      {"op", "size", "max_size", "interpolation", "engine"});
+                      {"op", "size", "max_size", "interpolation", "engine", "version"});
   ResizeStep r;
   Node size = step.at("size");
   if (size.is_integer()) {
@@ -184,6 +184,14 @@ ResizeStep parse_resize(const Node& step) {
                                                         {"bicubic", Filter::Bicubic},
                                                         {"lanczos", Filter::Lanczos}});
   step.at("engine").as_enum<int>({{"pillow", 0}});
+  if (step.has("version")) {
+    r.pillow_version = step.at("version").as_enum<PillowVersion>(
+        {{"12.1", PillowVersion::V12_1},
+         {"12", PillowVersion::V12_2},
+         {"12.2", PillowVersion::V12_2},
+         {"12.3", PillowVersion::V12_2},
+         {"13", PillowVersion::V13}});
+  }
   return r;
 }
 

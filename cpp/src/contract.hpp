@@ -18,6 +18,14 @@ enum class OutputColor { RGB, BGR };
 // Pillow's six resampling filters.
 enum class Filter { Nearest, Box, Bilinear, Hamming, Bicubic, Lanczos };
 
+// Pillow release lines whose resize pixels differ (only in the order of the two
+// passes, which matters because the intermediate image is uint8).
+enum class PillowVersion {
+  V12_1,  // 12.1 and older: always horizontal first
+  V12_2,  // 12.2 and 12.3: vertical first when the image is over 100x taller than wide
+  V13,    // 13.x: vertical first when the height shrinks by more than twice the width
+};
+
 struct ResizeStep {
   // Either a shorter-side rule (torchvision's int size, with optional max_size)
   // or an exact (height, width).
@@ -27,6 +35,7 @@ struct ResizeStep {
   int height = 0;     // !shorter_side
   int width = 0;      // !shorter_side
   Filter filter = Filter::Bilinear;
+  PillowVersion pillow_version = PillowVersion::V13;
 };
 
 struct CenterCropStep {

@@ -148,7 +148,9 @@ std::vector<std::int32_t> pillow_nearest_indices(int in_size, int out_size, int 
   return src;
 }
 
-bool pillow_vertical_first(int in_h, int in_w, int out_h, int out_w) {
+bool pillow_vertical_first(int in_h, int in_w, int out_h, int out_w, PillowVersion version) {
+  if (version == PillowVersion::V12_1) return false;
+  if (version == PillowVersion::V12_2) return in_h > 100LL * in_w && out_h < in_h;
   const long long dh = static_cast<long long>(in_h) - out_h;
   const long long dw = static_cast<long long>(in_w) - out_w;
   return dh > 0 && dh > 2 * dw;

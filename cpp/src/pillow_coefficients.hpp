@@ -32,8 +32,12 @@ PillowAxisWeights pillow_axis_weights(int in_size, int out_size, Filter filter, 
 std::vector<std::int32_t> pillow_nearest_indices(int in_size, int out_size, int out_begin,
                                                  int out_end);
 
-// Pillow >= 13 runs the vertical pass first when the height shrinks by more than
-// twice as many pixels as the width (Resample.c:ImagingResampleInner).
-bool pillow_vertical_first(int in_h, int in_w, int out_h, int out_w);
+// Whether Pillow resamples vertically first (the intermediate image is uint8, so
+// the order changes pixels). 13.x: when the height shrinks by more than twice as
+// many pixels as the width (Resample.c:ImagingResampleInner). 12.2 and 12.3:
+// when the image is more than 100 times taller than wide and the height shrinks
+// (Image.py:resize calls the core twice). 12.1 and older: never.
+bool pillow_vertical_first(int in_h, int in_w, int out_h, int out_w,
+                           PillowVersion version = PillowVersion::V13);
 
 }  // namespace pixelpact::detail
