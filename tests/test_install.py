@@ -132,3 +132,13 @@ def test_readme_ctypes_snippet(installed_shared, tmp_path):
 
 def test_readme_snippets_are_marked():
     assert set(readme_snippets()) == {"readme_cpp.cpp", "readme_c.c", "readme_ctypes.py"}
+
+
+def test_every_c_function_is_tested_in_c_and_through_ctypes():
+    """A new pp_ function must reach both the C test and the ctypes test."""
+    declared = set(re.findall(r"PIXELPACT_API [^;]*?\b(pp_\w+)\(", (ROOT / "cpp/include/pixelpact/pixelpact.h").read_text()))
+    assert len(declared) >= 20
+    c_test = (ROOT / "cpp" / "tests" / "test_c_api.c").read_text()
+    ctypes_test = (ROOT / "tests" / "test_c_abi.py").read_text()
+    assert not [f for f in declared if f + "(" not in c_test], "functions the C test never calls"
+    assert not [f for f in declared if f'"{f}"' not in ctypes_test], "functions without a ctypes prototype"
