@@ -19,8 +19,10 @@
  *
  * Conventions, for every function below:
  * - Errors: functions return a pp_status; PP_OK (0) is success. On failure the
- *   calling thread's pp_last_error() names the problem, nothing is written to
- *   output parameters other than a NULL handle, and no tensor bytes are written.
+ *   calling thread's pp_last_error() names the problem and nothing is written to
+ *   output parameters other than a NULL handle. Every argument is checked before
+ *   any tensor byte is written, so only PP_ERROR_INTERNAL (e.g. out of memory
+ *   while running) can leave an output buffer partly written.
  *   No C++ exception ever crosses this API and the library never aborts the
  *   process or prints.
  * - Null pointers where a pointer is required give PP_ERROR_INVALID_ARGUMENT.
@@ -183,8 +185,8 @@ PIXELPACT_API const char* pp_pipeline_canonical_json(const pp_pipeline* p);
  * Errors: PP_ERROR_INVALID_ARGUMENT (NULL pixels, out or p; a size out of range;
  *         a channel count that does not match the contract's input color; a
  *         misaligned out), PP_ERROR_BUFFER_TOO_SMALL (out_bytes too small; the
- *         message gives the size needed), PP_ERROR_INTERNAL. Nothing is written
- *         to out on failure. */
+ *         message gives the size needed), PP_ERROR_INTERNAL. Argument errors write
+ *         nothing to out. */
 PIXELPACT_API pp_status pp_pipeline_run(const pp_pipeline* p, const uint8_t* pixels, int height, int width,
                                         int channels, ptrdiff_t row_stride_bytes, void* out,
                                         size_t out_bytes);
