@@ -32,3 +32,19 @@ def assert_same(actual: np.ndarray, expected: np.ndarray) -> None:
             f"{len(bad)} of {a.size} values differ (max |diff| {np.max(np.abs(a - e))}); "
             f"first at {tuple(bad[0])}: {actual[tuple(bad[0])]!r} != {expected[tuple(bad[0])]!r}"
         )
+
+
+@pytest.fixture(scope="session")
+def installed_static(tmp_path_factory):
+    """Prefix of pixelpact built as a static library and `cmake --install`ed."""
+    from cmake_helpers import install_library
+
+    return install_library(tmp_path_factory.mktemp("install-static"), shared=False)
+
+
+@pytest.fixture(scope="session")
+def installed_shared(tmp_path_factory):
+    """Prefix of pixelpact built as a shared library (BUILD_SHARED_LIBS=ON) and installed."""
+    from cmake_helpers import install_library
+
+    return install_library(tmp_path_factory.mktemp("install-shared"), shared=True)

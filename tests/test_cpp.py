@@ -32,6 +32,8 @@ def test_ctest(tmp_path_factory):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-6000:]
     assert "100% tests passed" in result.stdout
+    for name in ("unit", "vectors", "conformance_cpp", "c_api"):  # C++ and C API paths of the conformance suite
+        assert f" {name} ...." in result.stdout, (name, result.stdout[-3000:])
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in VECTORS.glob("*.json")))

@@ -1,6 +1,8 @@
 // Runs every shared test vector in a folder (<name>.json, <name>_input.npy,
-// <name>_expected.npy; expected tensors come from the real reference library,
-// see tests/vectors/generate.py) and compares bytes.
+// <name>_expected.npy; expected tensors come from the real reference libraries,
+// see tests/vectors/generate.py and tests/conformance/generate.py) and compares
+// shape, dtype and bytes. Built in-tree (ctest) and against the installed
+// package (tests/cmake_consumer).
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -9,52 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "npy.hpp"
 #include "pixelpact/pixelpact.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Npy {
-  std::string descr;
-  std::vector<long long> shape;
-  std::vector<char> data;
-};
-
-// Reads a C-order .npy file (format versions 1-3).
-bool read_npy(const fs::path& path, Npy& out, std::string& error) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return error = "cannot open " + path.string(), false;
-  std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0)
-    return error = path.string() + " is not a .npy file", false;
-  const int major = static_cast<unsigned char>(bytes[6]);
-  std::size_t header_len, offset;
-  if (major == 1) {
-    header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
-    offset = 10;
-  } else {
-    header_len = 0;
-    for (int i = 0; i < 4; ++i) header_len |= static_cast<std::size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
-    offset = 12;
-  }
-  std::string header(bytes.data() + offset, header_len);
-  if (header.find("'fortran_order': False") == std::string::npos)
-    return error = path.string() + ": only C order is supported", false;
-  auto d = header.find("'descr': '");
-  if (d == std::string::npos) return error = path.string() + ": no descr", false;
-  out.descr = header.substr(d + 10, header.find('\'', d + 10) - (d + 10));
-  auto s = header.find("'shape': (");
-  auto e = header.find(')', s);
-  std::stringstream dims(header.substr(s + 10, e - (s + 10)));
-  std::string item;
-  out.shape.clear();
-  while (std::getline(dims, item, ',')) {
-    if (item.find_first_not_of(' ') != std::string::npos) out.shape.push_back(std::stoll(item));
-  }
-  out.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(offset + header_len), bytes.end());
-  return true;
-}
 
 std::string descr_of(pixelpact::DType t) {
   switch (t) {
@@ -81,10 +43,10 @@ int main(int argc, char** argv) {
     ++cases;
     std::ifstream f(entry.path());
     std::string json((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    Npy input, expected;
+    npy::Npy input, expected;
     std::string error;
-    if (!read_npy(dir / (name + "_input.npy"), input, error) ||
-        !read_npy(dir / (name + "_expected.npy"), expected, error)) {
+    if (!npy::read_npy(dir / (name + "_input.npy"), input, error) ||
+        !npy::read_npy(dir / (name + "_expected.npy"), expected, error)) {
       std::printf("FAIL %s: %s\n", name.c_str(), error.c_str());
       ++failed;
       continue;

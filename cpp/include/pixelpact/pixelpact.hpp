@@ -13,6 +13,8 @@
 //
 // Threads: a Pipeline is immutable once built; run() may be called from any number
 // of threads at once on the same Pipeline. Copies share the compiled contract.
+//
+// From C or another language: pixelpact/pixelpact.h, the same pipeline behind a C ABI.
 #pragma once
 
 #include <cstddef>
@@ -24,10 +26,12 @@
 #include <utility>
 #include <vector>
 
+#include "pixelpact/export.h"
+
 namespace pixelpact {
 
 // Library version, "MAJOR.MINOR.PATCH".
-std::string_view version() noexcept;
+PIXELPACT_API std::string_view version() noexcept;
 
 // Highest contract format version ("pixelpact": N) this library reads.
 constexpr int kContractVersion = 1;
@@ -40,7 +44,7 @@ enum class ErrorCode {
   Internal,          // a bug in pixelpact; please report it
 };
 
-class Error : public std::runtime_error {
+class PIXELPACT_API Error : public std::runtime_error {
  public:
   Error(ErrorCode code, std::string path, const std::string& message);
   ErrorCode code() const noexcept { return code_; }
@@ -57,10 +61,10 @@ enum class DType { UInt8, Float16, Float32, Float64 };
 enum class Layout { NCHW, NHWC, CHW, HWC };
 
 // Bytes per element of a dtype.
-std::size_t dtype_size(DType dtype) noexcept;
+PIXELPACT_API std::size_t dtype_size(DType dtype) noexcept;
 // Lower-case names as spelled in contracts: "uint8", "float16", "NCHW", ...
-std::string_view dtype_name(DType dtype) noexcept;
-std::string_view layout_name(Layout layout) noexcept;
+PIXELPACT_API std::string_view dtype_name(DType dtype) noexcept;
+PIXELPACT_API std::string_view layout_name(Layout layout) noexcept;
 
 // A read-only view of a uint8 image. Strides are in bytes and may be negative or
 // padded; the view does not own the pixels, which must outlive the call using it.
@@ -84,7 +88,7 @@ struct ImageView {
 struct Shape {
   int ndim = 0;
   std::int64_t dims[4] = {0, 0, 0, 0};
-  std::int64_t elements() const noexcept;
+  PIXELPACT_API std::int64_t elements() const noexcept;
 };
 
 namespace detail {
@@ -93,7 +97,7 @@ struct CompiledContract;
 
 // Instruction sets with kernels in this build that this CPU runs, best first
 // (e.g. {"avx512", "avx2", "reference"}). All produce identical bytes.
-std::vector<std::string> supported_isas();
+PIXELPACT_API std::vector<std::string> supported_isas();
 
 struct PipelineOptions {
   // Kernel instruction set: "" or "auto" picks PIXELPACT_FORCE_ISA if that
@@ -107,43 +111,44 @@ class Pipeline {
  public:
   // Parses, validates and compiles a contract. Throws Error(InvalidContract) with
   // the JSON Pointer of the first problem found.
-  static Pipeline from_json(std::string_view contract_json, const PipelineOptions& options = {});
+  PIXELPACT_API static Pipeline from_json(std::string_view contract_json,
+                                          const PipelineOptions& options = {});
 
   // Shape, dtype and size of the tensor produced for an input of this size.
   // Throws Error(InvalidArgument) if the size is not positive or the contract
   // cannot produce a tensor for it (e.g. a resize would reach zero pixels).
-  Shape output_shape(int height, int width) const;
-  std::size_t output_bytes(int height, int width) const;
-  DType output_dtype() const noexcept;
-  Layout output_layout() const noexcept;
+  PIXELPACT_API Shape output_shape(int height, int width) const;
+  PIXELPACT_API std::size_t output_bytes(int height, int width) const;
+  PIXELPACT_API DType output_dtype() const noexcept;
+  PIXELPACT_API Layout output_layout() const noexcept;
 
   // Channels the input image must have (3 for RGB/BGR, 4 for RGBA/BGRA, 1 for GRAY).
-  int input_channels() const noexcept;
+  PIXELPACT_API int input_channels() const noexcept;
   // Input color as spelled in the contract ("RGB", "BGRA", ...).
-  std::string_view input_color() const noexcept;
+  PIXELPACT_API std::string_view input_color() const noexcept;
   // The contract's "name", or "" if it has none.
-  const std::string& name() const noexcept;
+  PIXELPACT_API const std::string& name() const noexcept;
   // Instruction set of the kernels this pipeline runs ("avx512", "reference", ...).
-  std::string_view isa() const noexcept;
+  PIXELPACT_API std::string_view isa() const noexcept;
   // Each kernel this pipeline may call and the ISA implementing it, e.g.
   // {"pillow_horizontal", "avx512"}, {"gather_nearest", "reference"}.
-  std::vector<std::pair<std::string, std::string>> kernels() const;
+  PIXELPACT_API std::vector<std::pair<std::string, std::string>> kernels() const;
   // The contract in canonical JSON (as parsed; key order normalized).
-  const std::string& canonical_json() const noexcept;
+  PIXELPACT_API const std::string& canonical_json() const noexcept;
 
   // Runs the contract on one image and writes the tensor, C-contiguous in the
   // output layout, to `out` (at least output_bytes(image.height, image.width)
   // bytes, aligned for the output dtype). Throws Error(InvalidArgument) for a bad image and
   // Error(BufferTooSmall) if out_bytes is too small; writes nothing then.
-  void run(const ImageView& image, void* out, std::size_t out_bytes) const;
+  PIXELPACT_API void run(const ImageView& image, void* out, std::size_t out_bytes) const;
 
   // Runs `count` images whose tensors have the same shape, writing tensor i at
   // out + i * output_bytes(images[i]...), on up to `threads` threads (0 = every
   // core) from a persistent pool. The bytes are the same for every thread
   // count. Throws Error(InvalidArgument) if shapes differ or an image is bad
   // (nothing is written then), Error(BufferTooSmall) if out_bytes is too small.
-  void run_batch(const ImageView* images, std::size_t count, void* out, std::size_t out_bytes,
-                 int threads = 0) const;
+  PIXELPACT_API void run_batch(const ImageView* images, std::size_t count, void* out,
+                               std::size_t out_bytes, int threads = 0) const;
 
  private:
   explicit Pipeline(std::shared_ptr<const detail::CompiledContract> impl);
