@@ -19,6 +19,7 @@
 // sweep's output bytes on one ISA, so that outputs of different machines (x86
 // reference natively, NEON under qemu: see .ci/neon.sh) can be compared.
 #include <algorithm>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +27,12 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#if __has_include(<sys/mman.h>)
+#include <sys/mman.h>
+#include <unistd.h>
+#define PIXELPACT_TEST_GUARD_PAGES 1
+#endif
 
 #include "check.hpp"
 #include "dispatch.hpp"
@@ -71,6 +78,56 @@ struct Buffer {
   }
 };
 
+// Input pixels: `size` bytes ending `slack` bytes before an inaccessible page
+// (and with one before the first page), so a kernel reading past the image
+// faults instead of passing by luck.
+class InputBytes {
+ public:
+  InputBytes(const InputBytes&) = delete;
+  InputBytes& operator=(const InputBytes&) = delete;
+#if PIXELPACT_TEST_GUARD_PAGES
+  InputBytes(std::size_t size, std::size_t slack) {
+    const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+    const std::size_t body = (size + slack + page - 1) / page * page;
+    length_ = body + 2 * page;
+    void* base = mmap(nullptr, length_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) throw std::bad_alloc();
+    base_ = static_cast<std::uint8_t*>(base);
+    mprotect(base_, page, PROT_NONE);
+    mprotect(base_ + page + body, page, PROT_NONE);
+    data = base_ + page + body - slack - size;
+  }
+  ~InputBytes() { munmap(base_, length_); }
+  std::uint8_t* data = nullptr;
+
+ private:
+  std::uint8_t* base_ = nullptr;
+  std::size_t length_ = 0;
+#else
+  InputBytes(std::size_t size, std::size_t slack) : buf_(size, slack, 0), data(buf_.data) {}
+
+ private:
+  Buffer buf_;
+
+ public:
+  std::uint8_t* data;
+#endif
+};
+
+// What is running, for the crash report (a kernel reading past a guard page).
+std::string g_running;
+
+#if PIXELPACT_TEST_GUARD_PAGES
+extern "C" void report_crash(int sig) {
+  const char prefix[] = "\ncrashed (read or wrote outside the image?) while running: ";
+  if (write(2, prefix, sizeof prefix - 1) < 0 || write(2, g_running.data(), g_running.size()) < 0 ||
+      write(2, "\n", 1) < 0) {
+  }
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+#endif
+
 void fill_noise(std::uint8_t* p, std::size_t n, std::mt19937& rng) {
   for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<std::uint8_t>(rng() >> 24);
 }
@@ -84,14 +141,15 @@ struct KernelStats {
 };
 
 // An input image of `rows` x `cols` pixels of `pixel_stride` bytes (all noise,
-// padding included), rows `pad` bytes apart beyond the pixels, base misaligned,
-// optionally stored bottom-up (negative row stride).
+// padding included), rows `pad` bytes apart beyond the pixels, ending `slack`
+// bytes before an inaccessible page, optionally stored bottom-up (negative row
+// stride).
 struct KernelInput {
-  Buffer buf;
+  InputBytes buf;
   const std::uint8_t* origin;
   std::ptrdiff_t row_stride;
-  KernelInput(int rows, int cols, int pixel_stride, int pad, int misalign, bool flip, std::mt19937& rng)
-      : buf(static_cast<std::size_t>(rows) * (cols * pixel_stride + pad), misalign, 0) {
+  KernelInput(int rows, int cols, int pixel_stride, int pad, int slack, bool flip, std::mt19937& rng)
+      : buf(static_cast<std::size_t>(rows) * (cols * pixel_stride + pad), slack) {
     const std::ptrdiff_t pitch = static_cast<std::ptrdiff_t>(cols) * pixel_stride + pad;
     fill_noise(buf.data, static_cast<std::size_t>(rows) * pitch, rng);
     origin = flip ? buf.data + (rows - 1) * pitch : buf.data;
@@ -108,7 +166,9 @@ void compare_kernel(const std::string& isa, const char* what, int out_rows, int 
   const std::ptrdiff_t stride = out_row_bytes + 16;  // 16 guard bytes after each row
   const std::size_t size = static_cast<std::size_t>(out_rows) * stride + kGuard;
   Buffer want(size, 0, kSentinel), got(size, 3, kSentinel);
+  g_running = std::string(what) + " (" + label + ") on reference";
   call(k::reference::table, want.data, stride);
+  g_running = std::string(what) + " (" + label + ") on " + isa;
   call(d::select_kernels(isa), got.data, stride);
   ++stats.cases;
   bool guards_ok = true;
@@ -132,9 +192,9 @@ struct Layout {
 const Layout kKernelLayouts[] = {{3, 3}, {3, 4}, {1, 1}, {1, 2}, {3, 5}};
 
 void horizontal_case(const std::string& isa, int rows, int in_w, int out_w, d::Filter filter,
-                     const Layout& l, int pad, int misalign, bool flip, std::mt19937& rng,
+                     const Layout& l, int pad, int slack, bool flip, std::mt19937& rng,
                      KernelStats& stats) {
-  KernelInput in(rows, in_w, l.pixel_stride, pad, misalign, flip, rng);
+  KernelInput in(rows, in_w, l.pixel_stride, pad, slack, flip, rng);
   const auto w = d::pillow_axis_weights(in_w, out_w, filter, 0, out_w);
   const k::PillowAxis axis{w.ksize, w.first.data(), w.count.data(), w.weight.data()};
   const std::string label = std::to_string(rows) + " rows, " + std::to_string(in_w) + " -> " +
@@ -149,9 +209,9 @@ void horizontal_case(const std::string& isa, int rows, int in_w, int out_w, d::F
 }
 
 void vertical_case(const std::string& isa, int in_h, int out_h, int width, d::Filter filter,
-                   const Layout& l, int pad, int misalign, bool flip, std::mt19937& rng,
+                   const Layout& l, int pad, int slack, bool flip, std::mt19937& rng,
                    KernelStats& stats) {
-  KernelInput in(in_h, width, l.pixel_stride, pad, misalign, flip, rng);
+  KernelInput in(in_h, width, l.pixel_stride, pad, slack, flip, rng);
   const auto w = d::pillow_axis_weights(in_h, out_h, filter, 0, out_h);
   const k::PillowAxis axis{w.ksize, w.first.data(), w.count.data(), w.weight.data()};
   const std::string label = std::to_string(in_h) + " -> " + std::to_string(out_h) + " rows, width " +
@@ -178,14 +238,14 @@ KernelStats kernel_sweep(const std::string& isa) {
         const d::Filter f = kConvFilters[turn % 5];
         const int rows = 1 + (turn * 7) % 40;
         const int pad = (turn % 3) * 5;  // 0, 5 or 10 bytes after each row
-        const int misalign = turn % 4;
+        const int slack = turn % 4;  // bytes between the image and the guard page
         const bool flip = turn % 7 == 3;
         // w output pixels from fewer / more inputs, and w input pixels to fewer / more outputs.
         const int smaller = std::max(1, w * 2 / 3), larger = w * 2 + turn % 3;
-        horizontal_case(isa, rows, turn % 2 ? larger : smaller, w, f, l, pad, misalign, flip, rng, stats);
-        horizontal_case(isa, rows, w, turn % 2 ? smaller : larger, f, l, pad, misalign, !flip, rng, stats);
+        horizontal_case(isa, rows, turn % 2 ? larger : smaller, w, f, l, pad, slack, flip, rng, stats);
+        horizontal_case(isa, rows, w, turn % 2 ? smaller : larger, f, l, pad, slack, !flip, rng, stats);
         const int in_h = 1 + (turn * 5) % 40, out_h = 1 + (turn * 11) % 40;
-        vertical_case(isa, in_h, out_h == in_h ? in_h + 1 : out_h, w, f, l, pad, misalign, flip, rng, stats);
+        vertical_case(isa, in_h, out_h == in_h ? in_h + 1 : out_h, w, f, l, pad, slack, flip, rng, stats);
       }
     }
   }
@@ -315,13 +375,14 @@ std::vector<PipeCase> pipeline_cases() {
   return cases;
 }
 
-// The case's image in storage variant `view` (all with noise in every padding byte):
-// 0 packed; 1 padded rows, misaligned base; 2 bottom-up (negative row stride);
+// The case's image in storage variant `view`, noise in every padding byte, ending
+// 0..3 bytes before an inaccessible page (so base addresses have every alignment):
+// 0 packed; 1 padded rows; 2 bottom-up (negative row stride);
 // 3 padded pixels (one spare byte per pixel) and rows; 4 right-to-left
 // (negative pixel stride); 5 planar; 6 reversed channel order (channel stride -1).
 struct Storage {
   std::ptrdiff_t row_stride, pixel_stride, channel_stride;
-  std::size_t size, misalign;
+  std::size_t size, slack;
 };
 
 Storage storage_of(const PipeCase& c, int channels) {
@@ -346,10 +407,10 @@ Storage storage_of(const PipeCase& c, int channels) {
 
 struct View {
   Storage s;
-  Buffer buf;
+  InputBytes buf;
   pixelpact::ImageView image;
   View(const PipeCase& c, int channels, std::mt19937& rng)
-      : s(storage_of(c, channels)), buf(s.size, s.misalign, 0) {
+      : s(storage_of(c, channels)), buf(s.size, s.slack) {
     fill_noise(buf.data, s.size, rng);
     const std::uint8_t* origin = buf.data;
     std::ptrdiff_t rs = s.row_stride, ps = s.pixel_stride, cs = s.channel_stride;
@@ -376,6 +437,7 @@ std::vector<std::uint8_t> run_case(const PipeCase& c, const std::string& isa, bo
   const std::size_t bytes = pipe.output_bytes(c.in_h, c.in_w);
   const std::size_t elem = pixelpact::dtype_size(pipe.output_dtype());
   Buffer out(bytes + kGuard, elem * (1 + c.seed % 3), kSentinel);  // aligned for the dtype only
+  g_running = isa + ": " + c.label();
   pipe.run(v.image, out.data, bytes);
   guards_ok = true;
   for (std::size_t g = 0; g < kGuard; ++g) guards_ok &= out.data[bytes + g] == kSentinel;
@@ -493,6 +555,10 @@ TEST_CASE("unknown or unsupported ISAs throw Unsupported") {
 
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // keep what was printed if a kernel crashes
+#if PIXELPACT_TEST_GUARD_PAGES
+  std::signal(SIGSEGV, report_crash);
+  std::signal(SIGBUS, report_crash);
+#endif
   if (argc == 3 && std::string(argv[1]) == "--digest") {
     std::uint64_t h = 0xcbf29ce484222325ULL;
     int n = 0;
