@@ -1,6 +1,10 @@
 # Cross-compiling for AArch64 Linux with Debian's g++-aarch64-linux-gnu; the
 # binaries run on x86-64 under qemu-user (ctest and add_test use the emulator).
-#   cmake -S . -B build/neon -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64.cmake
+#   cmake -S . -B build/neon -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64.cmake \
+#         -DPIXELPACT_NLOHMANN_DIR=/usr/include
+# nlohmann_json is header-only, so the host's headers serve the target; they
+# must be named because find_* only searches the target sysroot here. No Python
+# is needed. .ci/neon.sh does all of this and runs the tests.
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 
