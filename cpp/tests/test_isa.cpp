@@ -52,6 +52,7 @@ constexpr int kMaxWidth = 4 * 64 + 3;  // four AVX-512 vectors and a tail
 constexpr std::uint8_t kSentinel = 0xA5;
 constexpr int kGuard = 64;
 
+// In the order of detail::Filter.
 const char* const kFilters[] = {"nearest", "box", "bilinear", "hamming", "bicubic", "lanczos"};
 const d::Filter kConvFilters[] = {d::Filter::Box, d::Filter::Bilinear, d::Filter::Hamming,
                                   d::Filter::Bicubic, d::Filter::Lanczos};
@@ -191,16 +192,29 @@ struct Layout {
 // 5-byte pixels is not).
 const Layout kKernelLayouts[] = {{3, 3}, {3, 4}, {1, 1}, {1, 2}, {3, 5}};
 
+// How a kernel's input is stored: pixel layout, row padding, bytes between the
+// image and the guard page, bottom-up or not.
+struct Storing {
+  Layout layout;
+  int pad, slack;
+  bool flip;
+  std::string describe() const {
+    return "channels " + std::to_string(layout.channels) + ", pixel stride " +
+           std::to_string(layout.pixel_stride) + ", row padding " + std::to_string(pad) +
+           ", slack " + std::to_string(slack) + (flip ? ", bottom-up" : "");
+  }
+};
+
+std::string filter_name(d::Filter f) { return kFilters[static_cast<int>(f)]; }
+
 void horizontal_case(const std::string& isa, int rows, int in_w, int out_w, d::Filter filter,
-                     const Layout& l, int pad, int slack, bool flip, std::mt19937& rng,
-                     KernelStats& stats) {
-  KernelInput in(rows, in_w, l.pixel_stride, pad, slack, flip, rng);
+                     const Storing& s, std::mt19937& rng, KernelStats& stats) {
+  const Layout& l = s.layout;
+  KernelInput in(rows, in_w, l.pixel_stride, s.pad, s.slack, s.flip, rng);
   const auto w = d::pillow_axis_weights(in_w, out_w, filter, 0, out_w);
   const k::PillowAxis axis{w.ksize, w.first.data(), w.count.data(), w.weight.data()};
   const std::string label = std::to_string(rows) + " rows, " + std::to_string(in_w) + " -> " +
-                            std::to_string(out_w) + ", channels " + std::to_string(l.channels) +
-                            ", pixel stride " + std::to_string(l.pixel_stride) + ", filter " +
-                            std::to_string(static_cast<int>(filter));
+                            std::to_string(out_w) + ", " + filter_name(filter) + ", " + s.describe();
   compare_kernel(isa, "pillow_horizontal", rows, out_w * l.channels, stats, label,
                  [&](const k::KernelTable& t, std::uint8_t* out, std::ptrdiff_t stride) {
                    t.pillow_horizontal(in.origin, in.row_stride, l.pixel_stride, rows, l.channels,
@@ -209,15 +223,13 @@ void horizontal_case(const std::string& isa, int rows, int in_w, int out_w, d::F
 }
 
 void vertical_case(const std::string& isa, int in_h, int out_h, int width, d::Filter filter,
-                   const Layout& l, int pad, int slack, bool flip, std::mt19937& rng,
-                   KernelStats& stats) {
-  KernelInput in(in_h, width, l.pixel_stride, pad, slack, flip, rng);
+                   const Storing& s, std::mt19937& rng, KernelStats& stats) {
+  const Layout& l = s.layout;
+  KernelInput in(in_h, width, l.pixel_stride, s.pad, s.slack, s.flip, rng);
   const auto w = d::pillow_axis_weights(in_h, out_h, filter, 0, out_h);
-  const k::PillowAxis axis{w.ksize, w.first.data(), w.count.data(), w.weight.data()};
   const std::string label = std::to_string(in_h) + " -> " + std::to_string(out_h) + " rows, width " +
-                            std::to_string(width) + ", channels " + std::to_string(l.channels) +
-                            ", pixel stride " + std::to_string(l.pixel_stride) + ", filter " +
-                            std::to_string(static_cast<int>(filter));
+                            std::to_string(width) + ", " + filter_name(filter) + ", " + s.describe();
+  const k::PillowAxis axis{w.ksize, w.first.data(), w.count.data(), w.weight.data()};
   compare_kernel(isa, "pillow_vertical", out_h, width * l.channels, stats, label,
                  [&](const k::KernelTable& t, std::uint8_t* out, std::ptrdiff_t stride) {
                    t.pillow_vertical(in.origin, in.row_stride, l.pixel_stride, width, l.channels,
@@ -242,10 +254,11 @@ KernelStats kernel_sweep(const std::string& isa) {
         const bool flip = turn % 7 == 3;
         // w output pixels from fewer / more inputs, and w input pixels to fewer / more outputs.
         const int smaller = std::max(1, w * 2 / 3), larger = w * 2 + turn % 3;
-        horizontal_case(isa, rows, turn % 2 ? larger : smaller, w, f, l, pad, slack, flip, rng, stats);
-        horizontal_case(isa, rows, w, turn % 2 ? smaller : larger, f, l, pad, slack, !flip, rng, stats);
+        const Storing st{l, pad, slack, flip}, st_flipped{l, pad, slack, !flip};
+        horizontal_case(isa, rows, turn % 2 ? larger : smaller, w, f, st, rng, stats);
+        horizontal_case(isa, rows, w, turn % 2 ? smaller : larger, f, st_flipped, rng, stats);
         const int in_h = 1 + (turn * 5) % 40, out_h = 1 + (turn * 11) % 40;
-        vertical_case(isa, in_h, out_h == in_h ? in_h + 1 : out_h, w, f, l, pad, slack, flip, rng, stats);
+        vertical_case(isa, in_h, out_h == in_h ? in_h + 1 : out_h, w, f, st, rng, stats);
       }
     }
   }
@@ -253,11 +266,11 @@ KernelStats kernel_sweep(const std::string& isa) {
   // strip holds (the per-output fallback), chunked padded pixels.
   for (const Layout& l : {kKernelLayouts[0], kKernelLayouts[1], kKernelLayouts[2]}) {
     for (d::Filter f : {d::Filter::Box, d::Filter::Lanczos}) {
-      horizontal_case(isa, 17, 2000, 700, f, l, 3, 1, false, rng, stats);
-      horizontal_case(isa, 5, 3000, 2, f, l, 0, 2, true, rng, stats);
-      horizontal_case(isa, 3, 333, 1500, f, l, 0, 0, false, rng, stats);
-      vertical_case(isa, 9, 4, 1100, f, l, 7, 3, true, rng, stats);
-      vertical_case(isa, 3, 19, 600, f, l, 0, 1, false, rng, stats);
+      horizontal_case(isa, 17, 2000, 700, f, {l, 3, 1, false}, rng, stats);
+      horizontal_case(isa, 5, 3000, 2, f, {l, 0, 2, true}, rng, stats);
+      horizontal_case(isa, 3, 333, 1500, f, {l, 0, 0, false}, rng, stats);
+      vertical_case(isa, 9, 4, 1100, f, {l, 7, 3, true}, rng, stats);
+      vertical_case(isa, 3, 19, 600, f, {l, 0, 1, false}, rng, stats);
     }
   }
   return stats;
