@@ -1,0 +1,13 @@
+#include "../kernels.hpp"
+
+namespace pixelpact::kernels::neon {
+
+const KernelTable table = {"neon",
+                           pillow_horizontal,
+                           pillow_vertical,
+                           reference::gather_nearest,
+                           reference::write_tensor_u8,
+                           reference::write_tensor_u16,
+                           reference::write_tensor_f32};
+
+}  // namespace pixelpact::kernels::neon

@@ -1,0 +1,601 @@
+// Differential tests: every instruction set this build and CPU run (avx512,
+// avx2, neon) against the scalar reference, byte for byte.
+//
+//  * kernels: each ISA's table called directly, every output row followed by
+//    guard bytes that must survive, over widths 1 .. 4 x 64 + 3 (four of the
+//    widest vectors, AVX-512's 64 bytes, plus a tail), 1..40 rows, every Pillow
+//    filter, up and down, packed/padded/unsupported pixel layouts, unaligned,
+//    padded and negative row strides, and strips wider than the transpose buffer.
+//  * pipelines: whole contracts (resize with every filter incl. nearest, shorter-
+//    side sizes, center crops with padding, chained resizes, elementwise chains)
+//    for every input color, output layout, dtype and colour order, on views with
+//    padded, flipped, planar and unaligned storage, with guard bytes after the
+//    output tensor.
+//  * dispatch: the forced ISA is the one a pipeline runs; unknown or unsupported
+//    names throw Error(Unsupported), through PipelineOptions and through
+//    PIXELPACT_FORCE_ISA.
+//
+// `pixelpact_isa_tests --digest ISA` instead prints a digest of the pipeline
+// sweep's output bytes on one ISA, so that outputs of different machines (x86
+// reference natively, NEON under qemu: see .ci/neon.sh) can be compared.
+#include <algorithm>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#if __has_include(<sys/mman.h>)
+#include <sys/mman.h>
+#include <unistd.h>
+#define PIXELPACT_TEST_GUARD_PAGES 1
+#endif
+
+#include "check.hpp"
+#include "dispatch.hpp"
+#include "kernels/kernels.hpp"
+#include "pillow_coefficients.hpp"
+#include "pixelpact/pixelpact.hpp"
+
+namespace d = pixelpact::detail;
+namespace k = pixelpact::kernels;
+using pixelpact::ErrorCode;
+using pixelpact::Pipeline;
+using pixelpact::PipelineOptions;
+
+namespace {
+
+constexpr int kMaxWidth = 4 * 64 + 3;  // four AVX-512 vectors and a tail
+constexpr std::uint8_t kSentinel = 0xA5;
+constexpr int kGuard = 64;
+
+// In the order of detail::Filter.
+const char* const kFilters[] = {"nearest", "box", "bilinear", "hamming", "bicubic", "lanczos"};
+const d::Filter kConvFilters[] = {d::Filter::Box, d::Filter::Bilinear, d::Filter::Hamming,
+                                  d::Filter::Bicubic, d::Filter::Lanczos};
+const char* const kColors[] = {"RGB", "BGR", "RGBA", "BGRA", "GRAY"};
+const char* const kLayouts[] = {"NCHW", "NHWC", "CHW", "HWC"};
+const char* const kDtypes[] = {"float32", "float16", "uint8"};
+
+std::vector<std::string> isas_under_test() {
+  std::vector<std::string> out;
+  for (const auto& isa : pixelpact::supported_isas())
+    if (isa != "reference") out.push_back(isa);
+  return out;
+}
+
+// Storage aligned to 64 bytes, then offset by `misalign` bytes.
+struct Buffer {
+  std::vector<std::uint8_t> bytes;
+  std::uint8_t* data = nullptr;
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  Buffer(std::size_t size, std::size_t misalign, std::uint8_t fill) : bytes(size + 64 + misalign, fill) {
+    auto addr = reinterpret_cast<std::uintptr_t>(bytes.data());
+    data = bytes.data() + ((64 - addr % 64) % 64) + misalign;
+  }
+};
+
+// Input pixels: `size` bytes ending `slack` bytes before an inaccessible page
+// (and with one before the first page), so a kernel reading past the image
+// faults instead of passing by luck.
+class InputBytes {
+ public:
+  InputBytes(const InputBytes&) = delete;
+  InputBytes& operator=(const InputBytes&) = delete;
+#if PIXELPACT_TEST_GUARD_PAGES
+  InputBytes(std::size_t size, std::size_t slack) {
+    const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+    const std::size_t body = (size + slack + page - 1) / page * page;
+    length_ = body + 2 * page;
+    void* base = mmap(nullptr, length_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) throw std::bad_alloc();
+    base_ = static_cast<std::uint8_t*>(base);
+    mprotect(base_, page, PROT_NONE);
+    mprotect(base_ + page + body, page, PROT_NONE);
+    data = base_ + page + body - slack - size;
+  }
+  ~InputBytes() { munmap(base_, length_); }
+  std::uint8_t* data = nullptr;
+
+ private:
+  std::uint8_t* base_ = nullptr;
+  std::size_t length_ = 0;
+#else
+  InputBytes(std::size_t size, std::size_t slack) : buf_(size, slack, 0), data(buf_.data) {}
+
+ private:
+  Buffer buf_;
+
+ public:
+  std::uint8_t* data;
+#endif
+};
+
+// What is running, for the crash report (a kernel reading past a guard page).
+std::string g_running;
+
+#if PIXELPACT_TEST_GUARD_PAGES
+extern "C" void report_crash(int sig) {
+  const char prefix[] = "\ncrashed (read or wrote outside the image?) while running: ";
+  if (write(2, prefix, sizeof prefix - 1) < 0 || write(2, g_running.data(), g_running.size()) < 0 ||
+      write(2, "\n", 1) < 0) {
+  }
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+#endif
+
+void fill_noise(std::uint8_t* p, std::size_t n, std::mt19937& rng) {
+  for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<std::uint8_t>(rng() >> 24);
+}
+
+// ---------------------------------------------------------------------------
+// Kernel level: output rows with guard bytes.
+
+struct KernelStats {
+  int cases = 0;
+  int failures = 0;
+};
+
+// An input image of `rows` x `cols` pixels of `pixel_stride` bytes (all noise,
+// padding included), rows `pad` bytes apart beyond the pixels, ending `slack`
+// bytes before an inaccessible page, optionally stored bottom-up (negative row
+// stride).
+struct KernelInput {
+  InputBytes buf;
+  const std::uint8_t* origin;
+  std::ptrdiff_t row_stride;
+  KernelInput(int rows, int cols, int pixel_stride, int pad, int slack, bool flip, std::mt19937& rng)
+      : buf(static_cast<std::size_t>(rows) * (cols * pixel_stride + pad), slack) {
+    const std::ptrdiff_t pitch = static_cast<std::ptrdiff_t>(cols) * pixel_stride + pad;
+    fill_noise(buf.data, static_cast<std::size_t>(rows) * pitch, rng);
+    origin = flip ? buf.data + (rows - 1) * pitch : buf.data;
+    row_stride = flip ? -pitch : pitch;
+  }
+};
+
+// Runs `call(table, out, out_row_stride)` for `isa` and for the reference into
+// buffers of `out_rows` rows of `out_row_bytes` plus guard bytes each, and
+// compares every byte, guards included.
+template <typename Call>
+void compare_kernel(const std::string& isa, const char* what, int out_rows, int out_row_bytes,
+                    KernelStats& stats, const std::string& label, Call call) {
+  const std::ptrdiff_t stride = out_row_bytes + 16;  // 16 guard bytes after each row
+  const std::size_t size = static_cast<std::size_t>(out_rows) * stride + kGuard;
+  Buffer want(size, 0, kSentinel), got(size, 3, kSentinel);
+  g_running = std::string(what) + " (" + label + ") on reference";
+  call(k::reference::table, want.data, stride);
+  g_running = std::string(what) + " (" + label + ") on " + isa;
+  call(d::select_kernels(isa), got.data, stride);
+  ++stats.cases;
+  bool guards_ok = true;
+  for (int r = 0; r < out_rows; ++r)
+    for (int g = out_row_bytes; g < stride; ++g) guards_ok &= got.data[r * stride + g] == kSentinel;
+  for (int g = 0; g < kGuard; ++g) guards_ok &= got.data[out_rows * stride + g] == kSentinel;
+  const bool same = std::memcmp(want.data, got.data, size) == 0;
+  if (!same || !guards_ok) {
+    if (++stats.failures <= 10)
+      std::printf("  %s %s differs from reference (%s)%s\n", isa.c_str(), what, label.c_str(),
+                  guards_ok ? "" : " and wrote past a row");
+  }
+}
+
+struct Layout {
+  int channels, pixel_stride;
+};
+// Packed RGB, RGBx (the pipeline's RGBA input), GRAY, and layouts the SIMD
+// kernels hand to the reference (GRAY in 2-byte pixels is supported, RGB in
+// 5-byte pixels is not).
+const Layout kKernelLayouts[] = {{3, 3}, {3, 4}, {1, 1}, {1, 2}, {3, 5}};
+
+// How a kernel's input is stored: pixel layout, row padding, bytes between the
+// image and the guard page, bottom-up or not.
+struct Storing {
+  Layout layout;
+  int pad, slack;
+  bool flip;
+  std::string describe() const {
+    return "channels " + std::to_string(layout.channels) + ", pixel stride " +
+           std::to_string(layout.pixel_stride) + ", row padding " + std::to_string(pad) +
+           ", slack " + std::to_string(slack) + (flip ? ", bottom-up" : "");
+  }
+};
+
+std::string filter_name(d::Filter f) { return kFilters[static_cast<int>(f)]; }
+
+void horizontal_case(const std::string& isa, int rows, int in_w, int out_w, d::Filter filter,
+                     const Storing& s, std::mt19937& rng, KernelStats& stats) {
+  const Layout& l = s.layout;
+  KernelInput in(rows, in_w, l.pixel_stride, s.pad, s.slack, s.flip, rng);
+  const auto w = d::pillow_axis_weights(in_w, out_w, filter, 0, out_w);
+  const k::PillowAxis axis{w.ksize, w.first.data(), w.count.data(), w.weight.data()};
+  const std::string label = std::to_string(rows) + " rows, " + std::to_string(in_w) + " -> " +
+                            std::to_string(out_w) + ", " + filter_name(filter) + ", " + s.describe();
+  compare_kernel(isa, "pillow_horizontal", rows, out_w * l.channels, stats, label,
+                 [&](const k::KernelTable& t, std::uint8_t* out, std::ptrdiff_t stride) {
+                   t.pillow_horizontal(in.origin, in.row_stride, l.pixel_stride, rows, l.channels,
+                                       axis, out_w, out, stride);
+                 });
+}
+
+void vertical_case(const std::string& isa, int in_h, int out_h, int width, d::Filter filter,
+                   const Storing& s, std::mt19937& rng, KernelStats& stats) {
+  const Layout& l = s.layout;
+  KernelInput in(in_h, width, l.pixel_stride, s.pad, s.slack, s.flip, rng);
+  const auto w = d::pillow_axis_weights(in_h, out_h, filter, 0, out_h);
+  const std::string label = std::to_string(in_h) + " -> " + std::to_string(out_h) + " rows, width " +
+                            std::to_string(width) + ", " + filter_name(filter) + ", " + s.describe();
+  const k::PillowAxis axis{w.ksize, w.first.data(), w.count.data(), w.weight.data()};
+  compare_kernel(isa, "pillow_vertical", out_h, width * l.channels, stats, label,
+                 [&](const k::KernelTable& t, std::uint8_t* out, std::ptrdiff_t stride) {
+                   t.pillow_vertical(in.origin, in.row_stride, l.pixel_stride, width, l.channels,
+                                     axis, out_h, out, stride);
+                 });
+}
+
+KernelStats kernel_sweep(const std::string& isa) {
+  KernelStats stats;
+  std::mt19937 rng(20240611);
+  int turn = 0;
+  for (int round = 0; round < 2; ++round) {  // each round meets a width with other parameters
+    for (int w = 1; w <= kMaxWidth; ++w) {
+      for (const Layout& l : kKernelLayouts) {
+        // Unsupported layouts only check the fallback; a few widths suffice.
+        if (l.pixel_stride > 4 && w % 16 != 1) continue;
+        ++turn;
+        const d::Filter f = kConvFilters[turn % 5];
+        const int rows = 1 + (turn * 7) % 40;
+        const int pad = (turn % 3) * 5;  // 0, 5 or 10 bytes after each row
+        const int slack = turn % 4;  // bytes between the image and the guard page
+        const bool flip = turn % 7 == 3;
+        // w output pixels from fewer / more inputs, and w input pixels to fewer / more outputs.
+        const int smaller = std::max(1, w * 2 / 3), larger = w * 2 + turn % 3;
+        const Storing st{l, pad, slack, flip}, st_flipped{l, pad, slack, !flip};
+        horizontal_case(isa, rows, turn % 2 ? larger : smaller, w, f, st, rng, stats);
+        horizontal_case(isa, rows, w, turn % 2 ? smaller : larger, f, st_flipped, rng, stats);
+        const int in_h = 1 + (turn * 5) % 40, out_h = 1 + (turn * 11) % 40;
+        vertical_case(isa, in_h, out_h == in_h ? in_h + 1 : out_h, w, f, st, rng, stats);
+      }
+    }
+  }
+  // Wide rows: several transpose strips, outputs reading more columns than a
+  // strip holds (the per-output fallback), chunked padded pixels.
+  for (const Layout& l : {kKernelLayouts[0], kKernelLayouts[1], kKernelLayouts[2]}) {
+    for (d::Filter f : {d::Filter::Box, d::Filter::Lanczos}) {
+      horizontal_case(isa, 17, 2000, 700, f, {l, 3, 1, false}, rng, stats);
+      horizontal_case(isa, 5, 3000, 2, f, {l, 0, 2, true}, rng, stats);
+      horizontal_case(isa, 3, 333, 1500, f, {l, 0, 0, false}, rng, stats);
+      vertical_case(isa, 9, 4, 1100, f, {l, 7, 3, true}, rng, stats);
+      vertical_case(isa, 3, 19, 600, f, {l, 0, 1, false}, rng, stats);
+    }
+  }
+  return stats;
+}
+
+// ---------------------------------------------------------------------------
+// Pipeline level.
+
+struct PipeCase {
+  int in_h = 1, in_w = 1;
+  std::string color = "RGB";
+  std::string steps;  // JSON array elements
+  std::string layout = "HWC", dtype = "uint8", out_color = "RGB";
+  int view = 0;  // storage variant, see make_view
+  unsigned seed = 0;
+
+  std::string json() const {
+    return std::string(R"({"pixelpact": 1, "input": {"color": ")") + color + R"("}, "steps": [)" + steps +
+           R"(], "output": {"layout": ")" + layout + R"(", "dtype": ")" + dtype + R"(", "color": ")" +
+           out_color + R"("}})";
+  }
+  std::string label() const {
+    return std::to_string(in_h) + "x" + std::to_string(in_w) + " " + color + " view " +
+           std::to_string(view) + ": " + json();
+  }
+};
+
+std::string resize_step(int h, int w, const char* filter) {
+  return R"({"op": "resize", "size": [)" + std::to_string(h) + ", " + std::to_string(w) +
+         R"(], "interpolation": ")" + filter + R"(", "engine": "pillow"})";
+}
+std::string shorter_side_step(int size, const char* filter) {
+  return R"({"op": "resize", "size": )" + std::to_string(size) + R"(, "interpolation": ")" + filter +
+         R"(", "engine": "pillow"})";
+}
+std::string crop_step(int h, int w) {
+  return R"({"op": "center_crop", "size": [)" + std::to_string(h) + ", " + std::to_string(w) + "]}";
+}
+
+// Elementwise steps for a float dtype, rotating through the arithmetic ops.
+std::string float_steps(int turn) {
+  switch (turn % 4) {
+    case 0:
+      return R"(, {"op": "to_float", "dtype": "float32"}, {"op": "div", "value": 255},
+        {"op": "normalize", "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]})";
+    case 1:
+      return R"(, {"op": "to_float", "dtype": "float64"}, {"op": "sub", "value": [127.5, 100, 3]},
+        {"op": "mul", "value": 0.0078125}, {"op": "add", "value": 0.25})";
+    case 2: return R"(, {"op": "to_float", "dtype": "float32"}, {"op": "div", "value": [58.395, 57.12, 57.375]})";
+    default: return "";  // no to_float: the bytes as floats
+  }
+}
+
+std::vector<PipeCase> pipeline_cases() {
+  std::vector<PipeCase> cases;
+  std::mt19937 rng(7);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  int turn = 0;
+  auto finish = [&](PipeCase c, std::string geometry) {
+    ++turn;
+    c.color = kColors[turn % 5];
+    c.layout = kLayouts[(turn / 5) % 4];
+    c.dtype = kDtypes[(turn / 3) % 3];
+    c.out_color = turn % 2 ? "RGB" : "BGR";
+    c.view = pick(7);
+    c.seed = rng();
+    c.steps = geometry + (c.dtype == std::string("uint8") ? "" : float_steps(turn));
+    cases.push_back(c);
+  };
+  // Widths 1 .. kMaxWidth as output and as input width, small heights; the
+  // second round meets each width with other filters, colours and layouts.
+  for (int round = 0; round < 2; ++round) {
+    for (int w = 1; w <= kMaxWidth; ++w) {
+      const char* f = kFilters[(w + round) % 6];
+      const char* g = kFilters[(w / 6 + 3 * round) % 6];
+      const int smaller = std::max(1, w * 2 / 3), larger = w * 2 + w % 3;
+      const int h = 1 + pick(40), h2 = 1 + pick(40);
+      PipeCase a;
+      a.in_h = h;
+      a.in_w = (w + round) % 2 ? larger : smaller;
+      finish(a, resize_step(h2, w, f));  // w output pixels wide
+      PipeCase b;
+      b.in_h = h2;
+      b.in_w = w;
+      const int out_w = (w + round) % 3 ? smaller : larger;
+      std::string geometry = resize_step(h, out_w, g);  // w input pixels wide
+      if (w % 4 == 0) geometry += ", " + crop_step(std::max(1, h - 3 + pick(8)), out_w);
+      finish(b, geometry);
+    }
+  }
+  // Larger images, every filter (the filter goes where the geometry says @).
+  auto resize = [](int h, int w) { return resize_step(h, w, "@"); };
+  const std::vector<std::pair<std::pair<int, int>, std::string>> bigs = {
+      {{480, 640}, shorter_side_step(256, "@") + ", " + crop_step(224, 224)},  // torchvision eval
+      {{300, 40}, resize(20, 35)},  // vertical first: height shrinks > 2x as many pixels as the width
+      {{40, 300}, resize(35, 20)},
+      {{700, 50}, resize(64, 48)},
+      {{97, 131}, resize(224, 224)},                                // upscale both axes
+      {{61, 89}, resize(17, 300) + ", " + crop_step(40, 260)},      // crop larger: zero padding
+      {{120, 720}, resize(64, 700) + ", " + resize(70, 259)},       // chained resizes, wide rows
+      {{9, 3000}, resize(9, 2)},                                    // outputs wider than a strip
+      {{333, 500}, R"({"op": "resize", "size": 64, "max_size": 80, "interpolation": "@", "engine": "pillow"})"},
+      {{200, 200}, shorter_side_step(100, "@") + ", " + crop_step(101, 99)},
+  };
+  for (const auto& [size, geometry] : bigs) {
+    for (const char* f : kFilters) {
+      PipeCase c;
+      c.in_h = size.first;
+      c.in_w = size.second;
+      std::string g = geometry;
+      for (auto at = g.find('@'); at != std::string::npos; at = g.find('@')) g.replace(at, 1, f);
+      finish(c, g);
+    }
+  }
+  return cases;
+}
+
+// The case's image in storage variant `view`, noise in every padding byte, ending
+// 0..3 bytes before an inaccessible page (so base addresses have every alignment):
+// 0 packed; 1 padded rows; 2 bottom-up (negative row stride);
+// 3 padded pixels (one spare byte per pixel) and rows; 4 right-to-left
+// (negative pixel stride); 5 planar; 6 reversed channel order (channel stride -1).
+struct Storage {
+  std::ptrdiff_t row_stride, pixel_stride, channel_stride;
+  std::size_t size, slack;
+};
+
+Storage storage_of(const PipeCase& c, int channels) {
+  Storage s{0, channels, 1, 0, c.view == 0 ? 0 : 1 + c.seed % 3};
+  int pad = 0;
+  if (c.view == 1) pad = 1 + static_cast<int>(c.seed % 13);
+  if (c.view == 3) {
+    s.pixel_stride = channels + 1;
+    pad = 4;
+  }
+  if (c.view == 5) {
+    s.channel_stride = static_cast<std::ptrdiff_t>(c.in_h) * c.in_w;
+    s.pixel_stride = 1;
+    s.row_stride = c.in_w;
+    s.size = static_cast<std::size_t>(s.channel_stride) * channels;
+    return s;
+  }
+  s.row_stride = c.in_w * s.pixel_stride + pad;
+  s.size = static_cast<std::size_t>(c.in_h) * s.row_stride;
+  return s;
+}
+
+struct View {
+  Storage s;
+  InputBytes buf;
+  pixelpact::ImageView image;
+  View(const PipeCase& c, int channels, std::mt19937& rng)
+      : s(storage_of(c, channels)), buf(s.size, s.slack) {
+    fill_noise(buf.data, s.size, rng);
+    const std::uint8_t* origin = buf.data;
+    std::ptrdiff_t rs = s.row_stride, ps = s.pixel_stride, cs = s.channel_stride;
+    if (c.view == 2) {
+      origin += (c.in_h - 1) * rs;
+      rs = -rs;
+    } else if (c.view == 4) {
+      origin += (c.in_w - 1) * ps;
+      ps = -ps;
+    } else if (c.view == 6) {
+      origin += channels - 1;
+      cs = -1;
+    }
+    image = pixelpact::ImageView{origin, c.in_h, c.in_w, channels, rs, ps, cs};
+  }
+};
+
+// Output bytes of `c` on `isa` (guard bytes after the tensor checked), or empty
+// with a message on failure.
+std::vector<std::uint8_t> run_case(const PipeCase& c, const std::string& isa, bool& guards_ok) {
+  const Pipeline pipe = Pipeline::from_json(c.json(), PipelineOptions{isa});
+  std::mt19937 rng(c.seed);
+  const View v(c, pipe.input_channels(), rng);
+  const std::size_t bytes = pipe.output_bytes(c.in_h, c.in_w);
+  const std::size_t elem = pixelpact::dtype_size(pipe.output_dtype());
+  Buffer out(bytes + kGuard, elem * (1 + c.seed % 3), kSentinel);  // aligned for the dtype only
+  g_running = isa + ": " + c.label();
+  pipe.run(v.image, out.data, bytes);
+  guards_ok = true;
+  for (std::size_t g = 0; g < kGuard; ++g) guards_ok &= out.data[bytes + g] == kSentinel;
+  return std::vector<std::uint8_t>(out.data, out.data + bytes);
+}
+
+struct PipeStats {
+  int cases = 0;
+  int failures = 0;
+};
+
+PipeStats pipeline_sweep(const std::string& isa, const std::vector<PipeCase>& cases) {
+  PipeStats stats;
+  for (const auto& c : cases) {
+    ++stats.cases;
+    bool ref_guards = true, guards = true;
+    std::vector<std::uint8_t> want, got;
+    try {
+      want = run_case(c, "reference", ref_guards);
+      got = run_case(c, isa, guards);
+    } catch (const pixelpact::Error& e) {
+      if (++stats.failures <= 10) std::printf("  error %s on %s\n", e.what(), c.label().c_str());
+      continue;
+    }
+    if (want != got || !guards || !ref_guards) {
+      if (++stats.failures <= 10)
+        std::printf("  %s differs from reference%s on %s\n", isa.c_str(),
+                    guards && ref_guards ? "" : " (wrote past the tensor)", c.label().c_str());
+    }
+  }
+  return stats;
+}
+
+// FNV-1a, 64 bits.
+std::uint64_t fnv1a(std::uint64_t h, const std::uint8_t* p, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ULL;
+  return h;
+}
+
+const char* kE1 = R"({"pixelpact": 1, "input": {"color": "RGB"},
+ "steps": [{"op": "resize", "size": 256, "interpolation": "bilinear", "engine": "pillow"},
+           {"op": "center_crop", "size": 224}, {"op": "to_float", "dtype": "float32"}],
+ "output": {"layout": "NCHW", "dtype": "float32", "color": "RGB"}})";
+
+}  // namespace
+
+TEST_CASE("every ISA's kernels match the reference, guard bytes after each row intact") {
+  for (const auto& isa : isas_under_test()) {
+    const KernelStats s = kernel_sweep(isa);
+    std::printf("  %s vs reference: %d kernel cases, %d differ\n", isa.c_str(), s.cases, s.failures);
+    CHECK(s.failures == 0);
+  }
+}
+
+TEST_CASE("every ISA's pipelines match the reference, guard bytes after the tensor intact") {
+  const auto cases = pipeline_cases();
+  for (const auto& isa : isas_under_test()) {
+    const PipeStats s = pipeline_sweep(isa, cases);
+    std::printf("  %s vs reference: %d pipeline cases, %d differ\n", isa.c_str(), s.cases, s.failures);
+    CHECK(s.failures == 0);
+  }
+}
+
+TEST_CASE("the forced ISA is the one a pipeline runs") {
+  const auto supported = pixelpact::supported_isas();
+  CHECK(!supported.empty() && supported.back() == "reference");
+  std::string list;
+  for (const auto& s : supported) list += " " + s;
+  std::printf("  supported:%s\n", list.c_str());
+  CHECK(Pipeline::from_json(kE1, PipelineOptions{"auto"}).isa() == supported.front());
+  for (const auto& isa : supported) {
+    const Pipeline pipe = Pipeline::from_json(kE1, PipelineOptions{isa});
+    CHECK(pipe.isa() == isa);
+    const k::KernelTable& table = d::select_kernels(isa);
+    CHECK(table.name == isa);
+    int own = 0;
+    for (const auto& [kernel, by] : pipe.kernels()) {
+      CHECK(by == isa || by == "reference");
+      own += by == isa ? 1 : 0;
+    }
+    // Every SIMD table brings at least its own resample passes.
+    if (isa != "reference") {
+      CHECK(table.pillow_horizontal != k::reference::table.pillow_horizontal);
+      CHECK(table.pillow_vertical != k::reference::table.pillow_vertical);
+      for (const auto& [kernel, by] : pipe.kernels())
+        if (kernel == "pillow_horizontal" || kernel == "pillow_vertical") CHECK(by == isa);
+    } else {
+      CHECK(own == static_cast<int>(pipe.kernels().size()));
+    }
+    // The environment variable forces it too, and an explicit option wins over it.
+    ::setenv("PIXELPACT_FORCE_ISA", isa.c_str(), 1);
+    CHECK(Pipeline::from_json(kE1).isa() == isa);
+    CHECK(Pipeline::from_json(kE1, PipelineOptions{"reference"}).isa() == "reference");
+    ::unsetenv("PIXELPACT_FORCE_ISA");
+  }
+}
+
+TEST_CASE("unknown or unsupported ISAs throw Unsupported") {
+  CHECK_THROWS_CODE(Pipeline::from_json(kE1, PipelineOptions{"nope"}), ErrorCode::Unsupported, "");
+  ::setenv("PIXELPACT_FORCE_ISA", "nope", 1);
+  CHECK_THROWS_CODE(Pipeline::from_json(kE1), ErrorCode::Unsupported, "");
+  ::unsetenv("PIXELPACT_FORCE_ISA");
+  const auto supported = pixelpact::supported_isas();
+  int checked = 0;
+  for (const char* isa : {"avx512", "avx2", "neon"}) {
+    if (std::find(supported.begin(), supported.end(), isa) != supported.end()) continue;
+    ++checked;
+    CHECK_THROWS_CODE(Pipeline::from_json(kE1, PipelineOptions{isa}), ErrorCode::Unsupported, "");
+    ::setenv("PIXELPACT_FORCE_ISA", isa, 1);
+    CHECK_THROWS_CODE(Pipeline::from_json(kE1), ErrorCode::Unsupported, "");
+    ::unsetenv("PIXELPACT_FORCE_ISA");
+  }
+  CHECK(checked > 0);  // no machine runs both x86 and ARM kernels
+}
+
+int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // keep what was printed if a kernel crashes
+#if PIXELPACT_TEST_GUARD_PAGES
+  std::signal(SIGSEGV, report_crash);
+  std::signal(SIGBUS, report_crash);
+#endif
+  if (argc == 3 && std::string(argv[1]) == "--digest") {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    int n = 0;
+    try {
+      for (const auto& c : pipeline_cases()) {
+        bool guards = true;
+        const auto out = run_case(c, argv[2], guards);
+        if (!guards) {
+          std::fprintf(stderr, "wrote past the tensor: %s\n", c.label().c_str());
+          return 1;
+        }
+        h = fnv1a(h, out.data(), out.size());
+        ++n;
+      }
+    } catch (const pixelpact::Error& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      return 1;
+    }
+    std::printf("%016llx %d cases on %s\n", static_cast<unsigned long long>(h), n, argv[2]);
+    return 0;
+  }
+  if (argc != 1) {
+    std::fprintf(stderr, "usage: %s [--digest ISA]\n", argv[0]);
+    return 2;
+  }
+  return check::run_all();
+}
