@@ -70,7 +70,7 @@ std::vector<std::pair<std::string, std::string>> kernel_report(const kernels::Ke
       {"pillow_vertical", who(t.pillow_vertical == r.pillow_vertical)},
       {"gather_nearest", who(t.gather_nearest == r.gather_nearest)},
       {"write_tensor_u8", who(t.write_tensor_u8 == r.write_tensor_u8)},
-      {"write_tensor_f16", who(t.write_tensor_u16 == r.write_tensor_u16)},
+      {"write_tensor_u16", who(t.write_tensor_u16 == r.write_tensor_u16)},
       {"write_tensor_f32", who(t.write_tensor_f32 == r.write_tensor_f32)},
   };
 }
@@ -78,7 +78,8 @@ std::vector<std::pair<std::string, std::string>> kernel_report(const kernels::Ke
 const kernels::KernelTable& select_kernels(std::string_view requested) {
   std::string source = "isa";
   std::string name(requested);
-  if (name.empty()) {
+  if (name.empty() || name == "auto") {
+    name.clear();
     const char* env = std::getenv("PIXELPACT_FORCE_ISA");
     if (env && *env) {
       name = env;

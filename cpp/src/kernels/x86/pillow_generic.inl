@@ -133,6 +133,8 @@ void pillow_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
     // pixel's padding bytes are not read (they may lie past the image).
     const int nbytes = (col_end - col_begin - 1) * ps + channels;
     const int nresults = (x1 - x0) * channels;
+    // Transposing back reads whole groups of 16 result rows; define the unused ones.
+    std::memset(results[nresults], 0, sizeof(results[0]) * 16);
     for (int r0 = 0; r0 < rows; r0 += kBlockRows) {
       const int nrows = std::min(kBlockRows, rows - r0);
       // 1. Transpose: columns[j][r] = in[r0 + r][col_begin * ps + j].
