@@ -66,8 +66,8 @@ std::vector<std::pair<std::string, std::string>> kernel_report(const kernels::Ke
   const kernels::KernelTable& r = kernels::reference::table;
   auto who = [&](bool same) { return std::string(same ? "reference" : t.name); };
   return {
-      {"pillow_horizontal", who(t.pillow_horizontal == r.pillow_horizontal)},
-      {"pillow_vertical", who(t.pillow_vertical == r.pillow_vertical)},
+      {"conv_horizontal", who(t.conv_horizontal == r.conv_horizontal)},
+      {"conv_vertical", who(t.conv_vertical == r.conv_vertical)},
       {"gather_nearest", who(t.gather_nearest == r.gather_nearest)},
       {"write_tensor_u8", who(t.write_tensor_u8 == r.write_tensor_u8)},
       {"write_tensor_u16", who(t.write_tensor_u16 == r.write_tensor_u16)},

@@ -67,7 +67,7 @@ FilterDef filter_def(Filter filter) {
 
 }  // namespace
 
-int PillowAxisWeights::input_begin() const {
+int ConvWeights::input_begin() const {
   int lo = 0x7fffffff;
   for (std::size_t i = 0; i < first.size(); ++i) {
     if (count[i] > 0) lo = std::min(lo, first[i]);
@@ -75,17 +75,17 @@ int PillowAxisWeights::input_begin() const {
   return lo == 0x7fffffff ? 0 : lo;
 }
 
-int PillowAxisWeights::input_end() const {
+int ConvWeights::input_end() const {
   int hi = 0;
   for (std::size_t i = 0; i < first.size(); ++i) hi = std::max(hi, first[i] + count[i]);
   return std::max(hi, input_begin());
 }
 
-void PillowAxisWeights::rebase(int input_origin) {
+void ConvWeights::rebase(int input_origin) {
   for (auto& f : first) f -= input_origin;
 }
 
-PillowAxisWeights pillow_axis_weights(int in_size, int out_size, Filter filter, int out_begin,
+ConvWeights pillow_axis_weights(int in_size, int out_size, Filter filter, int out_begin,
                                       int out_end) {
   const FilterDef def = filter_def(filter);
   // The box is float in Pillow: in1 - in0 is a float subtraction.
@@ -96,7 +96,7 @@ PillowAxisWeights pillow_axis_weights(int in_size, int out_size, Filter filter, 
   const int ksize = static_cast<int>(std::ceil(support)) * 2 + 1;
   const double inv_filterscale = 1.0 / filterscale;
 
-  PillowAxisWeights out;
+  ConvWeights out;
   out.ksize = ksize;
   const int n = out_end - out_begin;
   out.first.resize(n);
@@ -148,7 +148,7 @@ std::vector<std::int32_t> pillow_nearest_indices(int in_size, int out_size, int 
   return src;
 }
 
-bool pillow_vertical_first(int in_h, int in_w, int out_h, int out_w, PillowVersion version) {
+bool conv_vertical_first(int in_h, int in_w, int out_h, int out_w, PillowVersion version) {
   if (version == PillowVersion::V12_1) return false;
   if (version == PillowVersion::V12_2) return in_h > 100LL * in_w && out_h < in_h;
   const long long dh = static_cast<long long>(in_h) - out_h;

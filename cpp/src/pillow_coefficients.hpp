@@ -12,7 +12,7 @@ namespace pixelpact::detail {
 // Fixed-point weights for outputs [out_begin, out_end) of one axis resampled
 // from in_size to out_size with a Pillow filter (not Nearest). `first` holds
 // absolute input indices.
-struct PillowAxisWeights {
+struct ConvWeights {
   int ksize = 0;
   std::vector<std::int32_t> first;
   std::vector<std::int32_t> count;
@@ -24,7 +24,7 @@ struct PillowAxisWeights {
   void rebase(int input_origin);  // make `first` relative to input_origin
 };
 
-PillowAxisWeights pillow_axis_weights(int in_size, int out_size, Filter filter, int out_begin,
+ConvWeights pillow_axis_weights(int in_size, int out_size, Filter filter, int out_begin,
                                       int out_end);
 
 // Pillow NEAREST (Geometry.c:ImagingScaleAffine): source index of outputs
@@ -37,7 +37,7 @@ std::vector<std::int32_t> pillow_nearest_indices(int in_size, int out_size, int 
 // many pixels as the width (Resample.c:ImagingResampleInner). 12.2 and 12.3:
 // when the image is more than 100 times taller than wide and the height shrinks
 // (Image.py:resize calls the core twice). 12.1 and older: never.
-bool pillow_vertical_first(int in_h, int in_w, int out_h, int out_w,
+bool conv_vertical_first(int in_h, int in_w, int out_h, int out_w,
                            PillowVersion version = PillowVersion::V13);
 
 }  // namespace pixelpact::detail

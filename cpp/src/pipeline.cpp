@@ -176,8 +176,8 @@ Tile materialize(const Tile& tile, const Rect& rect, int channels, Scratch& scra
   return out;
 }
 
-kernels::PillowAxis axis_of(const PillowAxisWeights& w) {
-  return kernels::PillowAxis{w.ksize, w.first.data(), w.count.data(), w.weight.data()};
+kernels::ConvAxis axis_of(const ConvWeights& w) {
+  return kernels::ConvAxis{w.ksize, w.first.data(), w.count.data(), w.weight.data()};
 }
 
 Tile run_stage(const ResizeStage& st, const Tile& in, int channels, Scratch& scratch,
@@ -194,14 +194,14 @@ Tile run_stage(const ResizeStage& st, const Tile& in, int channels, Scratch& scr
   };
   auto horizontal = [&](const Tile& src, const Rect& out_rect) {
     Tile t = packed(out_rect);
-    k.pillow_horizontal(src.data, src.row_stride, src.pixel_stride, out_rect.rows(), channels,
+    k.conv_horizontal(src.data, src.row_stride, src.pixel_stride, out_rect.rows(), channels,
                                axis_of(st.horizontal), out_rect.cols(),
                                const_cast<std::uint8_t*>(t.data), t.row_stride);
     return t;
   };
   auto vertical = [&](const Tile& src, const Rect& out_rect) {
     Tile t = packed(out_rect);
-    k.pillow_vertical(src.data, src.row_stride, src.pixel_stride, out_rect.cols(), channels,
+    k.conv_vertical(src.data, src.row_stride, src.pixel_stride, out_rect.cols(), channels,
                              axis_of(st.vertical), out_rect.rows(),
                              const_cast<std::uint8_t*>(t.data), t.row_stride);
     return t;

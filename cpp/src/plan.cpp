@@ -165,7 +165,7 @@ Plan make_plan(const Contract& contract, int in_h, int in_w) {
     st.out_rect = need;
     st.need_horizontal = out_w != it->in_w;
     st.need_vertical = out_h != it->in_h;
-    st.vertical_first = pillow_vertical_first(it->in_h, it->in_w, out_h, out_w, resize.pillow_version);
+    st.vertical_first = conv_vertical_first(it->in_h, it->in_w, out_h, out_w, resize.pillow_version);
     st.in_rect = need;
     if (!need.empty()) {
       if (st.need_vertical) {

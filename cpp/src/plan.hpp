@@ -31,7 +31,7 @@ struct Rect {
 struct ResizeStage {
   int in_h = 0, in_w = 0, out_h = 0, out_w = 0;
   bool need_horizontal = false, need_vertical = false, vertical_first = false;
-  PillowAxisWeights horizontal, vertical;  // rebased to the tiles they read
+  ConvWeights horizontal, vertical;  // rebased to the tiles they read
   Rect in_rect, out_rect;
 };
 

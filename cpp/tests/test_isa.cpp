@@ -212,12 +212,12 @@ void horizontal_case(const std::string& isa, int rows, int in_w, int out_w, d::F
   const Layout& l = s.layout;
   KernelInput in(rows, in_w, l.pixel_stride, s.pad, s.slack, s.flip, rng);
   const auto w = d::pillow_axis_weights(in_w, out_w, filter, 0, out_w);
-  const k::PillowAxis axis{w.ksize, w.first.data(), w.count.data(), w.weight.data()};
+  const k::ConvAxis axis{w.ksize, w.first.data(), w.count.data(), w.weight.data()};
   const std::string label = std::to_string(rows) + " rows, " + std::to_string(in_w) + " -> " +
                             std::to_string(out_w) + ", " + filter_name(filter) + ", " + s.describe();
-  compare_kernel(isa, "pillow_horizontal", rows, out_w * l.channels, stats, label,
+  compare_kernel(isa, "conv_horizontal", rows, out_w * l.channels, stats, label,
                  [&](const k::KernelTable& t, std::uint8_t* out, std::ptrdiff_t stride) {
-                   t.pillow_horizontal(in.origin, in.row_stride, l.pixel_stride, rows, l.channels,
+                   t.conv_horizontal(in.origin, in.row_stride, l.pixel_stride, rows, l.channels,
                                        axis, out_w, out, stride);
                  });
 }
@@ -229,10 +229,10 @@ void vertical_case(const std::string& isa, int in_h, int out_h, int width, d::Fi
   const auto w = d::pillow_axis_weights(in_h, out_h, filter, 0, out_h);
   const std::string label = std::to_string(in_h) + " -> " + std::to_string(out_h) + " rows, width " +
                             std::to_string(width) + ", " + filter_name(filter) + ", " + s.describe();
-  const k::PillowAxis axis{w.ksize, w.first.data(), w.count.data(), w.weight.data()};
-  compare_kernel(isa, "pillow_vertical", out_h, width * l.channels, stats, label,
+  const k::ConvAxis axis{w.ksize, w.first.data(), w.count.data(), w.weight.data()};
+  compare_kernel(isa, "conv_vertical", out_h, width * l.channels, stats, label,
                  [&](const k::KernelTable& t, std::uint8_t* out, std::ptrdiff_t stride) {
-                   t.pillow_vertical(in.origin, in.row_stride, l.pixel_stride, width, l.channels,
+                   t.conv_vertical(in.origin, in.row_stride, l.pixel_stride, width, l.channels,
                                      axis, out_h, out, stride);
                  });
 }
@@ -533,10 +533,10 @@ TEST_CASE("the forced ISA is the one a pipeline runs") {
     }
     // Every SIMD table brings at least its own resample passes.
     if (isa != "reference") {
-      CHECK(table.pillow_horizontal != k::reference::table.pillow_horizontal);
-      CHECK(table.pillow_vertical != k::reference::table.pillow_vertical);
+      CHECK(table.conv_horizontal != k::reference::table.conv_horizontal);
+      CHECK(table.conv_vertical != k::reference::table.conv_vertical);
       for (const auto& [kernel, by] : pipe.kernels())
-        if (kernel == "pillow_horizontal" || kernel == "pillow_vertical") CHECK(by == isa);
+        if (kernel == "conv_horizontal" || kernel == "conv_vertical") CHECK(by == isa);
     } else {
       CHECK(own == static_cast<int>(pipe.kernels().size()));
     }

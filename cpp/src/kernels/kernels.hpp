@@ -12,18 +12,21 @@
 
 namespace pixelpact::kernels {
 
-// One axis of a Pillow convolution resample, in Pillow's 22-bit fixed point.
-// For output index i (counted from the first output computed):
+// One axis of a separable uint8 -> uint8 convolution in 22-bit fixed point
+// (Pillow's precision). For output index i (counted from the first computed):
 //   out[i] = clip8((2^21 + sum_{k < count[i]} in[first[i] + k] * weight[i * ksize + k]) >> 22)
-// `first` is relative to the first input element the kernel is given.
-struct PillowAxis {
+// `first` is relative to the first input element the kernel is given. An engine
+// with fewer bits (torch's int16 weights at precision p) scales its weights by
+// 2^(22 - p): the sum scales by the same power of two, so the shifted result is
+// the same integer.
+struct ConvAxis {
   int ksize = 0;                    // weights per output (the row pitch of `weight`)
   const std::int32_t* first = nullptr;
   const std::int32_t* count = nullptr;
   const std::int32_t* weight = nullptr;
 };
 
-constexpr int kPillowPrecisionBits = 22;
+constexpr int kConvPrecisionBits = 22;
 
 // Final writer: colour order, per-channel lookup table (the whole elementwise
 // chain and the dtype conversion, precomputed) and layout, in one pass.
@@ -48,16 +51,16 @@ struct KernelTable {
   const char* name;  // "reference", "avx2", "avx512", "neon"
 
   // Horizontal pass: for each of `rows` rows, out_width outputs along x.
-  void (*pillow_horizontal)(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
+  void (*conv_horizontal)(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
                             std::ptrdiff_t in_pixel_stride, int rows, int channels,
-                            const PillowAxis& axis, int out_width, std::uint8_t* out,
+                            const ConvAxis& axis, int out_width, std::uint8_t* out,
                             std::ptrdiff_t out_row_stride);
 
   // Vertical pass: out_rows output rows, each `width` pixels wide; output row i
   // reads input rows first[i] .. first[i] + count[i] - 1.
-  void (*pillow_vertical)(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
+  void (*conv_vertical)(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
                           std::ptrdiff_t in_pixel_stride, int width, int channels,
-                          const PillowAxis& axis, int out_rows, std::uint8_t* out,
+                          const ConvAxis& axis, int out_rows, std::uint8_t* out,
                           std::ptrdiff_t out_row_stride);
 
   // Nearest-neighbour gather: out[y][x] = in[src_y[y]][src_x[x]], or 0 where an
@@ -75,13 +78,13 @@ struct KernelTable {
 // Declares the kernels of one ISA namespace; each ISA folder defines the ones
 // it implements and builds its `table` from them and the reference ones.
 #define PIXELPACT_DECLARE_KERNELS                                                          \
-  void pillow_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,             \
+  void conv_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,             \
                          std::ptrdiff_t in_pixel_stride, int rows, int channels,           \
-                         const PillowAxis& axis, int out_width, std::uint8_t* out,         \
+                         const ConvAxis& axis, int out_width, std::uint8_t* out,         \
                          std::ptrdiff_t out_row_stride);                                   \
-  void pillow_vertical(const std::uint8_t* in, std::ptrdiff_t in_row_stride,               \
+  void conv_vertical(const std::uint8_t* in, std::ptrdiff_t in_row_stride,               \
                        std::ptrdiff_t in_pixel_stride, int width, int channels,            \
-                       const PillowAxis& axis, int out_rows, std::uint8_t* out,            \
+                       const ConvAxis& axis, int out_rows, std::uint8_t* out,            \
                        std::ptrdiff_t out_row_stride);                                     \
   void gather_nearest(const std::uint8_t* in, std::ptrdiff_t in_row_stride,                \
                       std::ptrdiff_t in_pixel_stride, int channels, const std::int32_t* src_y, \

@@ -1,5 +1,5 @@
 // AVX2 Pillow resample passes: 16 int32 lanes as two 8-lane vectors.
-// Byte-identical to kernels/reference/resize.cpp (see x86/pillow_generic.inl).
+// Byte-identical to kernels/reference/resize.cpp (see x86/conv_generic.inl).
 #include <immintrin.h>
 
 #include <algorithm>
@@ -14,7 +14,7 @@ struct Acc {
   __m256i lo, hi;
 };
 static inline Acc acc_bias() {
-  const __m256i b = _mm256_set1_epi32(1 << (kPillowPrecisionBits - 1));
+  const __m256i b = _mm256_set1_epi32(1 << (kConvPrecisionBits - 1));
   return {b, b};
 }
 static inline Acc acc_madd(Acc acc, const std::uint8_t* p16, std::int32_t w) {
@@ -27,13 +27,13 @@ static inline Acc acc_madd(Acc acc, const std::uint8_t* p16, std::int32_t w) {
 static inline void acc_store_clip(Acc acc, std::uint8_t* dst16) {
   // Signed saturation to int16 keeps every value (|acc >> 22| < 2^10), then
   // unsigned saturation to uint8 is exactly clip8.
-  const __m256i lo = _mm256_srai_epi32(acc.lo, kPillowPrecisionBits);
-  const __m256i hi = _mm256_srai_epi32(acc.hi, kPillowPrecisionBits);
+  const __m256i lo = _mm256_srai_epi32(acc.lo, kConvPrecisionBits);
+  const __m256i hi = _mm256_srai_epi32(acc.hi, kConvPrecisionBits);
   const __m128i w0 = _mm_packs_epi32(_mm256_castsi256_si128(lo), _mm256_extracti128_si256(lo, 1));
   const __m128i w1 = _mm_packs_epi32(_mm256_castsi256_si128(hi), _mm256_extracti128_si256(hi, 1));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(dst16), _mm_packus_epi16(w0, w1));
 }
 
-#include "../x86/pillow_generic.inl"
+#include "../x86/conv_generic.inl"
 
 }  // namespace pixelpact::kernels::avx2

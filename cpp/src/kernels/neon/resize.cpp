@@ -22,7 +22,7 @@
 // Horizontal pass: a block of 16 input rows is transposed (byte columns become
 // 16-byte vectors, one lane per row), convolved along what are now contiguous
 // vectors, and the block of results transposed back (the layout of the x86
-// kernels, x86/pillow_generic.inl, with NEON trn transposes).
+// kernels, x86/conv_generic.inl, with NEON trn transposes).
 // Pixel layouts other than `channels` bytes in a pixel of at most 4 bytes (e.g. a
 // horizontally flipped view) fall back to the reference kernel.
 #include <arm_neon.h>
@@ -35,7 +35,7 @@
 namespace pixelpact::kernels::neon {
 namespace {
 
-constexpr std::int32_t kBias = 1 << (kPillowPrecisionBits - 1);
+constexpr std::int32_t kBias = 1 << (kConvPrecisionBits - 1);
 constexpr int kBlockRows = 16;
 // Byte columns transposed at a time (keeps both buffers in L1/L2, no allocation).
 constexpr int kStripColumns = 1024;
@@ -70,8 +70,8 @@ inline Acc16 acc16_madd(Acc16 a, const std::uint8_t* p, std::int32_t w) {
 
 // clip8(lane >> 22) for 8 lanes.
 inline uint8x8_t clip8(int32x4_t lo, int32x4_t hi) {
-  const int16x8_t s = vcombine_s16(vqmovn_s32(vshrq_n_s32(lo, kPillowPrecisionBits)),
-                                   vqmovn_s32(vshrq_n_s32(hi, kPillowPrecisionBits)));
+  const int16x8_t s = vcombine_s16(vqmovn_s32(vshrq_n_s32(lo, kConvPrecisionBits)),
+                                   vqmovn_s32(vshrq_n_s32(hi, kConvPrecisionBits)));
   return vqmovun_s16(s);
 }
 
@@ -143,7 +143,7 @@ void vertical_row(const std::uint8_t* top, std::ptrdiff_t in_row_stride, const s
     std::int32_t acc = kBias;
     const std::uint8_t* p = top + b;
     for (int k = 0; k < count; ++k, p += in_row_stride) acc += *p * w[k];
-    dst[b] = static_cast<std::uint8_t>(std::clamp<std::int32_t>(acc >> kPillowPrecisionBits, 0, 255));
+    dst[b] = static_cast<std::uint8_t>(std::clamp<std::int32_t>(acc >> kConvPrecisionBits, 0, 255));
   }
 }
 
@@ -202,12 +202,12 @@ void transpose_rows(const std::uint8_t* const rows[16], int nbytes, std::uint8_t
 
 }  // namespace
 
-void pillow_vertical(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
+void conv_vertical(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
                      std::ptrdiff_t in_pixel_stride, int width, int channels,
-                     const PillowAxis& axis, int out_rows, std::uint8_t* out,
+                     const ConvAxis& axis, int out_rows, std::uint8_t* out,
                      std::ptrdiff_t out_row_stride) {
   if (!pixel_layout_supported(in_pixel_stride, channels)) {
-    reference::pillow_vertical(in, in_row_stride, in_pixel_stride, width, channels, axis, out_rows,
+    reference::conv_vertical(in, in_row_stride, in_pixel_stride, width, channels, axis, out_rows,
                                out, out_row_stride);
     return;
   }
@@ -245,12 +245,12 @@ void pillow_vertical(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
   }
 }
 
-void pillow_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
+void conv_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
                        std::ptrdiff_t in_pixel_stride, int rows, int channels,
-                       const PillowAxis& axis, int out_width, std::uint8_t* out,
+                       const ConvAxis& axis, int out_width, std::uint8_t* out,
                        std::ptrdiff_t out_row_stride) {
   if (!pixel_layout_supported(in_pixel_stride, channels)) {
-    reference::pillow_horizontal(in, in_row_stride, in_pixel_stride, rows, channels, axis,
+    reference::conv_horizontal(in, in_row_stride, in_pixel_stride, rows, channels, axis,
                                  out_width, out, out_row_stride);
     return;
   }
@@ -272,8 +272,8 @@ void pillow_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
       ++x1;
     }
     if (x1 == x0) {  // one output reads more columns than a strip holds
-      reference::pillow_horizontal(in, in_row_stride, in_pixel_stride, rows, channels,
-                                   PillowAxis{axis.ksize, axis.first + x0, axis.count + x0,
+      reference::conv_horizontal(in, in_row_stride, in_pixel_stride, rows, channels,
+                                   ConvAxis{axis.ksize, axis.first + x0, axis.count + x0,
                                               axis.weight + static_cast<std::ptrdiff_t>(x0) * axis.ksize},
                                    1, out + x0 * channels, out_row_stride);
       ++x0;

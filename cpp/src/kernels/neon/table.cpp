@@ -3,8 +3,8 @@
 namespace pixelpact::kernels::neon {
 
 const KernelTable table = {"neon",
-                           pillow_horizontal,
-                           pillow_vertical,
+                           conv_horizontal,
+                           conv_vertical,
                            reference::gather_nearest,
                            reference::write_tensor_u8,
                            reference::write_tensor_u16,

@@ -16,17 +16,17 @@ namespace pixelpact::kernels::reference {
 namespace {
 
 inline std::uint8_t clip8_shifted(std::int32_t acc) {
-  std::int32_t v = acc >> kPillowPrecisionBits;  // arithmetic shift: floor
+  std::int32_t v = acc >> kConvPrecisionBits;  // arithmetic shift: floor
   return static_cast<std::uint8_t>(std::clamp<std::int32_t>(v, 0, 255));
 }
 
 }  // namespace
 
-void pillow_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
+void conv_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
                        std::ptrdiff_t in_pixel_stride, int rows, int channels,
-                       const PillowAxis& axis, int out_width, std::uint8_t* out,
+                       const ConvAxis& axis, int out_width, std::uint8_t* out,
                        std::ptrdiff_t out_row_stride) {
-  constexpr std::int32_t kBias = 1 << (kPillowPrecisionBits - 1);
+  constexpr std::int32_t kBias = 1 << (kConvPrecisionBits - 1);
   for (int y = 0; y < rows; ++y) {
     const std::uint8_t* line = in + y * in_row_stride;
     std::uint8_t* dst = out + y * out_row_stride;
@@ -42,11 +42,11 @@ void pillow_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
   }
 }
 
-void pillow_vertical(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
+void conv_vertical(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
                      std::ptrdiff_t in_pixel_stride, int width, int channels,
-                     const PillowAxis& axis, int out_rows, std::uint8_t* out,
+                     const ConvAxis& axis, int out_rows, std::uint8_t* out,
                      std::ptrdiff_t out_row_stride) {
-  constexpr std::int32_t kBias = 1 << (kPillowPrecisionBits - 1);
+  constexpr std::int32_t kBias = 1 << (kConvPrecisionBits - 1);
   for (int y = 0; y < out_rows; ++y) {
     const std::int32_t* w = axis.weight + static_cast<std::ptrdiff_t>(y) * axis.ksize;
     const std::uint8_t* top = in + axis.first[y] * in_row_stride;

@@ -54,21 +54,21 @@ void vertical_row(const std::uint8_t* top, std::ptrdiff_t in_row_stride, const s
     acc_store_clip(a, dst + b);
   }
   for (; b < span; ++b) {
-    std::int32_t acc = 1 << (kPillowPrecisionBits - 1);
+    std::int32_t acc = 1 << (kConvPrecisionBits - 1);
     const std::uint8_t* p = top + b;
     for (int k = 0; k < count; ++k, p += in_row_stride) acc += *p * w[k];
-    dst[b] = static_cast<std::uint8_t>(std::clamp<std::int32_t>(acc >> kPillowPrecisionBits, 0, 255));
+    dst[b] = static_cast<std::uint8_t>(std::clamp<std::int32_t>(acc >> kConvPrecisionBits, 0, 255));
   }
 }
 
 }  // namespace
 
-void pillow_vertical(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
+void conv_vertical(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
                      std::ptrdiff_t in_pixel_stride, int width, int channels,
-                     const PillowAxis& axis, int out_rows, std::uint8_t* out,
+                     const ConvAxis& axis, int out_rows, std::uint8_t* out,
                      std::ptrdiff_t out_row_stride) {
   if (!pixel_layout_supported(in_pixel_stride, channels)) {
-    reference::pillow_vertical(in, in_row_stride, in_pixel_stride, width, channels, axis, out_rows,
+    reference::conv_vertical(in, in_row_stride, in_pixel_stride, width, channels, axis, out_rows,
                                out, out_row_stride);
     return;
   }
@@ -95,12 +95,12 @@ void pillow_vertical(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
   }
 }
 
-void pillow_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
+void conv_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
                        std::ptrdiff_t in_pixel_stride, int rows, int channels,
-                       const PillowAxis& axis, int out_width, std::uint8_t* out,
+                       const ConvAxis& axis, int out_width, std::uint8_t* out,
                        std::ptrdiff_t out_row_stride) {
   if (!pixel_layout_supported(in_pixel_stride, channels)) {
-    reference::pillow_horizontal(in, in_row_stride, in_pixel_stride, rows, channels, axis,
+    reference::conv_horizontal(in, in_row_stride, in_pixel_stride, rows, channels, axis,
                                  out_width, out, out_row_stride);
     return;
   }
@@ -122,8 +122,8 @@ void pillow_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
       ++x1;
     }
     if (x1 == x0) {  // one output reads more columns than a strip holds
-      reference::pillow_horizontal(in, in_row_stride, in_pixel_stride, rows, channels,
-                                   PillowAxis{axis.ksize, axis.first + x0, axis.count + x0,
+      reference::conv_horizontal(in, in_row_stride, in_pixel_stride, rows, channels,
+                                   ConvAxis{axis.ksize, axis.first + x0, axis.count + x0,
                                               axis.weight + static_cast<std::ptrdiff_t>(x0) * axis.ksize},
                                    1, out + x0 * channels, out_row_stride);
       ++x0;
