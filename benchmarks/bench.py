@@ -17,7 +17,7 @@ Pillow-SIMD replaces Pillow under the same import name, so it runs in its own
 interpreter (a virtual environment made by setup_pillow_simd.sh) that times it
 interleaved with pixelpact in that same subprocess; see README.md.
 
-    python benchmarks/bench.py                 # full run (~10 min on 2 cores)
+    python benchmarks/bench.py                 # full run (about a minute)
     python benchmarks/bench.py --quick         # seconds; what CI runs
 """
 from __future__ import annotations
@@ -846,11 +846,12 @@ def chart(result: dict, path: Path) -> str:
     ax.set_yticklabels(labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xscale("log")
-    ticks = [t for t in (0.25, 0.5, 1, 2, 5, 10, 20, 50, 100) if t <= top * 1.5]
+    left = min(0.5, min(1 / r["ratio"]["max"] for r in rows) * 0.8)
+    ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100) if left <= t <= top * 1.5]
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xticklabels([f"{t:g}×" for t in ticks])
-    ax.set_xlim(min(0.5, min(1 / r["ratio"]["max"] for r in rows) * 0.8), top * 1.6)
+    ax.set_xlim(left, top * 1.6)
     ax.axvline(1, color="gray", linewidth=0.8)
     ax.set_xlabel("pixelpact speedup = peer time / pixelpact time\n(median of rounds; whiskers: min–max round)",
                   fontsize=9)
