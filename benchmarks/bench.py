@@ -700,6 +700,19 @@ def pixelpact_info() -> str:
     return proc.stdout.strip() if proc.returncode == 0 else f"(pixelpact info failed: {proc.stderr.strip()})"
 
 
+def load_report(machine: dict) -> dict:
+    """Load averages at start and end; busy when either 1-minute value exceeds
+    half the usable CPUs (other processes then share the cores being timed)."""
+    cpus = machine.get("usable_cpus") or machine.get("logical_cpus") or 1
+    start = machine.get("load_average_at_start")
+    try:
+        end = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return {"start": start, "end": None, "busy": None}
+    busy = max(start[0] if start else 0, end[0]) > cpus / 2
+    return {"start": start, "end": end, "busy": busy}
+
+
 def kernel_summary(info: str) -> str:
     """The line of `pixelpact info` that says which kernels run."""
     lines = [line.strip() for line in info.splitlines() if line.strip()]
@@ -777,6 +790,11 @@ def render(result: dict) -> str:
            f"Rounds: {s['rounds']}, repeats per round: {s['repeats']}, min sample {s['target_ms']} ms; "
            "ratio = pixelpact time / peer time per round (< 1: pixelpact faster); "
            "speedup = median of peer/pixelpact", ""]
+    load = result.get("load", {})
+    if load.get("busy"):
+        out.append(f"WARNING: the machine was busy (1-minute load average {load['start'][0]} at start, "
+                   f"{load['end'][0]} at end, {m.get('usable_cpus')} CPUs): other processes shared the cores, "
+                   "so times are inflated and ratios noisy; rerun on an idle machine before quoting them.\n")
     out.append(table(result["rows"]))
     simd = result["pillow_simd"]
     if simd["status"] == "ran":
@@ -974,6 +992,7 @@ def main(argv=None) -> int:
         return EXIT_NOT_EQUAL
     result["rows"] = rows
     result["elapsed_s"] = round(time.time() - started, 1)
+    result["load"] = load_report(result["machine"])
     print(render(result))
     path = Path(opts.json)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -88,6 +88,7 @@ def test_quick_json_structure(quick_run):
         assert "default" in batch["variants"]
     assert result["overhead"]["variants"]["call"]["us_per_call"]["median"] > 0
     assert result["pillow_simd"]["status"] == "skipped"
+    assert isinstance(result["load"]["busy"], bool)
 
 
 def test_exactness_failure_exits_nonzero(monkeypatch, capsys):
