@@ -458,49 +458,59 @@ def bench_normalize_only(crop: np.ndarray, opts, cv2, cv2_reason) -> List[dict]:
     return rows
 
 
-def batch_threads_supported(pipe, img: np.ndarray) -> Tuple[bool, str]:
-    """Whether Pipeline.batch accepts threads=: by signature, confirmed by a call."""
+def batch_accepts(pipe, img: np.ndarray, name: str, value) -> Tuple[bool, str]:
+    """Whether Pipeline.batch accepts the keyword `name` (e.g. threads=, added
+    while this benchmark was written): by signature, confirmed by a call."""
     try:
         params = inspect.signature(pipe.batch).parameters
-        declared = "threads" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        declared = name in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
     except (TypeError, ValueError):
         declared = True  # no signature to read: let the call decide
     if not declared:
-        return False, "Pipeline.batch has no threads parameter in this pixelpact"
+        return False, f"Pipeline.batch has no {name} parameter in this pixelpact"
     try:
-        pipe.batch([img], threads=1)
+        pipe.batch([img], **{name: value(1)})
     except TypeError as exc:
-        return False, f"Pipeline.batch(threads=1) raised TypeError: {exc}"
-    return True, "Pipeline.batch accepts threads="
+        return False, f"Pipeline.batch({name}=...) raised TypeError: {exc}"
+    return True, f"Pipeline.batch accepts {name}="
 
 
 def bench_batch(base: np.ndarray, pipe, opts) -> dict:
     """pipe.batch on N distinct images (the photo rolled sideways), threads=1
-    vs threads=2 when supported; a loop of pipe(img) as the baseline."""
+    vs threads=2 when batch accepts threads=, into a reused buffer as well when
+    it accepts out=; a loop of pipe(img) as the baseline."""
     n = opts.batch_size
     images = [np.ascontiguousarray(np.roll(base, 7 * i, axis=1)) for i in range(n)]
     size = f"{base.shape[1]}x{base.shape[0]}"
     expected = np.concatenate([v1_runner(reference_v1("bilinear"), im)() for im in images])
-    supported, why = batch_threads_supported(pipe, images[0])
+    threads, threads_note = batch_accepts(pipe, images[0], "threads", lambda k: 1)
+    shape1 = (1,) + expected.shape[1:]
+    has_out, out_note = batch_accepts(pipe, images[0], "out", lambda k: np.empty(shape1, expected.dtype))
+    buffer = np.empty_like(expected)
     comps = [Competitor("loop", "for img: pipe(img)", lambda: [pipe(im) for im in images])]
-    if supported:
-        variants = {"threads=1": dict(threads=1), "threads=2": dict(threads=2)}
-    else:
-        variants = {"default": {}}
+    variants: Dict[str, dict] = {}
+    for t in ([1, 2] if threads else [None]):
+        name = f"threads={t}" if t else "default"
+        variants[name] = {"threads": t} if t else {}
+        if has_out:
+            variants[name + ", out=buffer"] = dict(variants[name], out=buffer)
     for name, kwargs in variants.items():
         out = pipe.batch(images, **kwargs)
         assert_equal(f"batch of {n} at {size} ({name}) vs Pillow+torchvision v1 per image", out, expected)
         comps.append(Competitor(name, f"pipe.batch({name})", lambda kw=kwargs: pipe.batch(images, **kw)))
     per_round = run_rounds(comps, opts.rounds, opts.repeats, opts.target_ns)
-    result = {"size": size, "images": n, "threads_supported": supported, "threads_note": why,
-              "output": EQUAL, "variants": {}}
+    result = {"size": size, "images": n, "threads_supported": threads, "threads_note": threads_note,
+              "out_supported": has_out, "out_note": out_note, "output": EQUAL, "variants": {}}
     for c in comps:
         ms = summary(per_round[c.key], 1e-6)
         result["variants"][c.key] = {"label": c.label, "ms": ms, "images_per_s": n / (ms["median"] / 1e3)}
-    if supported:
-        result["ratio_t2_over_t1"] = summary([a / b for a, b in zip(per_round["threads=2"], per_round["threads=1"])])
-        result["throughput_gain_t2"] = statistics.median(
-            b / a for a, b in zip(per_round["threads=2"], per_round["threads=1"]))
+    if threads:
+        t1, t2 = per_round["threads=1"], per_round["threads=2"]
+        result["ratio_t2_over_t1"] = summary([a / b for a, b in zip(t2, t1)])
+        result["throughput_gain_t2"] = statistics.median(b / a for a, b in zip(t2, t1))
+        if has_out:
+            t1, t2 = per_round["threads=1, out=buffer"], per_round["threads=2, out=buffer"]
+            result["ratio_t2_over_t1_out"] = summary([a / b for a, b in zip(t2, t1)])
     return result
 
 
@@ -701,15 +711,16 @@ def pixelpact_info() -> str:
 
 
 def load_report(machine: dict) -> dict:
-    """Load averages at start and end; busy when either 1-minute value exceeds
-    half the usable CPUs (other processes then share the cores being timed)."""
+    """Load averages at start and end; busy when the 1-minute value at the start,
+    or at the end less this benchmark's own thread, exceeds half the usable CPUs
+    (other processes then share the cores being timed)."""
     cpus = machine.get("usable_cpus") or machine.get("logical_cpus") or 1
     start = machine.get("load_average_at_start")
     try:
         end = [round(x, 2) for x in os.getloadavg()]
     except OSError:
         return {"start": start, "end": None, "busy": None}
-    busy = max(start[0] if start else 0, end[0]) > cpus / 2
+    busy = max(start[0] if start else 0, end[0] - 1) > cpus / 2
     return {"start": start, "end": end, "busy": busy}
 
 
@@ -817,8 +828,14 @@ def render(result: dict) -> str:
         r = b["ratio_t2_over_t1"]
         out.append(f"\nthreads=2 / threads=1 time: {r['median']:.3f} [{r['min']:.3f}–{r['max']:.3f}] "
                    f"(throughput ×{b['throughput_gain_t2']:.2f})")
+        if "ratio_t2_over_t1_out" in b:
+            r = b["ratio_t2_over_t1_out"]
+            out.append(f"threads=2 / threads=1 time, into a reused out= buffer: {r['median']:.3f} "
+                       f"[{r['min']:.3f}–{r['max']:.3f}]")
     else:
         out.append(f"\nthreads=: not measured ({b['threads_note']})")
+    if not b["out_supported"]:
+        out.append(f"out=: not measured ({b['out_note']})")
     o = result["overhead"]
     out.append(f"\n## Per-call overhead: {o['input']} input, contract {o['contract']}\n")
     out.append("| call | µs per call (median [min–max]) |")

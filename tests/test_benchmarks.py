@@ -81,11 +81,12 @@ def test_quick_json_structure(quick_run):
     batch = result["batch"]
     assert batch["images"] == result["settings"]["batch_size"]
     assert batch["output"] == "equal (asserted)"
+    plain = ["threads=1", "threads=2"] if batch["threads_supported"] else ["default"]
+    assert set(plain) <= set(batch["variants"])
+    if batch["out_supported"]:
+        assert {f"{v}, out=buffer" for v in plain} <= set(batch["variants"])
     if batch["threads_supported"]:
-        assert {"threads=1", "threads=2"} <= set(batch["variants"])
         assert batch["ratio_t2_over_t1"]["median"] > 0
-    else:
-        assert "default" in batch["variants"]
     assert result["overhead"]["variants"]["call"]["us_per_call"]["median"] > 0
     assert result["pillow_simd"]["status"] == "skipped"
     assert isinstance(result["load"]["busy"], bool)
