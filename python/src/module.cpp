@@ -78,12 +78,7 @@ class PyPipeline {
   // Runs into a caller-provided writable, C-contiguous array of the output dtype.
   void run_into(const py::array& image, py::array out) const {
     pixelpact::ImageView view = image_view(image);
-    if (!out.writeable()) throw py::value_error("out is read-only");
-    if (!(out.flags() & py::array::c_style)) throw py::value_error("out must be C-contiguous");
-    if (!out.dtype().is(numpy_dtype(pipe_.output_dtype()))) {
-      throw py::type_error("out has dtype " + std::string(py::str(out.dtype())) + ", the contract outputs " +
-                           std::string(pixelpact::dtype_name(pipe_.output_dtype())));
-    }
+    check_out(out);
     void* dst = out.mutable_data();
     std::size_t bytes = static_cast<std::size_t>(out.nbytes());
     py::gil_scoped_release release;
@@ -95,12 +90,7 @@ class PyPipeline {
     std::vector<pixelpact::ImageView> views;
     views.reserve(images.size());
     for (const auto& image : images) views.push_back(image_view(image));
-    if (!out.writeable()) throw py::value_error("out is read-only");
-    if (!(out.flags() & py::array::c_style)) throw py::value_error("out must be C-contiguous");
-    if (!out.dtype().is(numpy_dtype(pipe_.output_dtype()))) {
-      throw py::type_error("out has dtype " + std::string(py::str(out.dtype())) + ", the contract outputs " +
-                           std::string(pixelpact::dtype_name(pipe_.output_dtype())));
-    }
+    check_out(out);
     void* dst = out.mutable_data();
     std::size_t bytes = static_cast<std::size_t>(out.nbytes());
     py::gil_scoped_release release;
@@ -108,6 +98,19 @@ class PyPipeline {
   }
 
   int input_channels() const { return pipe_.input_channels(); }
+
+ private:
+  // A caller's output array must be writable, C-contiguous and of the output dtype.
+  void check_out(const py::array& out) const {
+    if (!out.writeable()) throw py::value_error("out is read-only");
+    if (!(out.flags() & py::array::c_style)) throw py::value_error("out must be C-contiguous");
+    if (!out.dtype().is(numpy_dtype(pipe_.output_dtype()))) {
+      throw py::type_error("out has dtype " + std::string(py::str(out.dtype())) + ", the contract outputs " +
+                           std::string(pixelpact::dtype_name(pipe_.output_dtype())));
+    }
+  }
+
+ public:
   std::string input_color() const { return std::string(pipe_.input_color()); }
   std::string name() const { return pipe_.name(); }
   std::string isa() const { return std::string(pipe_.isa()); }

@@ -180,8 +180,12 @@ void write_tensor_f32(const TensorWrite& w, const float* lut, float* out) {
       });
 }
 
-void write_tensor_u16(const TensorWrite& w, const std::uint16_t* lut, std::uint16_t* out) {
-  if (!layout_supported(w)) return reference::write_tensor_u16(w, lut, out);
+namespace {
+
+// The narrow writers (float16 bits, bytes): `lookup(c, indices)` gives channel
+// c of 16 pixels as a vector of T, which is stored through a lane array.
+template <typename T, typename Lookup>
+void write_narrow(const TensorWrite& w, const T* lut, T* out, Lookup lookup) {
   const int ps = static_cast<int>(w.src_pixel_stride);
   const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(w.height) * w.width;
   const ChannelReader readers[3] = {ChannelReader(ps, w.source_channel[0]), ChannelReader(ps, w.source_channel[1]),
@@ -193,15 +197,12 @@ void write_tensor_u16(const TensorWrite& w, const std::uint16_t* lut, std::uint1
           const int n = std::min(16, xb - x);
           const std::uint8_t* p = src + (x - xa) * ps;
           const std::ptrdiff_t at = static_cast<std::ptrdiff_t>(y) * w.width + x;
-          const __mmask16 m = n == 16 ? __mmask16{0xffff} : static_cast<__mmask16>((1u << n) - 1);
-          __m256i v[3];
-          for (int c = 0; c < 3; ++c) v[c] = lookup_u16(lut + 256 * c, readers[c].read(p, n));
+          alignas(32) T lanes[3][16];
+          for (int c = 0; c < 3; ++c) lookup(c, readers[c].read(p, n), lanes[c]);
           if (w.planar) {
-            for (int c = 0; c < 3; ++c) _mm256_mask_storeu_epi16(out + c * plane + at, m, v[c]);
+            for (int c = 0; c < 3; ++c) std::memcpy(out + c * plane + at, lanes[c], n * sizeof(T));
           } else {
-            alignas(32) std::uint16_t lanes[3][16];
-            for (int c = 0; c < 3; ++c) _mm256_store_si256(reinterpret_cast<__m256i*>(lanes[c]), v[c]);
-            std::uint16_t* dst = out + at * 3;
+            T* dst = out + at * 3;
             for (int i = 0; i < n; ++i)
               for (int c = 0; c < 3; ++c) dst[i * 3 + c] = lanes[c][i];
           }
@@ -209,35 +210,23 @@ void write_tensor_u16(const TensorWrite& w, const std::uint16_t* lut, std::uint1
       });
 }
 
+}  // namespace
+
+void write_tensor_u16(const TensorWrite& w, const std::uint16_t* lut, std::uint16_t* out) {
+  if (!layout_supported(w)) return reference::write_tensor_u16(w, lut, out);
+  write_narrow(w, lut, out, [&](int c, __m512i idx, std::uint16_t* lanes) {
+    _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), lookup_u16(lut + 256 * c, idx));
+  });
+}
+
 void write_tensor_u8(const TensorWrite& w, const std::uint8_t* lut, std::uint8_t* out) {
+  // Valid contracts only have identity byte tables (uint8 output has no arithmetic).
   bool identity = true;
   for (int i = 0; i < 3 * 256 && identity; ++i) identity = lut[i] == static_cast<std::uint8_t>(i & 255);
   if (!identity || !layout_supported(w)) return reference::write_tensor_u8(w, lut, out);
-  const int ps = static_cast<int>(w.src_pixel_stride);
-  const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(w.height) * w.width;
-  const ChannelReader readers[3] = {ChannelReader(ps, w.source_channel[0]), ChannelReader(ps, w.source_channel[1]),
-                                    ChannelReader(ps, w.source_channel[2])};
-  for_each_span(
-      w, [&](int y, int xa, int xb) { fill_span(w, lut, out, y, xa, xb); },
-      [&](int y, const std::uint8_t* src, int xa, int xb) {
-        for (int x = xa; x < xb; x += 16) {
-          const int n = std::min(16, xb - x);
-          const std::uint8_t* p = src + (x - xa) * ps;
-          const std::ptrdiff_t at = static_cast<std::ptrdiff_t>(y) * w.width + x;
-          const __mmask16 m = n == 16 ? __mmask16{0xffff} : static_cast<__mmask16>((1u << n) - 1);
-          __m128i v[3];
-          for (int c = 0; c < 3; ++c) v[c] = _mm512_cvtepi32_epi8(readers[c].read(p, n));
-          if (w.planar) {
-            for (int c = 0; c < 3; ++c) _mm_mask_storeu_epi8(out + c * plane + at, m, v[c]);
-          } else {
-            alignas(16) std::uint8_t lanes[3][16];
-            for (int c = 0; c < 3; ++c) _mm_store_si128(reinterpret_cast<__m128i*>(lanes[c]), v[c]);
-            std::uint8_t* dst = out + at * 3;
-            for (int i = 0; i < n; ++i)
-              for (int c = 0; c < 3; ++c) dst[i * 3 + c] = lanes[c][i];
-          }
-        }
-      });
+  write_narrow(w, lut, out, [](int, __m512i idx, std::uint8_t* lanes) {
+    _mm_store_si128(reinterpret_cast<__m128i*>(lanes), _mm512_cvtepi32_epi8(idx));
+  });
 }
 
 }  // namespace pixelpact::kernels::avx512
