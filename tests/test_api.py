@@ -225,3 +225,27 @@ def test_batch_out_and_thread_errors():
             pipe.batch(images, threads=bad)
     with pytest.raises(ValueError, match="shape"):
         pipe.batch(images, out=np.empty((2, 320, 480, 3), np.uint8))
+
+
+def test_concurrent_batches_share_the_pool():
+    """Several Python threads run batches on the shared worker pool at once."""
+    pipe = pixelpact.load(E1)
+    images = [noise(120 + 9 * i, 140 + 5 * i, seed=60 + i) for i in range(6)]
+    expected = pipe.batch(images, threads=1)
+    results, errors = [], []
+
+    def work():
+        try:
+            for _ in range(4):
+                results.append(pipe.batch(images, threads=3))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(results) == 16
+    for r in results:
+        assert_same(r, expected)
