@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ._contract import ContractError, load_schema, validate
 from ._pipeline import Pipeline, load, supported_isas
+from .importers import UnsupportedTransform, from_hf, from_timm, from_torchvision, from_ultralytics
 
 try:
     from ._core import __version__
@@ -21,4 +22,5 @@ except ImportError as exc:  # pragma: no cover - only on a broken install
         "or report your platform if a wheel is broken."
     ) from exc
 
-__all__ = ["ContractError", "Pipeline", "load", "load_schema", "supported_isas", "validate", "__version__"]
+__all__ = ["ContractError", "Pipeline", "UnsupportedTransform", "from_hf", "from_timm", "from_torchvision",
+           "from_ultralytics", "load", "load_schema", "supported_isas", "validate", "__version__"]
