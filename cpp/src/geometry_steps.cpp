@@ -177,4 +177,46 @@ std::vector<PrimitiveStep> expand_geometry(const Contract& contract, int in_h, i
   return out;
 }
 
+Geometry geometry_of(const Contract& contract, int in_h, int in_w) {
+  const std::vector<PrimitiveStep> steps = expand_geometry(contract, in_h, in_w);
+  Geometry g;
+  g.input_height = in_h;
+  g.input_width = in_w;
+  g.output_height = steps.empty() ? in_h : steps.back().out_h;
+  g.output_width = steps.empty() ? in_w : steps.back().out_w;
+  // Backwards from the output: a crop adds its offset, a resize scales by in / out
+  // (Pillow samples output x at input (x + 0.5) * in / out, as do torch and OpenCV).
+  for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
+    if (it->is_resize) {
+      const double ry = static_cast<double>(it->in_h) / it->out_h;
+      const double rx = static_cast<double>(it->in_w) / it->out_w;
+      g.scale_y *= ry;
+      g.offset_y *= ry;
+      g.scale_x *= rx;
+      g.offset_x *= rx;
+    } else {
+      g.offset_y += it->offset_y;
+      g.offset_x += it->offset_x;
+    }
+  }
+  // The image rectangle, forwards: clipped to the output by every crop.
+  double y0 = 0, x0 = 0, y1 = in_h, x1 = in_w;
+  for (const PrimitiveStep& p : steps) {
+    if (p.is_resize) {
+      const double sy = static_cast<double>(p.out_h) / p.in_h, sx = static_cast<double>(p.out_w) / p.in_w;
+      y0 *= sy, y1 *= sy, x0 *= sx, x1 *= sx;
+    } else {
+      y0 = std::min<double>(std::max<double>(y0 - p.offset_y, 0), p.out_h);
+      y1 = std::min<double>(std::max<double>(y1 - p.offset_y, 0), p.out_h);
+      x0 = std::min<double>(std::max<double>(x0 - p.offset_x, 0), p.out_w);
+      x1 = std::min<double>(std::max<double>(x1 - p.offset_x, 0), p.out_w);
+    }
+  }
+  g.content_y0 = y0;
+  g.content_x0 = x0;
+  g.content_y1 = y1;
+  g.content_x1 = x1;
+  return g;
+}
+
 }  // namespace pixelpact::detail

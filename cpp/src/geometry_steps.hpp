@@ -39,4 +39,7 @@ struct LetterboxParams {
 };
 LetterboxParams letterbox_params(const LetterboxStep& step, int in_h, int in_w);
 
+// The composed per-axis affine map of the geometry for an input size.
+Geometry geometry_of(const Contract& contract, int in_h, int in_w);
+
 }  // namespace pixelpact::detail

@@ -11,6 +11,7 @@
 
 #include "contract.hpp"
 #include "dispatch.hpp"
+#include "geometry_steps.hpp"
 #include "half.hpp"
 #include "kernels/kernels.hpp"
 #include "pixelpact/pixelpact.hpp"
@@ -354,6 +355,11 @@ Shape Pipeline::output_shape(int height, int width) const {
     case Layout::HWC: s.ndim = 3; s.dims[0] = hw.first; s.dims[1] = hw.second; s.dims[2] = 3; break;
   }
   return s;
+}
+
+Geometry Pipeline::geometry(int height, int width) const {
+  output_shape(height, width);  // the same argument checks
+  return detail::geometry_of(impl_->contract, height, width);
 }
 
 std::size_t Pipeline::output_bytes(int height, int width) const {
