@@ -308,3 +308,36 @@ def test_from_ultralytics_predictor_without_resampling():
             img = noise(h, w, seed=10)
             assert_same(pipe(img), _ultralytics_preprocess(img, imgsz, auto, stride, False))
     assert ran >= 12
+
+
+# ---- OpenCV blobFromImage -------------------------------------------------------------
+
+BLOB_CASES = [dict(scalefactor=1 / 255), dict(scalefactor=1 / 255, swapRB=True),
+              dict(scalefactor=0.017, mean=(103.53, 116.28, 123.675), swapRB=False),
+              dict(scalefactor=1 / 127.5, mean=(127.5, 127.5, 127.5), swapRB=True),
+              dict(scalefactor=1.0, mean=(1.5, 0.0, -3.25), swapRB=True)]
+
+
+@pytest.mark.parametrize("index", range(len(BLOB_CASES)))
+def test_from_opencv_blob_without_resize(index):
+    """cv2.dnn.blobFromImage without a size (no resize): the elementwise part."""
+    import cv2
+
+    kw = BLOB_CASES[index]
+    pipe = pixelpact.load(pixelpact.from_opencv_blob(**kw))
+    for h, w in SIZES:
+        img = noise(h, w, seed=11)
+        assert_same(pipe(img), cv2.dnn.blobFromImage(img, **kw))
+
+
+def test_from_opencv_blob_resize_needs_opencv_engine():
+    import cv2
+
+    contract = pixelpact.from_opencv_blob(1 / 255, size=(40, 30), mean=(1, 2, 3), swapRB=True)
+    pipe = load_or_prove_refused(contract, "opencv")
+    if pipe is not None:
+        for h, w in SIZES:
+            img = noise(h, w, seed=12)
+            assert_same(pipe(img), cv2.dnn.blobFromImage(img, 1 / 255, (40, 30), (1, 2, 3), True))
+    with pytest.raises(pixelpact.UnsupportedTransform, match="crop=True"):
+        pixelpact.from_opencv_blob(1 / 255, size=(40, 30), crop=True)
