@@ -82,13 +82,14 @@ def _tv_pipelines():
         "v2-longer": T2.Compose([T2.Resize(None, max_size=48, interpolation=I.BICUBIC), T2.Pad(2, fill=7),
                                  T2.PILToTensor(), T2.ToDtype(torch.float32, scale=False),
                                  T2.Normalize([100.0, 110.0, 120.0], [50.0, 60.0, 70.0])]),
+        "v2-nearest-exact": T2.Compose([T2.Resize((19, 23), interpolation=I.NEAREST_EXACT), T2.PILToTensor()]),
         "v2-nested": T2.Compose([T2.Compose([T2.Resize([33, 17], interpolation=I.HAMMING)]), T2.CenterCrop(16),
                                  T2.ToImage(), T2.ToDtype(torch.float32, scale=True)]),
     }
 
 
 @pytest.mark.parametrize("name", ["v1-resnet", "v1-bicubic-max", "v1-pad-pil", "v1-uint8", "v2-resnet",
-                                  "v2-longer", "v2-nested"])
+                                  "v2-longer", "v2-nearest-exact", "v2-nested"])
 def test_from_torchvision_pil(name):
     transform = _tv_pipelines()[name]
     pipe = pixelpact.load(pixelpact.from_torchvision(transform, input="pil"))
