@@ -110,3 +110,24 @@ def test_geometry_errors():
     pipe = pixelpact.load(contract([{"op": "center_crop", "size": 4}]))
     with pytest.raises(ValueError, match="positive"):
         pipe.geometry(0, 3)
+
+
+@pytest.mark.parametrize("h,w", [(1, 1), (3, 500), (480, 640), (640, 480), (100, 101), (37, 1000), (721, 1280)])
+def test_boxes_map_back_like_ultralytics_scale_boxes(h, w):
+    """Geometry.to_input equals ultralytics.utils.ops.scale_boxes (the predictor's
+    box mapping: per-axis gain of the rounded resized size, centred padding) for
+    boxes inside the image, up to float rounding of its different operation order."""
+    import torch
+    from ultralytics.utils.ops import scale_boxes
+
+    rng = np.random.default_rng(h * w)
+    for shape, auto, stride in [((640, 640), False, 32), ((640, 640), True, 32), ((320, 480), False, 32),
+                                ((96, 96), True, 16)]:
+        g = pixelpact.load(contract([{"op": "letterbox", "size": list(shape), "auto": auto, "stride": stride,
+                                      "engine": "pillow"}])).geometry(h, w)
+        y0, x0, y1, x1 = g.content
+        xs = np.sort(rng.uniform(x0, x1, (50, 2)), axis=1)
+        ys = np.sort(rng.uniform(y0, y1, (50, 2)), axis=1)
+        boxes = np.stack([xs[:, 0], ys[:, 0], xs[:, 1], ys[:, 1]], axis=1)
+        theirs = scale_boxes(g.output_size, torch.from_numpy(boxes.copy()), (h, w)).numpy()
+        np.testing.assert_allclose(np.clip(g.to_input(boxes), 0, [w, h, w, h]), theirs, rtol=1e-12, atol=1e-9)
