@@ -23,6 +23,13 @@ PP_OK, PP_ERROR_INVALID_CONTRACT, PP_ERROR_INVALID_ARGUMENT, PP_ERROR_BUFFER_TOO
 DTYPES = {1: np.uint8, 2: np.float16, 3: np.float32}
 P = ctypes.c_void_p
 I64x4 = ctypes.c_int64 * 4
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class PPGeometry(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_int) for n in ("input_height", "input_width", "output_height", "output_width")] + [
+        (n, ctypes.c_double) for n in ("scale_y", "scale_x", "offset_y", "offset_x",
+                                       "content_y0", "content_x0", "content_y1", "content_x1")]
 
 
 class CApi:
@@ -44,6 +51,7 @@ class CApi:
             "pp_pipeline_output_shape": (c_int, [P, c_int, c_int, ctypes.POINTER(ctypes.c_int64),
                                                  ctypes.POINTER(c_int)]),
             "pp_pipeline_output_bytes": (c_int, [P, c_int, c_int, ctypes.POINTER(c_size)]),
+            "pp_pipeline_geometry": (c_int, [P, c_int, c_int, ctypes.POINTER(PPGeometry)]),
             "pp_pipeline_output_dtype": (c_int, [P, ctypes.POINTER(c_int)]),
             "pp_pipeline_output_layout": (c_int, [P, ctypes.POINTER(c_int)]),
             "pp_pipeline_input_channels": (c_int, [P, ctypes.POINTER(c_int)]),
@@ -132,6 +140,12 @@ def test_describe(api, e1):
     assert lib.pp_pipeline_output_layout(e1, ctypes.byref(layout)) == PP_OK and layout.value == 1  # NCHW
     assert lib.pp_pipeline_output_bytes(e1, 480, 640, ctypes.byref(size)) == PP_OK and size.value == 602112
     assert api.shape(e1, 480, 640) == (1, 3, 224, 224)
+    g = PPGeometry()
+    assert lib.pp_pipeline_geometry(e1, 480, 640, ctypes.byref(g)) == PP_OK
+    expected = pixelpact.load(ROOT / "tests" / "vectors" / "e1.json").geometry(480, 640)
+    assert (g.output_height, g.output_width) == expected.output_size
+    assert (g.scale_y, g.scale_x, g.offset_y, g.offset_x) == expected.scale + expected.offset
+    assert (g.content_y0, g.content_x0, g.content_y1, g.content_x1) == expected.content
     assert lib.pp_status_name(PP_ERROR_BUFFER_TOO_SMALL) == b"PP_ERROR_BUFFER_TOO_SMALL"
     assert [lib.pp_dtype_size(d) for d in (1, 2, 3, 9)] == [1, 2, 4, 0]
 

@@ -72,7 +72,10 @@ def test_suite_covers_the_contract_vocabulary():
             out_hw = expected.shape[-2:] if doc["output"]["layout"] in ("NCHW", "CHW") else expected.shape[-3:-1]
             seen["direction"].add("up" if out_hw[0] * out_hw[1] > image.shape[0] * image.shape[1] else "down")
     assert seen["color"] == {"RGB", "BGR", "RGBA", "BGRA", "GRAY"}
-    assert seen["op"] == {"resize", "center_crop", "to_float", "add", "sub", "mul", "div", "normalize"}
+    # letterbox and the center_crop rules are proven against Ultralytics / Hugging Face /
+    # timm in test_geometry_steps.py (this generator runs Pillow and torchvision only).
+    assert seen["op"] == {"resize", "center_crop", "crop", "pad", "to_float", "cast", "add", "sub", "mul", "div",
+                          "normalize"}
     assert seen["interpolation"] == {"nearest", "box", "bilinear", "hamming", "bicubic", "lanczos"}
     assert seen["size_form"] == {"int", "int+max_size", "list"}
     assert seen["crop_form"] == {"int", "list"}

@@ -23,7 +23,44 @@ VALID = {
                           "steps": [{"op": "to_float", "dtype": "float64"}, {"op": "add", "value": [1]},
                                     {"op": "normalize", "mean": 0.5, "std": [2]}],
                           "output": {"layout": "NHWC", "dtype": "float16", "color": "RGB"}},
+    "geometry-steps": {"pixelpact": 1, "input": {"color": "BGR"},
+                       "steps": [{"op": "crop", "top": -3, "left": 5, "height": 40, "width": 30, "fill": [1, 2, 3]},
+                                 {"op": "pad", "padding": [1, 2], "fill": 9},
+                                 {"op": "pad", "padding": [1, 2, 3, 4]}, {"op": "pad", "padding": [0]},
+                                 {"op": "pad", "padding": 5.0, "fill": [4]},
+                                 {"op": "center_crop", "size": 20, "rule": "hf_pil", "fill": 3},
+                                 {"op": "center_crop", "size": [20, 21], "rule": "hf_torchvision"},
+                                 {"op": "center_crop", "size": 20, "rule": "torchvision", "fill": [1, 2, 3]},
+                                 {"op": "resize", "size": 64, "keep_ratio": "longer", "interpolation": "bicubic",
+                                  "engine": "pillow"},
+                                 {"op": "resize", "size": 64, "keep_ratio": "shorter", "max_size": 90,
+                                  "interpolation": "bicubic", "engine": "pillow"},
+                                 {"op": "resize", "size": [50, 60], "keep_ratio": "not_smaller",
+                                  "interpolation": "bilinear", "engine": "pillow"},
+                                 {"op": "resize", "size": [50, 60], "keep_ratio": "not_larger",
+                                  "interpolation": "bilinear", "engine": "pillow"},
+                                 {"op": "letterbox", "size": [64, 48], "engine": "pillow"},
+                                 {"op": "letterbox", "size": 32, "fill": [1, 2, 3], "auto": True, "stride": 8,
+                                  "scaleup": False, "center": False, "interpolation": "nearest", "engine": "pillow"}],
+                       "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}},
+    "cast": {"pixelpact": 1, "input": {"color": "GRAY"},
+             "steps": [{"op": "pad", "padding": 2, "fill": [7, 7, 7]},
+                       {"op": "to_float", "dtype": "float64"}, {"op": "mul", "value": 0.00392156862745098},
+                       {"op": "cast", "dtype": "float32"}, {"op": "normalize", "mean": 0.5, "std": 0.5},
+                       {"op": "cast", "dtype": "float64"}],
+             "output": {"layout": "CHW", "dtype": "float32", "color": "RGB"}},
 }
+
+CROP = {"op": "crop", "top": 0, "left": 0, "height": 10, "width": 10}
+PAD = {"op": "pad", "padding": 1}
+LETTERBOX = {"op": "letterbox", "size": 64, "engine": "pillow"}
+RESIZE = E1["steps"][0]
+
+
+def _with_step(step, at=0):
+    doc = copy.deepcopy(E1)
+    doc["steps"].insert(at, step)
+    return doc
 
 
 def _mutate(base, path, value, delete=False):
@@ -68,7 +105,7 @@ INVALID = [
     ("max-size-with-pair", _mutate(E4, ["steps", 0, "max_size"], 500), "/steps/0/max_size", True),
     ("max-size-too-small", _mutate(E1, ["steps", 0, "max_size"], 256), "/steps/0/max_size", False),
     ("crop-size-bool", _mutate(E1, ["steps", 1, "size"], True), "/steps/1/size", True),
-    ("crop-extra", _mutate(E1, ["steps", 1, "fill"], 0), "/steps/1/fill", True),
+    ("crop-extra", _mutate(E1, ["steps", 1, "padding_mode"], "edge"), "/steps/1/padding_mode", True),
     ("to-float-dtype", _mutate(E1, ["steps", 2, "dtype"], "float16"), "/steps/2/dtype", True),
     ("div-zero", _mutate(E1, ["steps", 3, "value"], 0), "/steps/3/value", True),
     ("div-channel-zero", _mutate(E1, ["steps", 3, "value"], [1, 0, 1]), "/steps/3/value/1", True),
@@ -86,6 +123,44 @@ INVALID = [
     ("arith-before-float", {**E1, "steps": [E1["steps"][3]] + E1["steps"]}, "/steps/0/op", False),
     ("resize-after-float", {**E1, "steps": E1["steps"] + [E1["steps"][0]]}, "/steps/5/op", False),
     ("two-to-float", {**E1, "steps": E1["steps"][:3] + E1["steps"][2:]}, "/steps/3/op", False),
+    ("crop-no-top", _with_step({k: v for k, v in CROP.items() if k != "top"}), "/steps/0", True),
+    ("crop-top-fraction", _with_step({**CROP, "top": 1.5}), "/steps/0/top", True),
+    ("crop-left-huge", _with_step({**CROP, "left": -(1 << 21)}), "/steps/0/left", True),
+    ("crop-height-zero", _with_step({**CROP, "height": 0}), "/steps/0/height", True),
+    ("box-crop-extra", _with_step({**CROP, "padding_mode": "edge"}), "/steps/0/padding_mode", True),
+    ("crop-fill-256", _with_step({**CROP, "fill": 256}), "/steps/0/fill", True),
+    ("crop-fill-negative", _with_step({**CROP, "fill": [0, -1, 0]}), "/steps/0/fill/1", True),
+    ("crop-fill-two", _with_step({**CROP, "fill": [0, 1]}), "/steps/0/fill", True),
+    ("crop-fill-float", _with_step({**CROP, "fill": 0.5}), "/steps/0/fill", True),
+    ("crop-fill-gray-differs", {**_with_step({**CROP, "fill": [1, 2, 3]}), "input": {"color": "GRAY"}},
+     "/steps/0/fill", False),
+    ("pad-no-padding", _with_step({"op": "pad"}), "/steps/0", True),
+    ("pad-negative", _with_step({**PAD, "padding": -1}), "/steps/0/padding", True),
+    ("pad-three", _with_step({**PAD, "padding": [1, 2, 3]}), "/steps/0/padding", True),
+    ("pad-five", _with_step({**PAD, "padding": [1, 2, 3, 4, 5]}), "/steps/0/padding", True),
+    ("pad-item-negative", _with_step({**PAD, "padding": [1, 2, -3, 4]}), "/steps/0/padding/2", True),
+    ("pad-mode", _with_step({**PAD, "padding_mode": "reflect"}), "/steps/0/padding_mode", True),
+    ("pad-after-float", _with_step(PAD, at=3), "/steps/3/op", False),
+    ("center-crop-bad-rule", _mutate(E1, ["steps", 1, "rule"], "timm"), "/steps/1/rule", True),
+    ("center-crop-bad-fill", _mutate(E1, ["steps", 1, "fill"], "white"), "/steps/1/fill", True),
+    ("keep-ratio-bad", _mutate(E1, ["steps", 0, "keep_ratio"], "both"), "/steps/0/keep_ratio", True),
+    ("keep-ratio-int-box", _mutate(E1, ["steps", 0, "keep_ratio"], "not_larger"), "/steps/0/keep_ratio", True),
+    ("keep-ratio-pair-shorter", _mutate(E4, ["steps", 0, "keep_ratio"], "shorter"), "/steps/0/keep_ratio", True),
+    ("keep-ratio-longer-max",
+     _mutate(_mutate(E1, ["steps", 0, "keep_ratio"], "longer"), ["steps", 0, "max_size"], 500),
+     "/steps/0/max_size", True),
+    ("letterbox-opencv-missing", _with_step({"op": "letterbox", "size": 640}), "/steps/0", False),
+    ("letterbox-opencv-named", _with_step({**LETTERBOX, "engine": "opencv"}), "/steps/0/engine", False),
+    ("letterbox-bad-engine", _with_step({**LETTERBOX, "engine": "torch2"}), "/steps/0/engine", True),
+    ("letterbox-auto-string", _with_step({**LETTERBOX, "auto": "yes"}), "/steps/0/auto", True),
+    ("letterbox-scaleup-int", _with_step({**LETTERBOX, "scaleup": 1}), "/steps/0/scaleup", True),
+    ("letterbox-stride-zero", _with_step({**LETTERBOX, "stride": 0}), "/steps/0/stride", True),
+    ("letterbox-scale-fill", _with_step({**LETTERBOX, "scale_fill": True}), "/steps/0/scale_fill", True),
+    ("letterbox-bad-filter", _with_step({**LETTERBOX, "interpolation": "area"}), "/steps/0/interpolation", True),
+    ("letterbox-no-size", _with_step({"op": "letterbox", "engine": "pillow"}), "/steps/0", True),
+    ("cast-before-float", _with_step({"op": "cast", "dtype": "float32"}, at=2), "/steps/2/op", False),
+    ("cast-float16", _with_step({"op": "cast", "dtype": "float16"}, at=3), "/steps/3/dtype", True),
+    ("cast-extra", _with_step({"op": "cast", "dtype": "float32", "value": 1}, at=3), "/steps/3/value", True),
 ]
 
 

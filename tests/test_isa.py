@@ -102,6 +102,26 @@ def test_writer_matches_reference(isa, layout, dtype):
 
 
 @pytest.mark.parametrize("isa", SIMD)
+@pytest.mark.parametrize("layout,dtype", list(itertools.product(["NCHW", "HWC"], ["float32", "float16", "uint8"])))
+def test_writer_fill_matches_reference(isa, layout, dtype):
+    """Padding with a per-channel fill byte (pad, crop, letterbox) through each writer."""
+    float_steps = [] if dtype == "uint8" else [
+        {"op": "to_float", "dtype": "float32"}, {"op": "normalize", "mean": [0.4, 0.5, 0.6], "std": 0.2}]
+    for width in [1, 2, 15, 16, 17, 33, 67]:
+        for color in ["RGB", "BGR", "RGBA", "GRAY"]:
+            channels = {"RGB": 3, "BGR": 3, "RGBA": 4, "GRAY": 1}[color]
+            img = noise(5, width, channels=channels, seed=width + 1)
+            fill = [90, 90, 90] if color == "GRAY" else [200, 10, 60]
+            doc = {"pixelpact": 1, "input": {"color": color},
+                   "steps": [{"op": "pad", "padding": [width % 5, 2, 3, 1], "fill": fill},
+                             {"op": "crop", "top": -1, "left": -2, "height": 11, "width": width + 7, "fill": 7}]
+                   + float_steps,
+                   "output": {"layout": layout, "dtype": dtype, "color": "BGR" if width % 2 else "RGB"}}
+            expected = pixelpact.load(doc, isa="reference")(img)
+            assert_same(pixelpact.load(doc, isa=isa)(img), expected)
+
+
+@pytest.mark.parametrize("isa", SIMD)
 def test_views_and_unaligned_pointers(isa):
     """Strided, flipped and unaligned inputs through each ISA."""
     base = noise(301, 263, channels=4, seed=77)

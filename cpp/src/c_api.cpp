@@ -213,6 +213,18 @@ pp_status pp_pipeline_output_shape(const pp_pipeline* p, int height, int width, 
   });
 }
 
+pp_status pp_pipeline_geometry(const pp_pipeline* p, int height, int width, pp_geometry* geometry) {
+  return guarded([&] {
+    if (p == nullptr) return null_argument("pp_pipeline_geometry", "p");
+    if (geometry == nullptr) return null_argument("pp_pipeline_geometry", "geometry");
+    const pixelpact::Geometry g = p->pipe.geometry(height, width);
+    *geometry = pp_geometry{g.input_height, g.input_width, g.output_height, g.output_width,
+                            g.scale_y,      g.scale_x,     g.offset_y,      g.offset_x,
+                            g.content_y0,   g.content_x0,  g.content_y1,    g.content_x1};
+    return PP_OK;
+  });
+}
+
 pp_status pp_pipeline_output_bytes(const pp_pipeline* p, int height, int width, size_t* bytes) {
   return guarded([&] {
     if (p == nullptr) return null_argument("pp_pipeline_output_bytes", "p");

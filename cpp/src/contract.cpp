@@ -153,11 +153,35 @@ std::pair<int, int> height_width(const Node& node) {
   return {node.at(std::size_t{0}).as_dimension(), node.at(std::size_t{1}).as_dimension()};
 }
 
+Filter parse_filter(const Node& node) {
+  return node.as_enum<Filter>({{"nearest", Filter::Nearest},
+                               {"box", Filter::Box},
+                               {"bilinear", Filter::Bilinear},
+                               {"hamming", Filter::Hamming},
+                               {"bicubic", Filter::Bicubic},
+                               {"lanczos", Filter::Lanczos}});
+}
+
 ResizeStep parse_resize(const Node& step) {
   step.require_object({"op", "size", "interpolation", "engine"},
-                      {"op", "size", "max_size", "interpolation", "engine", "version"});
+                      {"op", "size", "max_size", "keep_ratio", "interpolation", "engine", "version"});
   ResizeStep r;
   Node size = step.at("size");
+  if (step.has("keep_ratio")) {
+    Node keep = step.at("keep_ratio");
+    r.keep_ratio = keep.as_enum<KeepRatio>({{"shorter", KeepRatio::None},
+                                            {"longer", KeepRatio::Longer},
+                                            {"not_smaller", KeepRatio::NotSmaller},
+                                            {"not_larger", KeepRatio::NotLarger}});
+    const bool wants_int = r.keep_ratio == KeepRatio::None || r.keep_ratio == KeepRatio::Longer;
+    if (wants_int != size.is_integer()) {
+      fail(keep.path(), wants_int ? "keep_ratio 'shorter' and 'longer' need an integer size"
+                                  : "keep_ratio 'not_smaller' and 'not_larger' need size [height, width]");
+    }
+    if (r.keep_ratio == KeepRatio::Longer && step.has("max_size")) {
+      fail(step.at("max_size").path(), "max_size does not combine with keep_ratio 'longer'");
+    }
+  }
   if (size.is_integer()) {
     r.shorter_side = true;
     r.size = size.as_dimension();
@@ -177,12 +201,7 @@ ResizeStep parse_resize(const Node& step) {
     r.height = hw.first;
     r.width = hw.second;
   }
-  r.filter = step.at("interpolation").as_enum<Filter>({{"nearest", Filter::Nearest},
-                                                        {"box", Filter::Box},
-                                                        {"bilinear", Filter::Bilinear},
-                                                        {"hamming", Filter::Hamming},
-                                                        {"bicubic", Filter::Bicubic},
-                                                        {"lanczos", Filter::Lanczos}});
+  r.filter = parse_filter(step.at("interpolation"));
   step.at("engine").as_enum<int>({{"pillow", 0}});
   if (step.has("version")) {
     r.pillow_version = step.at("version").as_enum<PillowVersion>(
@@ -195,10 +214,125 @@ ResizeStep parse_resize(const Node& step) {
   return r;
 }
 
-CenterCropStep parse_center_crop(const Node& step) {
-  step.require_object({"op", "size"}, {"op", "size"});
+
+// ---- crop, pad, letterbox, center_crop rules and fills (geometry_steps.cpp plans them)
+
+FillBytes parse_fill(const Node& node, InputColor input_color) {
+  auto byte = [](const Node& n) {
+    if (!n.is_integer()) fail(n.path(), "expected an integer, got " + n.describe());
+    double v = n.value().get<double>();
+    if (v < 0 || v > 255) fail(n.path(), n.describe() + " is not a byte value (0..255)");
+    return static_cast<std::uint8_t>(v);
+  };
+  FillBytes out{};
+  if (node.value().is_array()) {
+    std::size_t n = node.value().size();
+    if (n != 1 && n != 3) {
+      fail(node.path(), "expected 1 or 3 byte values (one per output channel), got " + std::to_string(n));
+    }
+    for (std::size_t c = 0; c < 3; ++c) out[c] = byte(node.at(n == 1 ? 0 : c));
+  } else {
+    std::uint8_t v = byte(node);
+    out = {v, v, v};
+  }
+  if (input_color == InputColor::GRAY && (out[0] != out[1] || out[1] != out[2])) {
+    fail(node.path(), "a GRAY input is padded with one gray level: the fill values must be equal");
+  }
+  return out;
+}
+
+int parse_offset(const Node& node) {
+  if (!node.is_integer()) fail(node.path(), "expected an integer, got " + node.describe());
+  double v = node.value().get<double>();
+  if (v < -kMaxDimension) fail(node.path(), node.describe() + " is less than the minimum of -1048576");
+  if (v > kMaxDimension) fail(node.path(), node.describe() + " is greater than the maximum of 1048576");
+  return static_cast<int>(v);
+}
+
+int parse_padding_amount(const Node& node) {
+  if (!node.is_integer()) fail(node.path(), "expected an integer, got " + node.describe());
+  double v = node.value().get<double>();
+  if (v < 0) fail(node.path(), node.describe() + " is less than the minimum of 0");
+  if (v > kMaxDimension) fail(node.path(), node.describe() + " is greater than the maximum of 1048576");
+  return static_cast<int>(v);
+}
+
+bool parse_bool(const Node& node) {
+  if (!node.value().is_boolean()) fail(node.path(), "expected a boolean, got " + node.describe());
+  return node.value().get<bool>();
+}
+
+
+CropStep parse_crop(const Node& step, InputColor color) {
+  step.require_object({"op", "top", "left", "height", "width"},
+                      {"op", "top", "left", "height", "width", "fill"});
+  CropStep c;
+  c.top = parse_offset(step.at("top"));
+  c.left = parse_offset(step.at("left"));
+  c.height = step.at("height").as_dimension();
+  c.width = step.at("width").as_dimension();
+  if (step.has("fill")) c.fill = parse_fill(step.at("fill"), color);
+  return c;
+}
+
+PadStep parse_pad(const Node& step, InputColor color) {
+  step.require_object({"op", "padding"}, {"op", "padding", "fill"});
+  PadStep p;
+  Node padding = step.at("padding");
+  if (padding.value().is_array()) {
+    std::size_t n = padding.value().size();
+    if (n != 1 && n != 2 && n != 4) {
+      fail(padding.path(), "expected 1, 2 ([left/right, top/bottom]) or 4 ([left, top, right, bottom]) "
+                           "integers, got " + std::to_string(n));
+    }
+    int v[4];
+    for (std::size_t i = 0; i < n; ++i) v[i] = parse_padding_amount(padding.at(i));
+    if (n == 1) p = PadStep{v[0], v[0], v[0], v[0], {}};
+    else if (n == 2) p = PadStep{v[0], v[1], v[0], v[1], {}};
+    else p = PadStep{v[0], v[1], v[2], v[3], {}};
+  } else {
+    int v = parse_padding_amount(padding);
+    p = PadStep{v, v, v, v, {}};
+  }
+  if (step.has("fill")) p.fill = parse_fill(step.at("fill"), color);
+  return p;
+}
+
+LetterboxStep parse_letterbox(const Node& step, InputColor color) {
+  step.require_object({"op", "size"}, {"op", "size", "fill", "auto", "stride", "scaleup", "center",
+                                       "interpolation", "engine"});
+  LetterboxStep l;
   auto hw = height_width(step.at("size"));
-  return CenterCropStep{hw.first, hw.second};
+  l.height = hw.first;
+  l.width = hw.second;
+  if (step.has("fill")) l.fill = parse_fill(step.at("fill"), color);
+  if (step.has("auto")) l.auto_stride = parse_bool(step.at("auto"));
+  if (step.has("stride")) l.stride = step.at("stride").as_dimension();
+  if (step.has("scaleup")) l.scaleup = parse_bool(step.at("scaleup"));
+  if (step.has("center")) l.center = parse_bool(step.at("center"));
+  l.resize.filter = step.has("interpolation") ? parse_filter(step.at("interpolation")) : Filter::Bilinear;
+  const int engine = step.has("engine") ? step.at("engine").as_enum<int>({{"opencv", 0}, {"pillow", 1}}) : 0;
+  if (engine == 0) {
+    fail(step.has("engine") ? step.at("engine").path() : step.path(),
+         "letterbox resamples with the 'opencv' resize engine (cv2.resize, as Ultralytics does), "
+         "which this build of pixelpact does not have; \"engine\": \"pillow\" resamples with Pillow");
+  }
+  return l;
+}
+
+CenterCropRule parse_center_crop_rule(const Node& node) {
+  return node.as_enum<CenterCropRule>({{"torchvision", CenterCropRule::Torchvision},
+                                       {"hf_pil", CenterCropRule::HfPil},
+                                       {"hf_torchvision", CenterCropRule::HfTorchvision}});
+}
+
+CenterCropStep parse_center_crop(const Node& step, InputColor color) {
+  step.require_object({"op", "size"}, {"op", "size", "rule", "fill"});
+  auto hw = height_width(step.at("size"));
+  CenterCropStep c{hw.first, hw.second};
+  if (step.has("rule")) c.rule = parse_center_crop_rule(step.at("rule"));
+  if (step.has("fill")) c.fill = parse_fill(step.at("fill"), color);
+  return c;
 }
 
 }  // namespace
@@ -265,14 +399,19 @@ Contract parse_contract(std::string_view json_text) {
       {{"RGB", OutputColor::RGB}, {"BGR", OutputColor::BGR}});
 
   Node steps = root.at("steps");
+  DType current_dtype = DType::Float32;  // of the arithmetic: to_float's, then each cast's
   if (!steps.value().is_array()) fail(steps.path(), "expected an array, got " + steps.describe());
   for (std::size_t i = 0; i < steps.value().size(); ++i) {
     Node step = steps.at(i);
     if (!step.value().is_object()) fail(step.path(), "expected an object, got " + step.describe());
     if (!step.has("op")) fail(step.path(), "missing required property 'op'");
-    enum class Op { Resize, CenterCrop, ToFloat, Add, Sub, Mul, Div, Normalize };
+    enum class Op { Resize, CenterCrop, ToFloat, Add, Sub, Mul, Div, Normalize, Crop, Pad, Letterbox, Cast };
     Op op = step.at("op").as_enum<Op>({{"resize", Op::Resize},
                                        {"center_crop", Op::CenterCrop},
+                                       {"crop", Op::Crop},
+                                       {"pad", Op::Pad},
+                                       {"letterbox", Op::Letterbox},
+                                       {"cast", Op::Cast},
                                        {"to_float", Op::ToFloat},
                                        {"add", Op::Add},
                                        {"sub", Op::Sub},
@@ -282,8 +421,14 @@ Contract parse_contract(std::string_view json_text) {
     switch (op) {
       case Op::Resize:
       case Op::CenterCrop:
+      case Op::Crop:
+      case Op::Pad:
+      case Op::Letterbox:
         if (op == Op::Resize) c.geometry.emplace_back(parse_resize(step));
-        else c.geometry.emplace_back(parse_center_crop(step));
+        else if (op == Op::CenterCrop) c.geometry.emplace_back(parse_center_crop(step, c.input_color));
+        else if (op == Op::Crop) c.geometry.emplace_back(parse_crop(step, c.input_color));
+        else if (op == Op::Pad) c.geometry.emplace_back(parse_pad(step, c.input_color));
+        else c.geometry.emplace_back(parse_letterbox(step, c.input_color));
         if (c.has_float) {
           fail(step.at("op").path(),
                "geometric steps must come before 'to_float': contract v1 resizes and crops "
@@ -296,7 +441,18 @@ Contract parse_contract(std::string_view json_text) {
             {{"float32", DType::Float32}, {"float64", DType::Float64}});
         if (c.has_float) fail(step.at("op").path(), "'to_float' may appear only once");
         c.has_float = true;
+        current_dtype = c.float_dtype;
         break;
+      case Op::Cast: {
+        step.require_object({"op", "dtype"}, {"op", "dtype"});
+        ArithStep a;
+        a.op = ArithOp::Cast;
+        a.dtype = step.at("dtype").as_enum<DType>({{"float32", DType::Float32}, {"float64", DType::Float64}});
+        if (!c.has_float) fail(step.at("op").path(), "'cast' changes a float dtype: add a 'to_float' step before it");
+        current_dtype = a.dtype;
+        c.arithmetic.push_back(a);
+        break;
+      }
       case Op::Add:
       case Op::Sub:
       case Op::Mul:
@@ -308,6 +464,7 @@ Contract parse_contract(std::string_view json_text) {
              : op == Op::Mul ? ArithOp::Mul
                              : ArithOp::Div;
         a.value = per_channel_values(step.at("value"), op == Op::Div);
+        a.dtype = current_dtype;
         if (!c.has_float) {
           fail(step.at("op").path(), "arithmetic needs a float dtype: add a 'to_float' step before it");
         }
@@ -321,8 +478,8 @@ Contract parse_contract(std::string_view json_text) {
         if (!c.has_float) {
           fail(step.at("op").path(), "arithmetic needs a float dtype: add a 'to_float' step before it");
         }
-        c.arithmetic.push_back(ArithStep{ArithOp::Sub, mean});
-        c.arithmetic.push_back(ArithStep{ArithOp::Div, stddev});
+        c.arithmetic.push_back(ArithStep{ArithOp::Sub, mean, current_dtype});
+        c.arithmetic.push_back(ArithStep{ArithOp::Div, stddev, current_dtype});
         break;
       }
     }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -26,24 +27,63 @@ enum class PillowVersion {
   V13,    // 13.x: vertical first when the height shrinks by more than twice the width
 };
 
+enum class KeepRatio { None, Longer, NotSmaller, NotLarger };
+
+// A padding colour: one byte per output channel (output channel order).
+using FillBytes = std::array<std::uint8_t, 3>;
+
 struct ResizeStep {
   // Either a shorter-side rule (torchvision's int size, with optional max_size)
   // or an exact (height, width).
   bool shorter_side = false;
   int size = 0;       // shorter_side: target length of the shorter side
   int max_size = 0;   // shorter_side: cap on the longer side, 0 = none
+  // Keep-ratio rules beyond torchvision's shorter side (geometry_steps.cpp):
+  // Longer: `size` is the longer side (torchvision v2 Resize(None, max_size));
+  // NotSmaller / NotLarger: (height, width) is a box the image covers / fits in
+  // (timm ResizeKeepRatio, longest = 0 / 1).
+  KeepRatio keep_ratio = KeepRatio::None;
   int height = 0;     // !shorter_side
   int width = 0;      // !shorter_side
   Filter filter = Filter::Bilinear;
   PillowVersion pillow_version = PillowVersion::V13;
 };
 
+// Whose offset and padding rule a center crop follows (geometry_steps.cpp).
+enum class CenterCropRule { Torchvision, HfPil, HfTorchvision };
+
 struct CenterCropStep {
   int height = 0;
   int width = 0;
+  CenterCropRule rule = CenterCropRule::Torchvision;
+  FillBytes fill{};
 };
 
-enum class ArithOp { Add, Sub, Mul, Div };
+// out(y, x) = in(y + top, x + left), `fill` outside the input (torchvision F.crop).
+struct CropStep {
+  int top = 0, left = 0, height = 0, width = 0;
+  FillBytes fill{};
+};
+
+// torchvision Pad with padding_mode="constant".
+struct PadStep {
+  int left = 0, top = 0, right = 0, bottom = 0;
+  FillBytes fill{};
+};
+
+// Ultralytics LetterBox: keep-ratio resize into (height, width), then pad.
+struct LetterboxStep {
+  int height = 0, width = 0;
+  bool auto_stride = false;  // pad only up to a multiple of `stride`
+  int stride = 32;
+  bool scaleup = true;
+  bool center = true;
+  FillBytes fill{114, 114, 114};
+  ResizeStep resize;  // the resampling (its size fields are unused)
+};
+
+// Cast: the value is rounded to `dtype` and later steps compute in it.
+enum class ArithOp { Add, Sub, Mul, Div, Cast };
 
 // One elementwise operation with a value per output channel (a scalar is
 // broadcast at parse time). `normalize` is parsed into Sub(mean) then Div(std),
@@ -51,9 +91,12 @@ enum class ArithOp { Add, Sub, Mul, Div };
 struct ArithStep {
   ArithOp op = ArithOp::Add;
   std::array<double, 3> value{};
+  // The dtype this step computes in: the to_float dtype, or that of the last
+  // `cast` before it.
+  DType dtype = DType::Float32;
 };
 
-using GeometryStep = std::variant<ResizeStep, CenterCropStep>;
+using GeometryStep = std::variant<ResizeStep, CenterCropStep, CropStep, PadStep, LetterboxStep>;
 
 struct Contract {
   std::string name;

@@ -11,6 +11,7 @@
 
 #include "contract.hpp"
 #include "dispatch.hpp"
+#include "geometry_steps.hpp"
 #include "half.hpp"
 #include "kernels/kernels.hpp"
 #include "pixelpact/pixelpact.hpp"
@@ -61,24 +62,30 @@ T apply(ArithOp op, T x, T v) {
     case ArithOp::Sub: return x - v;
     case ArithOp::Mul: return x * v;
     case ArithOp::Div: return x / v;
+    case ArithOp::Cast: return x;
   }
   return x;
 }
 
-// The elementwise chain for one byte value, in the contract's float dtype and
-// order, each operand cast to that dtype first (as torch does with a Python
-// scalar or a float32 mean/std tensor). float64 results reach float16 through
-// float32, as torch's Tensor.half() does on a float64 tensor.
+// The elementwise chain for one byte value, in the contract's order, each step
+// in its dtype (to_float's, or the last cast's) with its operand cast to that
+// dtype first (as torch does with a Python scalar or a float32 mean/std tensor,
+// and numpy with a float32 array). A cast to float32 rounds the value. float64
+// results reach float16 through float32, as torch's Tensor.half() does on a
+// float64 tensor.
 float chain_to_float(const Contract& c, int channel, int byte) {
   if (!c.has_float) return static_cast<float>(byte);
-  if (c.float_dtype == DType::Float64) {
-    double x = byte;
-    for (const auto& a : c.arithmetic) x = apply<double>(a.op, x, a.value[channel]);
-    return static_cast<float>(x);
+  double x = byte;  // always exactly representable in the current dtype
+  for (const auto& a : c.arithmetic) {
+    if (a.op == ArithOp::Cast) {
+      if (a.dtype == DType::Float32) x = static_cast<float>(x);
+    } else if (a.dtype == DType::Float64) {
+      x = apply<double>(a.op, x, a.value[channel]);
+    } else {
+      x = apply<float>(a.op, static_cast<float>(x), static_cast<float>(a.value[channel]));
+    }
   }
-  float x = static_cast<float>(byte);
-  for (const auto& a : c.arithmetic) x = apply<float>(a.op, x, static_cast<float>(a.value[channel]));
-  return x;
+  return static_cast<float>(x);
 }
 
 std::shared_ptr<CompiledContract> compile(Contract contract, const kernels::KernelTable& table) {
@@ -118,11 +125,13 @@ std::shared_ptr<CompiledContract> compile(Contract contract, const kernels::Kern
 }
 
 // A rectangle of an image held in memory; pixel (rect.y0, rect.x0) at `data`.
+// Pixels the later stages read outside `rect` are padding of colour `fill`.
 struct Tile {
   const std::uint8_t* data = nullptr;
   std::ptrdiff_t row_stride = 0;
   std::ptrdiff_t pixel_stride = 0;
   Rect rect;
+  std::array<std::uint8_t, 3> fill{};
 };
 
 // Per-thread buffers reused across calls: no allocation once a thread has run
@@ -154,7 +163,7 @@ class Scratch {
   std::size_t next_ = 0;
 };
 
-// A packed copy of `rect` of `tile`, zero where the tile stores nothing.
+// A packed copy of `rect` of `tile`, its fill where the tile stores nothing.
 Tile materialize(const Tile& tile, const Rect& rect, int channels, Scratch& scratch) {
   Tile out;
   out.rect = rect;
@@ -169,7 +178,7 @@ Tile materialize(const Tile& tile, const Rect& rect, int channels, Scratch& scra
       for (int c = 0; c < channels; ++c) {
         row[(x - rect.x0) * channels + c] =
             stored ? tile.data[(y - tile.rect.y0) * tile.row_stride + (x - tile.rect.x0) * tile.pixel_stride + c]
-                   : 0;
+                   : tile.fill[c];
       }
     }
   }
@@ -232,8 +241,16 @@ Tile run_stage(const NearestStage& st, const Tile& in, int channels, Scratch& sc
   return t;
 }
 
-Tile run_stage(const CropStage& st, const Tile& in, int, Scratch&, const kernels::KernelTable&) {
-  // A crop only relabels coordinates; the pixels stay where they are.
+Tile run_stage(const CropStage& st, const Tile& tile_in, int channels, Scratch& scratch,
+               const kernels::KernelTable&) {
+  // A crop only relabels coordinates; the pixels stay where they are. Only when
+  // it adds padding of another colour than the padding the tile already has
+  // (both visible) is the old padding written out first.
+  Tile in = tile_in;
+  if (st.pads && in.fill != st.fill && !in.rect.contains(st.in_rect)) {
+    in = materialize(in, st.in_rect, channels, scratch);
+  }
+  if (st.pads) in.fill = st.fill;
   Tile t = in;
   t.rect = Rect{in.rect.y0 - st.offset_y, in.rect.x0 - st.offset_x, in.rect.y1 - st.offset_y,
                 in.rect.x1 - st.offset_x};
@@ -340,6 +357,11 @@ Shape Pipeline::output_shape(int height, int width) const {
   return s;
 }
 
+Geometry Pipeline::geometry(int height, int width) const {
+  output_shape(height, width);  // the same argument checks
+  return detail::geometry_of(impl_->contract, height, width);
+}
+
 std::size_t Pipeline::output_bytes(int height, int width) const {
   return static_cast<std::size_t>(output_shape(height, width).elements()) * dtype_size(output_dtype());
 }
@@ -409,6 +431,7 @@ void run_checked(const CompiledContract& cc, const ImageView& image, void* out) 
   w.src_rows = tile.data ? tile.rect.rows() : 0;
   w.src_cols = tile.data ? tile.rect.cols() : 0;
   for (int c = 0; c < 3; ++c) w.source_channel[c] = cc.source_channel[c];
+  for (int c = 0; c < 3; ++c) w.pad[c] = tile.fill[c];
   w.height = plan.out_h;
   w.width = plan.out_w;
   w.planar = cc.contract.layout == Layout::NCHW || cc.contract.layout == Layout::CHW;

@@ -1,45 +1,17 @@
 #include "plan.hpp"
 
+#include "geometry_steps.hpp"
+
 #include <algorithm>
 #include <string>
 
 namespace pixelpact::detail {
 namespace {
 
-constexpr long long kMaxImageDimension = 1 << 20;
-
 Rect intersect(const Rect& a, const Rect& b) {
   Rect r{std::max(a.y0, b.y0), std::max(a.x0, b.x0), std::min(a.y1, b.y1), std::min(a.x1, b.x1)};
   if (r.empty()) return Rect{};
   return r;
-}
-
-struct StepSize {
-  int out_h, out_w;
-  int offset_y = 0, offset_x = 0;  // crops only
-};
-
-StepSize step_size(const GeometryStep& step, int h, int w, std::size_t index) {
-  if (const auto* r = std::get_if<ResizeStep>(&step)) {
-    std::pair<int, int> hw = r->shorter_side ? shorter_side_size(h, w, r->size, r->max_size)
-                                             : std::make_pair(r->height, r->width);
-    if (hw.first < 1 || hw.second < 1 || hw.first > kMaxImageDimension ||
-        hw.second > kMaxImageDimension) {
-      throw Error(ErrorCode::InvalidArgument, "",
-                  "resize step " + std::to_string(index) + " maps a " + std::to_string(h) + "x" +
-                      std::to_string(w) + " image to " + std::to_string(hw.first) + "x" +
-                      std::to_string(hw.second) + ", outside 1..1048576 pixels per side");
-    }
-    return {hw.first, hw.second};
-  }
-  const auto& c = std::get<CenterCropStep>(step);
-  // torchvision pads (left/top (c - in) // 2) before cropping when the crop is
-  // larger, then takes a rounded-half-to-even centered offset of the padded image.
-  auto axis_offset = [](int in, int crop) {
-    if (crop > in) return -((crop - in) / 2);
-    return center_crop_offset(in, crop);
-  };
-  return {c.height, c.width, axis_offset(h, c.height), axis_offset(w, c.width)};
 }
 
 }  // namespace
@@ -73,13 +45,9 @@ int center_crop_offset(int in_size, int crop_size) {
 }
 
 std::pair<int, int> output_size(const Contract& contract, int in_h, int in_w) {
-  int h = in_h, w = in_w;
-  for (std::size_t i = 0; i < contract.geometry.size(); ++i) {
-    StepSize s = step_size(contract.geometry[i], h, w, i);
-    h = s.out_h;
-    w = s.out_w;
-  }
-  return {h, w};
+  const std::vector<PrimitiveStep> steps = expand_geometry(contract, in_h, in_w);
+  if (steps.empty()) return {in_h, in_w};
+  return {steps.back().out_h, steps.back().out_w};
 }
 
 Plan make_plan(const Contract& contract, int in_h, int in_w) {
@@ -88,19 +56,9 @@ Plan make_plan(const Contract& contract, int in_h, int in_w) {
   plan.in_w = in_w;
 
   // Forward: sizes of every stage.
-  struct Sized {
-    const GeometryStep* step;
-    int in_h, in_w;
-    StepSize size;
-  };
-  std::vector<Sized> sized;
-  int h = in_h, w = in_w;
-  for (std::size_t i = 0; i < contract.geometry.size(); ++i) {
-    StepSize s = step_size(contract.geometry[i], h, w, i);
-    sized.push_back({&contract.geometry[i], h, w, s});
-    h = s.out_h;
-    w = s.out_w;
-  }
+  const std::vector<PrimitiveStep> sized = expand_geometry(contract, in_h, in_w);
+  const int h = sized.empty() ? in_h : sized.back().out_h;
+  const int w = sized.empty() ? in_w : sized.back().out_w;
   plan.out_h = h;
   plan.out_w = w;
 
@@ -109,25 +67,26 @@ Plan make_plan(const Contract& contract, int in_h, int in_w) {
   Rect need{0, 0, h, w};
   for (auto it = sized.rbegin(); it != sized.rend(); ++it) {
     const Rect in_bounds{0, 0, it->in_h, it->in_w};
-    if (const auto* crop = std::get_if<CenterCropStep>(it->step)) {
-      (void)crop;
+    if (!it->is_resize) {
       CropStage st;
       st.in_h = it->in_h;
       st.in_w = it->in_w;
-      st.out_h = it->size.out_h;
-      st.out_w = it->size.out_w;
-      st.offset_y = it->size.offset_y;
-      st.offset_x = it->size.offset_x;
+      st.out_h = it->out_h;
+      st.out_w = it->out_w;
+      st.offset_y = it->offset_y;
+      st.offset_x = it->offset_x;
+      st.fill = working_fill(contract, it->fill);
       st.out_rect = need;
-      st.in_rect = intersect(Rect{need.y0 + st.offset_y, need.x0 + st.offset_x,
-                                  need.y1 + st.offset_y, need.x1 + st.offset_x},
-                             in_bounds);
+      const Rect shifted{need.y0 + st.offset_y, need.x0 + st.offset_x, need.y1 + st.offset_y,
+                         need.x1 + st.offset_x};
+      st.pads = !in_bounds.contains(shifted);
+      st.in_rect = intersect(shifted, in_bounds);
       need = st.in_rect;
       reversed.emplace_back(std::move(st));
       continue;
     }
-    const auto& resize = std::get<ResizeStep>(*it->step);
-    const int out_h = it->size.out_h, out_w = it->size.out_w;
+    const ResizeStep& resize = *it->resize;
+    const int out_h = it->out_h, out_w = it->out_w;
     if (resize.filter == Filter::Nearest) {
       NearestStage st;
       st.in_h = it->in_h;

@@ -8,6 +8,7 @@
 // resize followed by a crop computes only the surviving pixels.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <variant>
 #include <vector>
@@ -41,10 +42,12 @@ struct NearestStage {
   Rect in_rect, out_rect;
 };
 
-// out(y, x) = in(y + offset_y, x + offset_x); zero outside the input.
+// out(y, x) = in(y + offset_y, x + offset_x); `fill` outside the input.
 struct CropStage {
   int in_h = 0, in_w = 0, out_h = 0, out_w = 0;
   int offset_y = 0, offset_x = 0;
+  std::array<std::uint8_t, 3> fill{};  // working channel order
+  bool pads = false;                   // out_rect reaches outside the input
   Rect in_rect, out_rect;
 };
 

@@ -210,6 +210,15 @@ static void test_create_and_describe(void) {
   CHECK(pp_pipeline_output_shape(p, 480, 640, shape, &ndim) == PP_OK);
   CHECK(ndim == 4 && shape[0] == 1 && shape[1] == 3 && shape[2] == 16 && shape[3] == 12);
   CHECK(bytes_for(p, 480, 640) == 1 * 3 * 16 * 12 * 4);
+  /* 480x640 -> resize 20x26 -> crop at (2, 7): input = output * 24 + 48 (rows),
+   * output * 640/26 + 7 * 640/26 (columns). */
+  pp_geometry g;
+  CHECK(pp_pipeline_geometry(p, 480, 640, &g) == PP_OK);
+  CHECK(g.input_height == 480 && g.input_width == 640 && g.output_height == 16 && g.output_width == 12);
+  CHECK(g.scale_y == 24.0 && g.offset_y == 48.0 && g.scale_x == 640.0 / 26 && g.offset_x == 7 * (640.0 / 26));
+  CHECK(g.content_y0 == 0 && g.content_x0 == 0 && g.content_y1 == 16 && g.content_x1 == 12);
+  CHECK_FAILS(pp_pipeline_geometry(p, 0, 5, &g), PP_ERROR_INVALID_ARGUMENT, "positive");
+  CHECK_FAILS(pp_pipeline_geometry(p, 5, 5, NULL), PP_ERROR_INVALID_ARGUMENT, "'geometry' is NULL");
   pp_pipeline_destroy(p);
 
   /* An explicit length: bytes past it are not read. */

@@ -11,6 +11,7 @@
 #include "half.hpp"
 #include "pillow_coefficients.hpp"
 #include "pixelpact/pixelpact.hpp"
+#include "geometry_steps.hpp"
 #include "plan.hpp"
 
 using pixelpact::ErrorCode;
@@ -208,6 +209,44 @@ TEST_CASE("version and names") {
   CHECK(pixelpact::layout_name(pipe.output_layout()) == "NCHW");
   auto s = pipe.output_shape(1, 1);
   CHECK(s.ndim == 4 && s.dims[0] == 1 && s.dims[1] == 3 && s.dims[2] == 224 && s.dims[3] == 224);
+}
+
+TEST_CASE("pad and crop fills reach the writer in output channel order") {
+  // 1x2 BGR image; pad 1 left with fill (R,G,B) = (10, 20, 30), then an
+  // explicit crop reaching one pixel past the right edge with fill 7.
+  auto pipe = Pipeline::from_json(R"({"pixelpact": 1, "input": {"color": "BGR"},
+    "steps": [{"op": "pad", "padding": [1, 0, 0, 0], "fill": [10, 20, 30]},
+              {"op": "crop", "top": 0, "left": 0, "height": 1, "width": 4, "fill": 7}],
+    "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}})");
+  const std::uint8_t bgr[6] = {1, 2, 3, 4, 5, 6};
+  std::uint8_t out[12] = {};
+  pipe.run(pixelpact::ImageView::packed(bgr, 1, 2, 3), out, sizeof out);
+  const std::uint8_t expected[12] = {10, 20, 30, 3, 2, 1, 6, 5, 4, 7, 7, 7};
+  CHECK(std::memcmp(out, expected, sizeof out) == 0);
+}
+
+TEST_CASE("letterbox parameters follow Ultralytics") {
+  d::LetterboxStep l;
+  l.height = l.width = 640;
+  auto p = d::letterbox_params(l, 480, 640);  // r = 1: 480x640, 160 rows of padding
+  CHECK(p.resized_h == 480 && p.resized_w == 640 && p.top == 80 && p.bottom == 80 && p.left == 0);
+  p = d::letterbox_params(l, 3, 1000);  // r = 0.64: round(1.92) = 2 rows; dh = 638
+  CHECK(p.resized_h == 2 && p.resized_w == 640 && p.top == 319 && p.bottom == 319);
+  l.auto_stride = true;
+  p = d::letterbox_params(l, 480, 640);  // 160 % 32 = 0
+  CHECK(p.top == 0 && p.bottom == 0);
+  l.auto_stride = false;
+  l.height = 641;  // dh = 161 / 2 = 80.5: round(80.4) = 80 above, round(80.6) = 81 below
+  p = d::letterbox_params(l, 480, 640);
+  CHECK(p.top == 80 && p.bottom == 81);
+}
+
+TEST_CASE("geometry composes resize and crop") {
+  auto g = Pipeline::from_json(kE1).geometry(480, 640);  // 256x341, crop at (16, 58)
+  CHECK(g.output_height == 224 && g.output_width == 224);
+  CHECK(g.scale_y == 480.0 / 256 && g.scale_x == 640.0 / 341);
+  CHECK(g.offset_y == 16 * (480.0 / 256) && g.offset_x == 58 * (640.0 / 341));
+  CHECK(g.content_y0 == 0 && g.content_x1 == 224);
 }
 
 int main() { return check::run_all(); }

@@ -10,7 +10,9 @@ core interprets it; this package validates, loads and runs contracts.
 from __future__ import annotations
 
 from ._contract import ContractError, load_schema, validate
-from ._pipeline import Pipeline, load, supported_isas
+from ._pipeline import Geometry, Pipeline, load, supported_isas
+from .importers import (UnsupportedTransform, from_hf, from_opencv_blob, from_timm, from_torchvision,
+                        from_ultralytics)
 
 try:
     from ._core import __version__
@@ -21,4 +23,5 @@ except ImportError as exc:  # pragma: no cover - only on a broken install
         "or report your platform if a wheel is broken."
     ) from exc
 
-__all__ = ["ContractError", "Pipeline", "load", "load_schema", "supported_isas", "validate", "__version__"]
+__all__ = ["ContractError", "Geometry", "Pipeline", "UnsupportedTransform", "from_hf", "from_opencv_blob",
+           "from_timm", "from_torchvision", "from_ultralytics", "load", "load_schema", "supported_isas", "validate", "__version__"]

@@ -1,6 +1,7 @@
 """Pipeline: a compiled contract, callable on numpy images."""
 from __future__ import annotations
 
+import dataclasses
 from typing import Iterable, Optional, Sequence
 
 import numpy as np
@@ -77,6 +78,14 @@ class Pipeline:
         """Shape of the tensor for an input of this size, without running."""
         try:
             return self._core.output_shape(int(height), int(width))
+        except _core.CoreError as err:
+            raise _translate(err) from None
+
+    def geometry(self, height: int, width: int) -> "Geometry":
+        """How tensor pixels map to image pixels for an input of this size (see
+        Geometry), e.g. to map detection boxes back to the image."""
+        try:
+            return Geometry(**self._core.geometry(int(height), int(width)))
         except _core.CoreError as err:
             raise _translate(err) from None
 
@@ -177,3 +186,32 @@ def load(contract: ContractSource, *, isa: Optional[str] = None) -> Pipeline:
 def supported_isas() -> list:
     """Instruction sets this build and CPU can run, best first."""
     return list(_core.supported_isas())
+
+
+@dataclasses.dataclass(frozen=True)
+class Geometry:
+    """Per axis, ``input = output * scale + offset`` in continuous pixel
+    coordinates (pixel i covers [i, i + 1); every resize samples output pixel
+    i at input (i + 0.5) * scale + offset), composed over all geometry steps.
+    ``content`` is the output rectangle (y0, x0, y1, x1) the image covers; the
+    rest is padding. Sizes are (height, width)."""
+
+    input_size: tuple
+    output_size: tuple
+    scale: tuple
+    offset: tuple
+    content: tuple
+
+    def to_input(self, boxes) -> np.ndarray:
+        """(..., 4) boxes (x0, y0, x1, y1) in tensor pixels -> image pixels (float64)."""
+        b = np.asarray(boxes, dtype=np.float64)
+        sy, sx = self.scale
+        oy, ox = self.offset
+        return b * np.array([sx, sy, sx, sy]) + np.array([ox, oy, ox, oy])
+
+    def to_output(self, boxes) -> np.ndarray:
+        """(..., 4) boxes (x0, y0, x1, y1) in image pixels -> tensor pixels (float64)."""
+        b = np.asarray(boxes, dtype=np.float64)
+        sy, sx = self.scale
+        oy, ox = self.offset
+        return (b - np.array([ox, oy, ox, oy])) / np.array([sx, sy, sx, sy])

@@ -61,6 +61,17 @@ class PyPipeline {
     return py::tuple(py::cast(shape_vector(pipe_.output_shape(height, width))));
   }
 
+  py::dict geometry(int height, int width) const {
+    const pixelpact::Geometry g = pipe_.geometry(height, width);
+    py::dict d;
+    d["input_size"] = py::make_tuple(g.input_height, g.input_width);
+    d["output_size"] = py::make_tuple(g.output_height, g.output_width);
+    d["scale"] = py::make_tuple(g.scale_y, g.scale_x);
+    d["offset"] = py::make_tuple(g.offset_y, g.offset_x);
+    d["content"] = py::make_tuple(g.content_y0, g.content_x0, g.content_y1, g.content_x1);
+    return d;
+  }
+
   py::array run(const py::array& image) const {
     pixelpact::ImageView view = image_view(image);
     pixelpact::Shape shape = pipe_.output_shape(view.height > 0 ? view.height : 1,
@@ -159,6 +170,7 @@ PYBIND11_MODULE(_core, m) {
   py::class_<PyPipeline>(m, "Pipeline")
       .def(py::init<const std::string&, const std::string&>(), py::arg("contract_json"), py::arg("isa") = "")
       .def("output_shape", &PyPipeline::output_shape, py::arg("height"), py::arg("width"))
+      .def("geometry", &PyPipeline::geometry, py::arg("height"), py::arg("width"))
       .def("run", &PyPipeline::run, py::arg("image"))
       .def("run_into", &PyPipeline::run_into, py::arg("image"), py::arg("out"))
       .def("run_batch", &PyPipeline::run_batch, py::arg("images"), py::arg("out"), py::arg("threads"))

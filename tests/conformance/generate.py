@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from PIL import Image
 from torchvision import transforms as T
+from torchvision.transforms import functional as TF
 from torchvision.transforms import InterpolationMode
 
 HERE = Path(__file__).resolve().parent
@@ -80,6 +81,16 @@ def reference(contract: dict, image: np.ndarray) -> np.ndarray:
             pil = T.Resize(size, MODES[step["interpolation"]], max_size=step.get("max_size"))(pil)
         elif op == "center_crop":
             pil = T.CenterCrop(step["size"] if isinstance(step["size"], int) else tuple(step["size"]))(pil)
+        elif op == "crop":
+            assert step.get("fill", 0) == 0, "torchvision's crop pads with 0 only"
+            pil = TF.crop(pil, step["top"], step["left"], step["height"], step["width"])
+        elif op == "pad":
+            fill = step.get("fill", 0)
+            if isinstance(fill, list) and contract["output"]["color"] == "BGR":
+                fill = fill[::-1]  # per-channel values are in output order; the PIL image is RGB
+            pil = T.Pad(step["padding"], fill=tuple(fill) if isinstance(fill, list) else fill)(pil)
+        elif op == "cast":
+            tensor = tensor.to({"float32": torch.float32, "float64": torch.float64}[step["dtype"]])
         elif op == "to_float":
             tensor = T.PILToTensor()(pil)  # uint8 CHW, RGB
             if contract["output"]["color"] == "BGR":  # per-channel values are in output order
@@ -208,6 +219,15 @@ def cases():
            [{"op": "center_crop", "size": [40, 40]}, resize([21, 23], "nearest"), resize(18, "lanczos"),
             {"op": "center_crop", "size": 15}], "NHWC", "uint8"), photo_like(47, 63, 3, 142))
 
+    # crop (reaching outside the image) and pad (per-channel fill, mapped by the tables).
+    yield ("crop-outside", contract("crop-outside", "BGRA",
+           [{"op": "crop", "top": -3, "left": 5, "height": 30, "width": 20}], "HWC", "uint8"),
+           photo_like(24, 22, 4, 143))
+    yield ("pad-fill-bgr-out", contract("pad-fill-bgr-out", "BGR",
+           [{"op": "pad", "padding": [3, 1, 0, 4], "fill": [114, 20, 250]}, resize([30, 17], "bicubic"),
+            {"op": "pad", "padding": 2, "fill": 9}] + float_steps("BGR"), "NCHW", "float32", "BGR"),
+           photo_like(21, 13, 3, 144))
+
     # Elementwise arithmetic: every op, scalars, one value and per-channel lists, float64.
     yield ("no-steps-float", contract("no-steps-float", "RGB", [], "NCHW", "float32", "BGR"),
            photo_like(7, 9, 3, 150))
@@ -225,6 +245,10 @@ def cases():
                [resize([15, 20], "bicubic"), {"op": "to_float", "dtype": "float64"}, {"op": "div", "value": 255},
                 {"op": "sub", "value": [0.1, 0.2, 0.3]}, {"op": "mul", "value": 3.7}, {"op": "add", "value": -0.01},
                 {"op": "normalize", "mean": MEAN, "std": STD}], "CHW", out_dtype), photo_like(31, 43, 3, 161))
+    yield ("cast-float64-to-float32", contract("cast-float64-to-float32", "RGB",
+           [{"op": "to_float", "dtype": "float64"}, {"op": "mul", "value": 0.00392156862745098},
+            {"op": "cast", "dtype": "float32"}, {"op": "normalize", "mean": [0.5, 0.4, 0.3], "std": [0.2, 0.3, 0.4]}],
+           "CHW", "float32"), photo_like(9, 14, 3, 163))
     yield ("normalize-scalars", contract("normalize-scalars", "GRAY",
            [resize(12, "hamming"), {"op": "to_float", "dtype": "float32"}, {"op": "div", "value": 255},
             {"op": "normalize", "mean": 0.5, "std": [0.25]}], "NHWC", "float32"),

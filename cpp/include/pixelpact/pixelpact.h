@@ -148,6 +148,19 @@ PIXELPACT_API void pp_pipeline_destroy(pp_pipeline* p);
 PIXELPACT_API pp_status pp_pipeline_output_shape(const pp_pipeline* p, int height, int width,
                                                  int64_t shape[4], int* ndim);
 
+/* Where the tensor's pixels come from, for an input of height x width pixels:
+ * per axis, input = output * scale + offset in continuous pixel coordinates
+ * (pixel i covers [i, i + 1)), composed over all geometry steps; the image
+ * covers the output rectangle [content_y0, content_y1) x [content_x0, content_x1)
+ * and the rest is padding. Maps detection boxes back to the image.
+ * Errors: as pp_pipeline_output_shape(). */
+typedef struct pp_geometry {
+  int input_height, input_width, output_height, output_width;
+  double scale_y, scale_x, offset_y, offset_x;
+  double content_y0, content_x0, content_y1, content_x1;
+} pp_geometry;
+PIXELPACT_API pp_status pp_pipeline_geometry(const pp_pipeline* p, int height, int width, pp_geometry* geometry);
+
 /* Bytes of the tensor for an input of height x width pixels: the product of the
  * shape times pp_dtype_size(dtype). Errors: as pp_pipeline_output_shape(). */
 PIXELPACT_API pp_status pp_pipeline_output_bytes(const pp_pipeline* p, int height, int width,

@@ -91,6 +91,21 @@ struct Shape {
   PIXELPACT_API std::int64_t elements() const noexcept;
 };
 
+// Where the output tensor's pixels come from, for one input size: per axis,
+//   input = output * scale + offset
+// in continuous pixel coordinates (pixel i covers [i, i + 1), centre i + 0.5,
+// which is where every resize places its samples), composed over all geometry
+// steps. A detection box (x0, y0, x1, y1) in tensor pixels maps back to the
+// image as (x0 * scale_x + offset_x, ...). The image covers the output
+// rectangle [content_y0, content_y1) x [content_x0, content_x1) (in output
+// pixels, possibly fractional after a resize of a padded image); the rest is
+// padding.
+struct Geometry {
+  int input_height = 0, input_width = 0, output_height = 0, output_width = 0;
+  double scale_y = 1, scale_x = 1, offset_y = 0, offset_x = 0;
+  double content_y0 = 0, content_x0 = 0, content_y1 = 0, content_x1 = 0;
+};
+
 namespace detail {
 struct CompiledContract;
 }
@@ -118,6 +133,9 @@ class Pipeline {
   // Throws Error(InvalidArgument) if the size is not positive or the contract
   // cannot produce a tensor for it (e.g. a resize would reach zero pixels).
   PIXELPACT_API Shape output_shape(int height, int width) const;
+  // The mapping between output and input pixel coordinates (see Geometry).
+  // Errors: as output_shape().
+  PIXELPACT_API Geometry geometry(int height, int width) const;
   PIXELPACT_API std::size_t output_bytes(int height, int width) const;
   PIXELPACT_API DType output_dtype() const noexcept;
   PIXELPACT_API Layout output_layout() const noexcept;

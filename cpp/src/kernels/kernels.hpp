@@ -32,8 +32,8 @@ constexpr int kConvPrecisionBits = 22;
 // chain and the dtype conversion, precomputed) and layout, in one pass.
 //   value(y, x, c) = lut[c * 256 + pixel(y, x)[source_channel[c]]]
 // where pixel(y, x) is the source pixel if (y, x) lies in the stored rectangle
-// [src_y0, src_y0 + src_rows) x [src_x0, src_x0 + src_cols), and a zero pixel
-// otherwise (padding). Output is 3 channels, planar (C, H, W) or interleaved
+// [src_y0, src_y0 + src_rows) x [src_x0, src_x0 + src_cols), and the pixel `pad`
+// otherwise (padding; working channel order like the source pixels). Output is 3 channels, planar (C, H, W) or interleaved
 // (H, W, C), C-contiguous. T is the output element type (uint16 for float16 bits).
 struct TensorWrite {
   const std::uint8_t* src = nullptr;  // pixel (src_y0, src_x0)
@@ -41,6 +41,7 @@ struct TensorWrite {
   std::ptrdiff_t src_pixel_stride = 0;
   int src_y0 = 0, src_x0 = 0, src_rows = 0, src_cols = 0;
   int source_channel[3] = {0, 1, 2};
+  std::uint8_t pad[3] = {0, 0, 0};
   int height = 0, width = 0;
   bool planar = true;
 };

@@ -139,8 +139,9 @@ void fill_span(const TensorWrite& w, const T* lut, T* out, int y, int xa, int xb
   for (int x = xa; x < xb; ++x) {
     const std::ptrdiff_t at = static_cast<std::ptrdiff_t>(y) * w.width + x;
     for (int c = 0; c < 3; ++c) {
-      if (w.planar) out[c * plane + at] = lut[c * 256];
-      else out[at * 3 + c] = lut[c * 256];
+      const T value = lut[c * 256 + w.pad[w.source_channel[c]]];
+      if (w.planar) out[c * plane + at] = value;
+      else out[at * 3 + c] = value;
     }
   }
 }

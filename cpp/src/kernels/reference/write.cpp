@@ -11,17 +11,16 @@ namespace {
 template <typename T>
 void write_tensor(const TensorWrite& w, const T* lut, T* out) {
   const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(w.height) * w.width;
-  static const std::uint8_t kZeroPixel[4] = {0, 0, 0, 0};
   for (int y = 0; y < w.height; ++y) {
     const bool row_stored = y >= w.src_y0 && y < w.src_y0 + w.src_rows;
     for (int x = 0; x < w.width; ++x) {
       const bool stored = row_stored && x >= w.src_x0 && x < w.src_x0 + w.src_cols;
       const std::uint8_t* p =
           stored ? w.src + (y - w.src_y0) * w.src_row_stride + (x - w.src_x0) * w.src_pixel_stride
-                 : kZeroPixel;
+                 : w.pad;
       const std::ptrdiff_t at = static_cast<std::ptrdiff_t>(y) * w.width + x;
       for (int c = 0; c < 3; ++c) {
-        T value = lut[c * 256 + p[stored ? w.source_channel[c] : 0]];
+        T value = lut[c * 256 + p[w.source_channel[c]]];
         if (w.planar) out[c * plane + at] = value;
         else out[at * 3 + c] = value;
       }

@@ -1,0 +1,222 @@
+// Size and offset rules of the geometry steps, each reproducing one library's
+// arithmetic (Python's int() truncates, round() rounds half to even, // floors).
+#include "geometry_steps.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "plan.hpp"
+
+namespace pixelpact::detail {
+namespace {
+
+constexpr long long kMaxSide = 1 << 20;
+
+void check_size(const char* what, std::size_t index, int in_h, int in_w, long long h, long long w) {
+  if (h < 1 || w < 1 || h > kMaxSide || w > kMaxSide) {
+    throw Error(ErrorCode::InvalidArgument, "",
+                std::string(what) + " step " + std::to_string(index) + " maps a " + std::to_string(in_h) + "x" +
+                    std::to_string(in_w) + " image to " + std::to_string(h) + "x" + std::to_string(w) +
+                    ", outside 1..1048576 pixels per side");
+  }
+}
+
+// Python's round() of a double: half to even (the default FP rounding mode).
+long long py_round(double v) { return static_cast<long long>(std::nearbyint(v)); }
+
+// Python's a // 2 for any sign.
+int floor_half(int a) { return a >= 0 ? a / 2 : -((-a + 1) / 2); }
+
+// Offset of a center crop along one axis (negative: the crop starts in padding).
+int center_offset(CenterCropRule rule, int in, int crop) {
+  switch (rule) {
+    case CenterCropRule::Torchvision:
+      // transforms/functional.py center_crop: pad (crop - in) // 2 before, then
+      // int(round((in - crop) / 2.0)) of the padded image.
+      return crop > in ? -((crop - in) / 2) : center_crop_offset(in, crop);
+    case CenterCropRule::HfTorchvision:
+      // TorchvisionBackend.center_crop: the same padding, then int((in - crop) / 2.0).
+      return crop > in ? -((crop - in) / 2) : (in - crop) / 2;
+    case CenterCropRule::HfPil:
+      // image_transforms.center_crop: top = (in - crop) // 2; a smaller image is
+      // placed at ceil((crop - in) / 2) on a zero canvas: the same floor offset.
+      return floor_half(in - crop);
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::pair<int, int> resize_output_size(const ResizeStep& r, int in_h, int in_w) {
+  switch (r.keep_ratio) {
+    case KeepRatio::None:
+      return r.shorter_side ? shorter_side_size(in_h, in_w, r.size, r.max_size)
+                            : std::make_pair(r.height, r.width);
+    case KeepRatio::Longer: {
+      // torchvision v2 _compute_resized_output_size(size=None, max_size):
+      // new_short = int(max_size * short / long), new_long = max_size.
+      const bool tall = in_w <= in_h;
+      const long long shorter = tall ? in_w : in_h, longer = tall ? in_h : in_w;
+      const long long new_short = static_cast<long long>(static_cast<double>(r.size * shorter) /
+                                                         static_cast<double>(longer));
+      const int s = static_cast<int>(std::min<long long>(new_short, 1LL << 30));
+      return tall ? std::make_pair(r.size, s) : std::make_pair(s, r.size);
+    }
+    case KeepRatio::NotSmaller:
+    case KeepRatio::NotLarger: {
+      // timm ResizeKeepRatio.get_params: ratio = max(rh, rw) * longest +
+      // min(rh, rw) * (1 - longest); size = round(dim / ratio).
+      const double ratio_h = static_cast<double>(in_h) / r.height;
+      const double ratio_w = static_cast<double>(in_w) / r.width;
+      const double ratio = r.keep_ratio == KeepRatio::NotLarger ? std::max(ratio_h, ratio_w)
+                                                                : std::min(ratio_h, ratio_w);
+      auto side = [&](int dim) {
+        return static_cast<int>(std::min<long long>(py_round(dim / ratio), 1LL << 30));
+      };
+      return {side(in_h), side(in_w)};
+    }
+  }
+  return {r.height, r.width};
+}
+
+LetterboxParams letterbox_params(const LetterboxStep& l, int in_h, int in_w) {
+  // ultralytics/data/augment.py LetterBox: r = min(new_h / h, new_w / w),
+  // capped at 1 without scaleup; new_unpad = (max(round(w * r), 1), max(round(h * r), 1));
+  // dw, dh = new - unpad (then % stride with auto); centred: dw /= 2, and
+  // left, right = round(dw - 0.1), round(dw + 0.1) (the same for top, bottom).
+  double r = std::min(static_cast<double>(l.height) / in_h, static_cast<double>(l.width) / in_w);
+  if (!l.scaleup) r = std::min(r, 1.0);
+  LetterboxParams p;
+  p.resized_w = static_cast<int>(std::max<long long>(py_round(in_w * r), 1));
+  p.resized_h = static_cast<int>(std::max<long long>(py_round(in_h * r), 1));
+  long long dw = l.width - p.resized_w, dh = l.height - p.resized_h;
+  if (l.auto_stride) {
+    dw = ((dw % l.stride) + l.stride) % l.stride;  // Python's % for a positive stride
+    dh = ((dh % l.stride) + l.stride) % l.stride;
+  }
+  if (l.center) {
+    const double hw = dw / 2.0, hh = dh / 2.0;
+    p.left = static_cast<int>(py_round(hw - 0.1));
+    p.right = static_cast<int>(py_round(hw + 0.1));
+    p.top = static_cast<int>(py_round(hh - 0.1));
+    p.bottom = static_cast<int>(py_round(hh + 0.1));
+  } else {
+    p.right = static_cast<int>(dw);
+    p.bottom = static_cast<int>(dh);
+  }
+  return p;
+}
+
+std::array<std::uint8_t, 3> working_fill(const Contract& contract, const FillBytes& fill) {
+  // Output channel c reads working channel source(c) (see compile() in pipeline.cpp).
+  const bool gray = contract.input_color == InputColor::GRAY;
+  const bool input_bgr = contract.input_color == InputColor::BGR || contract.input_color == InputColor::BGRA;
+  const bool swap = input_bgr != (contract.output_color == OutputColor::BGR);
+  std::array<std::uint8_t, 3> out{};
+  for (int c = 0; c < 3; ++c) out[gray ? 0 : (swap ? 2 - c : c)] = fill[c];
+  return out;
+}
+
+std::vector<PrimitiveStep> expand_geometry(const Contract& contract, int in_h, int in_w) {
+  std::vector<PrimitiveStep> out;
+  int h = in_h, w = in_w;
+  auto resize = [&](const ResizeStep* step, int out_h, int out_w) {
+    PrimitiveStep p;
+    p.is_resize = true;
+    p.resize = step;
+    p.in_h = h;
+    p.in_w = w;
+    p.out_h = out_h;
+    p.out_w = out_w;
+    out.push_back(p);
+    h = out_h;
+    w = out_w;
+  };
+  auto crop = [&](int offset_y, int offset_x, int out_h, int out_w, const FillBytes& fill) {
+    PrimitiveStep p;
+    p.in_h = h;
+    p.in_w = w;
+    p.out_h = out_h;
+    p.out_w = out_w;
+    p.offset_y = offset_y;
+    p.offset_x = offset_x;
+    p.fill = fill;
+    out.push_back(p);
+    h = out_h;
+    w = out_w;
+  };
+  for (std::size_t i = 0; i < contract.geometry.size(); ++i) {
+    const GeometryStep& step = contract.geometry[i];
+    if (const auto* r = std::get_if<ResizeStep>(&step)) {
+      auto hw = resize_output_size(*r, h, w);
+      check_size("resize", i, h, w, hw.first, hw.second);
+      resize(r, hw.first, hw.second);
+    } else if (const auto* c = std::get_if<CenterCropStep>(&step)) {
+      crop(center_offset(c->rule, h, c->height), center_offset(c->rule, w, c->width), c->height, c->width,
+           c->fill);
+    } else if (const auto* c = std::get_if<CropStep>(&step)) {
+      crop(c->top, c->left, c->height, c->width, c->fill);
+    } else if (const auto* p = std::get_if<PadStep>(&step)) {
+      const long long oh = static_cast<long long>(h) + p->top + p->bottom;
+      const long long ow = static_cast<long long>(w) + p->left + p->right;
+      check_size("pad", i, h, w, oh, ow);
+      crop(-p->top, -p->left, static_cast<int>(oh), static_cast<int>(ow), p->fill);
+    } else {
+      const auto& l = std::get<LetterboxStep>(step);
+      const LetterboxParams lp = letterbox_params(l, h, w);
+      check_size("letterbox", i, h, w, lp.resized_h, lp.resized_w);
+      // Ultralytics skips cv2.resize when the size is unchanged; so does a plan.
+      if (lp.resized_h != h || lp.resized_w != w) resize(&l.resize, lp.resized_h, lp.resized_w);
+      const long long oh = static_cast<long long>(h) + lp.top + lp.bottom;
+      const long long ow = static_cast<long long>(w) + lp.left + lp.right;
+      check_size("letterbox", i, h, w, oh, ow);
+      crop(-lp.top, -lp.left, static_cast<int>(oh), static_cast<int>(ow), l.fill);
+    }
+  }
+  return out;
+}
+
+Geometry geometry_of(const Contract& contract, int in_h, int in_w) {
+  const std::vector<PrimitiveStep> steps = expand_geometry(contract, in_h, in_w);
+  Geometry g;
+  g.input_height = in_h;
+  g.input_width = in_w;
+  g.output_height = steps.empty() ? in_h : steps.back().out_h;
+  g.output_width = steps.empty() ? in_w : steps.back().out_w;
+  // Backwards from the output: a crop adds its offset, a resize scales by in / out
+  // (Pillow samples output x at input (x + 0.5) * in / out, as do torch and OpenCV).
+  for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
+    if (it->is_resize) {
+      const double ry = static_cast<double>(it->in_h) / it->out_h;
+      const double rx = static_cast<double>(it->in_w) / it->out_w;
+      g.scale_y *= ry;
+      g.offset_y *= ry;
+      g.scale_x *= rx;
+      g.offset_x *= rx;
+    } else {
+      g.offset_y += it->offset_y;
+      g.offset_x += it->offset_x;
+    }
+  }
+  // The image rectangle, forwards: clipped to the output by every crop.
+  double y0 = 0, x0 = 0, y1 = in_h, x1 = in_w;
+  for (const PrimitiveStep& p : steps) {
+    if (p.is_resize) {
+      const double sy = static_cast<double>(p.out_h) / p.in_h, sx = static_cast<double>(p.out_w) / p.in_w;
+      y0 *= sy, y1 *= sy, x0 *= sx, x1 *= sx;
+    } else {
+      y0 = std::min<double>(std::max<double>(y0 - p.offset_y, 0), p.out_h);
+      y1 = std::min<double>(std::max<double>(y1 - p.offset_y, 0), p.out_h);
+      x0 = std::min<double>(std::max<double>(x0 - p.offset_x, 0), p.out_w);
+      x1 = std::min<double>(std::max<double>(x1 - p.offset_x, 0), p.out_w);
+    }
+  }
+  g.content_y0 = y0;
+  g.content_x0 = x0;
+  g.content_y1 = y1;
+  g.content_x1 = x1;
+  return g;
+}
+
+}  // namespace pixelpact::detail
