@@ -153,9 +153,29 @@ std::pair<int, int> height_width(const Node& node) {
   return {node.at(std::size_t{0}).as_dimension(), node.at(std::size_t{1}).as_dimension()};
 }
 
+// Engine 'torch': torchvision v2's Resize on a uint8 tensor.
+void parse_torch_resize(const Node& step, ResizeStep& r) {
+  if (r.filter == Filter::Box || r.filter == Filter::Hamming) {
+    fail(step.at("interpolation").path(), step.at("interpolation").describe() +
+                                              " is not a torch interpolation (bilinear, bicubic, "
+                                              "lanczos, nearest, nearest-exact)");
+  }
+  if (step.has("version")) {
+    fail(step.at("version").path(), "version applies only to engine 'pillow'");
+  }
+  if (step.has("antialias")) {
+    const Node aa = step.at("antialias");
+    if (!aa.value().is_boolean()) fail(aa.path(), "expected a boolean, got " + aa.describe());
+    r.antialias = aa.value().get<bool>();
+    if (r.filter == Filter::Lanczos && !r.antialias) {
+      fail(aa.path(), "lanczos requires antialias true (torchvision raises ValueError)");
+    }
+  }
+}
+
 ResizeStep parse_resize(const Node& step) {
   step.require_object({"op", "size", "interpolation", "engine"},
-                      {"op", "size", "max_size", "interpolation", "engine", "version"});
+                      {"op", "size", "max_size", "interpolation", "engine", "version", "antialias"});
   ResizeStep r;
   Node size = step.at("size");
   if (size.is_integer()) {
@@ -182,8 +202,20 @@ ResizeStep parse_resize(const Node& step) {
                                                         {"bilinear", Filter::Bilinear},
                                                         {"hamming", Filter::Hamming},
                                                         {"bicubic", Filter::Bicubic},
-                                                        {"lanczos", Filter::Lanczos}});
-  step.at("engine").as_enum<int>({{"pillow", 0}});
+                                                        {"lanczos", Filter::Lanczos},
+                                                        {"nearest-exact", Filter::NearestExact}});
+  r.engine = step.at("engine").as_enum<ResizeEngine>(
+      {{"pillow", ResizeEngine::Pillow}, {"torch", ResizeEngine::Torch}});
+  if (r.engine == ResizeEngine::Torch) {
+    parse_torch_resize(step, r);
+    return r;
+  }
+  if (r.filter == Filter::NearestExact) {
+    fail(step.at("interpolation").path(), "'nearest-exact' is a torch interpolation; engine 'pillow' has 'nearest'");
+  }
+  if (step.has("antialias")) {
+    fail(step.at("antialias").path(), "antialias applies only to engine 'torch' (Pillow always antialiases)");
+  }
   if (step.has("version")) {
     r.pillow_version = step.at("version").as_enum<PillowVersion>(
         {{"12.1", PillowVersion::V12_1},

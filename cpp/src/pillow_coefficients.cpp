@@ -60,7 +60,8 @@ FilterDef filter_def(Filter filter) {
     case Filter::Hamming: return {hamming_filter, 1.0};
     case Filter::Bicubic: return {bicubic_filter, 2.0};
     case Filter::Lanczos: return {lanczos_filter, 3.0};
-    case Filter::Nearest: break;
+    case Filter::Nearest:
+    case Filter::NearestExact: break;
   }
   throw Error(ErrorCode::Internal, "", "nearest has no convolution filter");
 }
