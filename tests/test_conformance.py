@@ -73,7 +73,7 @@ def test_suite_covers_the_contract_vocabulary():
             seen["direction"].add("up" if out_hw[0] * out_hw[1] > image.shape[0] * image.shape[1] else "down")
     assert seen["color"] == {"RGB", "BGR", "RGBA", "BGRA", "GRAY"}
     assert seen["op"] == {"resize", "center_crop", "to_float", "add", "sub", "mul", "div", "normalize"}
-    assert seen["interpolation"] == {"nearest", "box", "bilinear", "hamming", "bicubic", "lanczos"}
+    assert seen["interpolation"] == {"nearest", "box", "bilinear", "hamming", "bicubic", "lanczos", "nearest-exact"}
     assert seen["size_form"] == {"int", "int+max_size", "list"}
     assert seen["crop_form"] == {"int", "list"}
     assert seen["float_dtype"] == {"float32", "float64"}
