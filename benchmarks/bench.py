@@ -83,6 +83,21 @@ def e1_contract(interpolation: str) -> dict:
         "output": {"layout": "NCHW", "dtype": "float32", "color": "RGB"}}
 
 
+def torch_e1_contract() -> dict:
+    """E1 for torchvision v2 on a uint8 tensor: engine 'torch' bilinear with
+    antialias, and ToDtype(float32, scale=True)'s multiply by float32(1/255)."""
+    return {
+        "pixelpact": 1, "name": "imagenet-eval-torchvision-v2",
+        "input": {"color": "RGB"},
+        "steps": [
+            {"op": "resize", "size": SHORT_SIDE, "interpolation": "bilinear", "antialias": True, "engine": "torch"},
+            {"op": "center_crop", "size": [CROP, CROP]},
+            {"op": "to_float", "dtype": "float32"},
+            {"op": "mul", "value": 0.00392156862745098},
+            {"op": "normalize", "mean": MEAN, "std": STD}],
+        "output": {"layout": "NCHW", "dtype": "float32", "color": "RGB"}}
+
+
 NORMALIZE_ONLY = {
     "pixelpact": 1, "name": "normalize-only",
     "input": {"color": "RGB"},
@@ -370,12 +385,16 @@ def bench_resize(img: np.ndarray, pipes: dict, opts, cv2, cv2_reason) -> List[di
                       v2.CenterCrop(CROP), v2.ToDtype(torch.float32, scale=True), v2.Normalize(MEAN, STD)])
     chw = F.to_image(img).as_subclass(torch.Tensor)  # contiguous CHW, as v2.ToImage gives
     view = torch.from_numpy(img).permute(2, 0, 1)  # CHW view of HWC memory (channels_last)
+    torch_pipe = pipes["torch"]
+    comps.append(Competitor("pp_torch", "pixelpact E1 torch engine", lambda: torch_pipe(img)))
+    outputs["pp_torch"] = torch_pipe(img)
     for key, tensor, label in [("tv2_chw", chw, "torchvision v2 on contiguous uint8 CHW tensor"),
                                ("tv2_view", view, "torchvision v2 on uint8 CHW view of HWC memory")]:
         fn = (lambda t=tensor: tv2(t).unsqueeze(0).numpy())
         comps.append(Competitor(key, label, fn))
-        rows.append({"peer_key": key, "pixelpact_key": "pp_bilinear", "output": DIFFERS,
-                     "compare": compare(fn(), outputs["pp_bilinear"]), "peer": label, "pixelpact": "E1 bilinear"})
+        relation = assert_equal(f"{size} contract E1-torch vs {label}", outputs["pp_torch"], fn())
+        rows.append({"peer_key": key, "pixelpact_key": "pp_torch", "output": EQUAL,
+                     "compare": relation, "peer": label, "pixelpact": "E1 torch engine"})
 
     if cv2 is not None:
         for key, interp, name in [("cv_linear", cv2.INTER_LINEAR, "INTER_LINEAR"),
@@ -968,6 +987,7 @@ def main(argv=None) -> int:
     photos, source = photo_sources()
     result["images"] = {"source": source}
     pipes = {f: pixelpact.load(e1_contract(f)) for f in FILTERS}
+    pipes["torch"] = pixelpact.load(torch_e1_contract())
     rows: List[dict] = []
     images, expected = {}, {}
     try:

@@ -76,7 +76,7 @@ def test_suite_covers_the_contract_vocabulary():
     # timm in test_geometry_steps.py (this generator runs Pillow and torchvision only).
     assert seen["op"] == {"resize", "center_crop", "crop", "pad", "to_float", "cast", "add", "sub", "mul", "div",
                           "normalize"}
-    assert seen["interpolation"] == {"nearest", "box", "bilinear", "hamming", "bicubic", "lanczos"}
+    assert seen["interpolation"] == {"nearest", "box", "bilinear", "hamming", "bicubic", "lanczos", "nearest-exact"}
     assert seen["size_form"] == {"int", "int+max_size", "list"}
     assert seen["crop_form"] == {"int", "list"}
     assert seen["float_dtype"] == {"float32", "float64"}

@@ -49,6 +49,16 @@ VALID = {
                        {"op": "cast", "dtype": "float32"}, {"op": "normalize", "mean": 0.5, "std": 0.5},
                        {"op": "cast", "dtype": "float64"}],
              "output": {"layout": "CHW", "dtype": "float32", "color": "RGB"}},
+    "torch-engine": {"pixelpact": 1, "input": {"color": "RGB"},
+                     "steps": [{"op": "resize", "size": 256, "max_size": 300, "interpolation": "bilinear",
+                                "engine": "torch", "antialias": False},
+                               {"op": "resize", "size": [30, 40], "interpolation": "nearest-exact", "engine": "torch",
+                                "antialias": True},
+                               {"op": "resize", "size": 20, "interpolation": "lanczos", "engine": "torch"},
+                               {"op": "resize", "size": 21, "interpolation": "lanczos", "engine": "torch",
+                                "antialias": True},
+                               {"op": "resize", "size": [9, 9], "interpolation": "nearest", "engine": "torch"}],
+                     "output": {"layout": "CHW", "dtype": "uint8", "color": "RGB"}},
 }
 
 CROP = {"op": "crop", "top": 0, "left": 0, "height": 10, "width": 10}
@@ -61,6 +71,10 @@ def _with_step(step, at=0):
     doc = copy.deepcopy(E1)
     doc["steps"].insert(at, step)
     return doc
+
+TORCH = {"pixelpact": 1, "input": {"color": "RGB"},
+         "steps": [{"op": "resize", "size": 256, "interpolation": "bicubic", "engine": "torch", "antialias": False}],
+         "output": {"layout": "CHW", "dtype": "uint8", "color": "RGB"}}
 
 
 def _mutate(base, path, value, delete=False):
@@ -99,7 +113,17 @@ INVALID = [
     ("resize-no-engine", _mutate(E1, ["steps", 0, "engine"], None, delete=True), "/steps/0", True),
     ("resize-bad-engine", _mutate(E1, ["steps", 0, "engine"], "magick"), "/steps/0/engine", True),
     ("resize-bad-filter", _mutate(E1, ["steps", 0, "interpolation"], "cubic"), "/steps/0/interpolation", True),
-    ("resize-extra", _mutate(E1, ["steps", 0, "antialias"], True), "/steps/0/antialias", True),
+    ("resize-extra", _mutate(E1, ["steps", 0, "fill"], 0), "/steps/0/fill", True),
+    ("pillow-antialias", _mutate(E1, ["steps", 0, "antialias"], True), "/steps/0/antialias", True),
+    ("pillow-nearest-exact", _mutate(E1, ["steps", 0, "interpolation"], "nearest-exact"),
+     "/steps/0/interpolation", True),
+    ("torch-box", _mutate(TORCH, ["steps", 0, "interpolation"], "box"), "/steps/0/interpolation", True),
+    ("torch-hamming", _mutate(TORCH, ["steps", 0, "interpolation"], "hamming"), "/steps/0/interpolation", True),
+    ("torch-version", _mutate(TORCH, ["steps", 0, "version"], "13"), "/steps/0/version", True),
+    ("torch-antialias-string", _mutate(TORCH, ["steps", 0, "antialias"], "true"), "/steps/0/antialias", True),
+    ("torch-antialias-int", _mutate(TORCH, ["steps", 0, "antialias"], 1), "/steps/0/antialias", True),
+    ("torch-lanczos-no-aa", _mutate(TORCH, ["steps", 0, "interpolation"], "lanczos"), "/steps/0/antialias", True),
+    ("torch-bad-mode", _mutate(TORCH, ["steps", 0, "interpolation"], "area"), "/steps/0/interpolation", True),
     ("resize-bad-version", _mutate(E1, ["steps", 0, "version"], "11"), "/steps/0/version", True),
     ("resize-version-number", _mutate(E1, ["steps", 0, "version"], 13), "/steps/0/version", True),
     ("max-size-with-pair", _mutate(E4, ["steps", 0, "max_size"], 500), "/steps/0/max_size", True),

@@ -83,6 +83,27 @@ def test_resize_matches_reference(isa, color):
         assert_same(pixelpact.load(doc, isa=isa)(img), expected)
 
 
+TORCH_DIALECTS = [("bilinear", True), ("bilinear", False), ("bicubic", True), ("bicubic", False),
+                  ("lanczos", True), ("nearest", True), ("nearest-exact", False)]
+
+
+@pytest.mark.parametrize("isa", SIMD)
+@pytest.mark.parametrize("color", ["RGB", "BGRA", "GRAY"])
+def test_torch_engine_matches_reference(isa, color):
+    """The torch engine's weights (int16 scaled to 22 bits, 2- and 4-tap rows without
+    antialias, edge taps summed) through every ISA's conv kernels."""
+    channels = {"RGB": 3, "BGRA": 4, "GRAY": 1}[color]
+    for i, (in_hw, out_hw, _) in enumerate(CASES):
+        name, antialias = TORCH_DIALECTS[i % len(TORCH_DIALECTS)]
+        img = noise(*in_hw, channels=channels, seed=i)
+        doc = {"pixelpact": 1, "input": {"color": color},
+               "steps": [{"op": "resize", "size": list(out_hw), "interpolation": name, "engine": "torch",
+                          "antialias": antialias}],
+               "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}}
+        expected = pixelpact.load(doc, isa="reference")(img)
+        assert_same(pixelpact.load(doc, isa=isa)(img), expected)
+
+
 @pytest.mark.parametrize("isa", SIMD)
 @pytest.mark.parametrize("layout,dtype", list(itertools.product(["NCHW", "NHWC", "CHW", "HWC"],
                                                                  ["float32", "float16", "uint8"])))
@@ -128,10 +149,11 @@ def test_views_and_unaligned_pointers(isa):
     flat = np.frombuffer(noise(1, 301 * 263 * 3 + 3, channels=0, seed=78).tobytes(), np.uint8)
     views = [base[::-1, :, :3], base[:, ::-1, 1:], base[1::2, 3::2, :3], base[..., 2::-1],
              flat[1:1 + 301 * 263 * 3].reshape(301, 263, 3), flat[3:3 + 301 * 263 * 3].reshape(301, 263, 3)]
-    for f in FILTERS:
+    torch_steps = [{"op": "resize", "size": 97, "interpolation": f, "engine": "torch", "antialias": aa}
+                   for f, aa in TORCH_DIALECTS]
+    for step in [{"op": "resize", "size": 97, "interpolation": f, "engine": "pillow"} for f in FILTERS] + torch_steps:
         doc = {"pixelpact": 1, "input": {"color": "RGB"},
-               "steps": [{"op": "resize", "size": 97, "interpolation": f, "engine": "pillow"},
-                         {"op": "center_crop", "size": [90, 101]}],
+               "steps": [step, {"op": "center_crop", "size": [90, 101]}],
                "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}}
         for img in views:
             assert_same(pixelpact.load(doc, isa=isa)(img), pixelpact.load(doc, isa="reference")(img))

@@ -159,12 +159,34 @@ Filter parse_filter(const Node& node) {
                                {"bilinear", Filter::Bilinear},
                                {"hamming", Filter::Hamming},
                                {"bicubic", Filter::Bicubic},
-                               {"lanczos", Filter::Lanczos}});
+                               {"lanczos", Filter::Lanczos},
+                               {"nearest-exact", Filter::NearestExact}});
+}
+
+// Engine 'torch': torchvision v2's Resize on a uint8 tensor.
+void parse_torch_resize(const Node& step, ResizeStep& r) {
+  if (r.filter == Filter::Box || r.filter == Filter::Hamming) {
+    fail(step.at("interpolation").path(), step.at("interpolation").describe() +
+                                              " is not a torch interpolation (bilinear, bicubic, "
+                                              "lanczos, nearest, nearest-exact)");
+  }
+  if (step.has("version")) {
+    fail(step.at("version").path(), "version applies only to engine 'pillow'");
+  }
+  if (step.has("antialias")) {
+    const Node aa = step.at("antialias");
+    if (!aa.value().is_boolean()) fail(aa.path(), "expected a boolean, got " + aa.describe());
+    r.antialias = aa.value().get<bool>();
+    if (r.filter == Filter::Lanczos && !r.antialias) {
+      fail(aa.path(), "lanczos requires antialias true (torchvision raises ValueError)");
+    }
+  }
 }
 
 ResizeStep parse_resize(const Node& step) {
   step.require_object({"op", "size", "interpolation", "engine"},
-                      {"op", "size", "max_size", "keep_ratio", "interpolation", "engine", "version"});
+                      {"op", "size", "max_size", "keep_ratio", "interpolation", "engine", "version",
+                       "antialias"});
   ResizeStep r;
   Node size = step.at("size");
   if (step.has("keep_ratio")) {
@@ -202,7 +224,18 @@ ResizeStep parse_resize(const Node& step) {
     r.width = hw.second;
   }
   r.filter = parse_filter(step.at("interpolation"));
-  step.at("engine").as_enum<int>({{"pillow", 0}});
+  r.engine = step.at("engine").as_enum<ResizeEngine>(
+      {{"pillow", ResizeEngine::Pillow}, {"torch", ResizeEngine::Torch}});
+  if (r.engine == ResizeEngine::Torch) {
+    parse_torch_resize(step, r);
+    return r;
+  }
+  if (r.filter == Filter::NearestExact) {
+    fail(step.at("interpolation").path(), "'nearest-exact' is a torch interpolation; engine 'pillow' has 'nearest'");
+  }
+  if (step.has("antialias")) {
+    fail(step.at("antialias").path(), "antialias applies only to engine 'torch' (Pillow always antialiases)");
+  }
   if (step.has("version")) {
     r.pillow_version = step.at("version").as_enum<PillowVersion>(
         {{"12.1", PillowVersion::V12_1},

@@ -16,8 +16,14 @@ namespace pixelpact::detail {
 enum class InputColor { RGB, BGR, RGBA, BGRA, GRAY };
 enum class OutputColor { RGB, BGR };
 
-// Pillow's six resampling filters.
-enum class Filter { Nearest, Box, Bilinear, Hamming, Bicubic, Lanczos };
+// Pillow's six resampling filters, plus torch's 'nearest-exact'.
+enum class Filter { Nearest, Box, Bilinear, Hamming, Bicubic, Lanczos, NearestExact };
+
+// Whose resize arithmetic a resize step reproduces.
+enum class ResizeEngine {
+  Pillow,  // Pillow's Image.resize (what torchvision does to a PIL image)
+  Torch,   // torch's uint8 kernels (what torchvision v2 does to a uint8 tensor)
+};
 
 // Pillow release lines whose resize pixels differ (only in the order of the two
 // passes, which matters because the intermediate image is uint8).
@@ -47,6 +53,8 @@ struct ResizeStep {
   int width = 0;      // !shorter_side
   Filter filter = Filter::Bilinear;
   PillowVersion pillow_version = PillowVersion::V13;
+  ResizeEngine engine = ResizeEngine::Pillow;
+  bool antialias = true;  // torch engine only; nearest modes ignore it, as torchvision does
 };
 
 // Whose offset and padding rule a center crop follows (geometry_steps.cpp).

@@ -60,7 +60,8 @@ FilterDef filter_def(Filter filter) {
     case Filter::Hamming: return {hamming_filter, 1.0};
     case Filter::Bicubic: return {bicubic_filter, 2.0};
     case Filter::Lanczos: return {lanczos_filter, 3.0};
-    case Filter::Nearest: break;
+    case Filter::Nearest:
+    case Filter::NearestExact: break;
   }
   throw Error(ErrorCode::Internal, "", "nearest has no convolution filter");
 }
@@ -148,7 +149,7 @@ std::vector<std::int32_t> pillow_nearest_indices(int in_size, int out_size, int 
   return src;
 }
 
-bool conv_vertical_first(int in_h, int in_w, int out_h, int out_w, PillowVersion version) {
+bool pillow_vertical_first(int in_h, int in_w, int out_h, int out_w, PillowVersion version) {
   if (version == PillowVersion::V12_1) return false;
   if (version == PillowVersion::V12_2) return in_h > 100LL * in_w && out_h < in_h;
   const long long dh = static_cast<long long>(in_h) - out_h;

@@ -37,7 +37,7 @@ std::vector<std::int32_t> pillow_nearest_indices(int in_size, int out_size, int 
 // many pixels as the width (Resample.c:ImagingResampleInner). 12.2 and 12.3:
 // when the image is more than 100 times taller than wide and the height shrinks
 // (Image.py:resize calls the core twice). 12.1 and older: never.
-bool conv_vertical_first(int in_h, int in_w, int out_h, int out_w,
+bool pillow_vertical_first(int in_h, int in_w, int out_h, int out_w,
                            PillowVersion version = PillowVersion::V13);
 
 }  // namespace pixelpact::detail

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <string>
 
+#include "torch_coefficients.hpp"
+
 namespace pixelpact::detail {
 namespace {
 
@@ -87,15 +89,18 @@ Plan make_plan(const Contract& contract, int in_h, int in_w) {
     }
     const ResizeStep& resize = *it->resize;
     const int out_h = it->out_h, out_w = it->out_w;
-    if (resize.filter == Filter::Nearest) {
+    const bool torch = resize.engine == ResizeEngine::Torch;
+    if (resize.filter == Filter::Nearest || resize.filter == Filter::NearestExact) {
       NearestStage st;
       st.in_h = it->in_h;
       st.in_w = it->in_w;
       st.out_h = out_h;
       st.out_w = out_w;
       st.out_rect = need;
-      st.src_y = pillow_nearest_indices(it->in_h, out_h, need.y0, need.y1);
-      st.src_x = pillow_nearest_indices(it->in_w, out_w, need.x0, need.x1);
+      st.src_y = torch ? torch_nearest_indices(it->in_h, out_h, resize.filter, need.y0, need.y1)
+                       : pillow_nearest_indices(it->in_h, out_h, need.y0, need.y1);
+      st.src_x = torch ? torch_nearest_indices(it->in_w, out_w, resize.filter, need.x0, need.x1)
+                       : pillow_nearest_indices(it->in_w, out_w, need.x0, need.x1);
       auto span = [](const std::vector<std::int32_t>& v, int& lo, int& hi) {
         lo = 0x7fffffff;
         hi = 0;
@@ -124,17 +129,22 @@ Plan make_plan(const Contract& contract, int in_h, int in_w) {
     st.out_rect = need;
     st.need_horizontal = out_w != it->in_w;
     st.need_vertical = out_h != it->in_h;
-    st.vertical_first = conv_vertical_first(it->in_h, it->in_w, out_h, out_w, resize.pillow_version);
+    // torch always resamples horizontally first.
+    st.vertical_first = !torch && pillow_vertical_first(it->in_h, it->in_w, out_h, out_w, resize.pillow_version);
+    auto axis_weights = [&](int in, int out, int begin, int end) {
+      return torch ? torch_axis_weights(in, out, resize.filter, resize.antialias, begin, end)
+                   : pillow_axis_weights(in, out, resize.filter, begin, end);
+    };
     st.in_rect = need;
     if (!need.empty()) {
       if (st.need_vertical) {
-        st.vertical = pillow_axis_weights(it->in_h, out_h, resize.filter, need.y0, need.y1);
+        st.vertical = axis_weights(it->in_h, out_h, need.y0, need.y1);
         st.in_rect.y0 = st.vertical.input_begin();
         st.in_rect.y1 = st.vertical.input_end();
         st.vertical.rebase(st.in_rect.y0);
       }
       if (st.need_horizontal) {
-        st.horizontal = pillow_axis_weights(it->in_w, out_w, resize.filter, need.x0, need.x1);
+        st.horizontal = axis_weights(it->in_w, out_w, need.x0, need.x1);
         st.in_rect.x0 = st.horizontal.input_begin();
         st.in_rect.x1 = st.horizontal.input_end();
         st.horizontal.rebase(st.in_rect.x0);

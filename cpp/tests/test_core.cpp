@@ -120,16 +120,16 @@ TEST_CASE("Pillow weights sum to one in fixed point") {
 }
 
 TEST_CASE("Pillow 13 pass order rule") {
-  CHECK(d::conv_vertical_first(4000, 30, 100, 30));
-  CHECK(!d::conv_vertical_first(30, 4000, 30, 100));
-  CHECK(!d::conv_vertical_first(480, 640, 240, 320));  // 240 > 2 * 320 is false
-  CHECK(d::conv_vertical_first(480, 640, 100, 600));   // 380 > 80
-  CHECK(!d::conv_vertical_first(100, 100, 200, 50));   // growing height
+  CHECK(d::pillow_vertical_first(4000, 30, 100, 30));
+  CHECK(!d::pillow_vertical_first(30, 4000, 30, 100));
+  CHECK(!d::pillow_vertical_first(480, 640, 240, 320));  // 240 > 2 * 320 is false
+  CHECK(d::pillow_vertical_first(480, 640, 100, 600));   // 380 > 80
+  CHECK(!d::pillow_vertical_first(100, 100, 200, 50));   // growing height
   using V = d::PillowVersion;
-  CHECK(!d::conv_vertical_first(4000, 30, 100, 30, V::V12_1));
-  CHECK(d::conv_vertical_first(4000, 30, 100, 30, V::V12_2));    // 4000 > 100 * 30
-  CHECK(!d::conv_vertical_first(2000, 30, 100, 30, V::V12_2));   // 2000 < 3000
-  CHECK(d::conv_vertical_first(2000, 30, 100, 30, V::V13));
+  CHECK(!d::pillow_vertical_first(4000, 30, 100, 30, V::V12_1));
+  CHECK(d::pillow_vertical_first(4000, 30, 100, 30, V::V12_2));    // 4000 > 100 * 30
+  CHECK(!d::pillow_vertical_first(2000, 30, 100, 30, V::V12_2));   // 2000 < 3000
+  CHECK(d::pillow_vertical_first(2000, 30, 100, 30, V::V13));
 }
 
 TEST_CASE("plan computes only the pixels the crop keeps") {

@@ -38,6 +38,7 @@
 #include "dispatch.hpp"
 #include "kernels/kernels.hpp"
 #include "pillow_coefficients.hpp"
+#include "torch_coefficients.hpp"
 #include "pixelpact/pixelpact.hpp"
 
 namespace d = pixelpact::detail;
@@ -207,11 +208,23 @@ struct Storing {
 
 std::string filter_name(d::Filter f) { return kFilters[static_cast<int>(f)]; }
 
+// Which engine's weights a kernel case uses.
+enum class Weights { Pillow, TorchAntialias, TorchNoAntialias };
+
+d::ConvWeights case_weights(Weights which, int in, int out, d::Filter filter) {
+  if (which == Weights::Pillow) return d::pillow_axis_weights(in, out, filter, 0, out);
+  if (filter != d::Filter::Bilinear && filter != d::Filter::Bicubic &&
+      (filter != d::Filter::Lanczos || which == Weights::TorchNoAntialias))
+    filter = d::Filter::Bicubic;
+  return d::torch_axis_weights(in, out, filter, which == Weights::TorchAntialias, 0, out);
+}
+
 void horizontal_case(const std::string& isa, int rows, int in_w, int out_w, d::Filter filter,
-                     const Storing& s, std::mt19937& rng, KernelStats& stats) {
+                     const Storing& s, std::mt19937& rng, KernelStats& stats,
+                     Weights which = Weights::Pillow) {
   const Layout& l = s.layout;
   KernelInput in(rows, in_w, l.pixel_stride, s.pad, s.slack, s.flip, rng);
-  const auto w = d::pillow_axis_weights(in_w, out_w, filter, 0, out_w);
+  const auto w = case_weights(which, in_w, out_w, filter);
   const k::ConvAxis axis{w.ksize, w.first.data(), w.count.data(), w.weight.data()};
   const std::string label = std::to_string(rows) + " rows, " + std::to_string(in_w) + " -> " +
                             std::to_string(out_w) + ", " + filter_name(filter) + ", " + s.describe();
@@ -223,10 +236,11 @@ void horizontal_case(const std::string& isa, int rows, int in_w, int out_w, d::F
 }
 
 void vertical_case(const std::string& isa, int in_h, int out_h, int width, d::Filter filter,
-                   const Storing& s, std::mt19937& rng, KernelStats& stats) {
+                   const Storing& s, std::mt19937& rng, KernelStats& stats,
+                   Weights which = Weights::Pillow) {
   const Layout& l = s.layout;
   KernelInput in(in_h, width, l.pixel_stride, s.pad, s.slack, s.flip, rng);
-  const auto w = d::pillow_axis_weights(in_h, out_h, filter, 0, out_h);
+  const auto w = case_weights(which, in_h, out_h, filter);
   const std::string label = std::to_string(in_h) + " -> " + std::to_string(out_h) + " rows, width " +
                             std::to_string(width) + ", " + filter_name(filter) + ", " + s.describe();
   const k::ConvAxis axis{w.ksize, w.first.data(), w.count.data(), w.weight.data()};
@@ -272,6 +286,16 @@ KernelStats kernel_sweep(const std::string& isa) {
       vertical_case(isa, 9, 4, 1100, f, {l, 7, 3, true}, rng, stats);
       vertical_case(isa, 3, 19, 600, f, {l, 0, 1, false}, rng, stats);
     }
+  }
+  // torch's weights (int16 at a per-axis precision, scaled to 22 bits; fixed
+  // 2- or 4-tap rows with edge taps summed when not antialiased).
+  for (int w = 1; w <= 70; ++w) {
+    const Layout& l = kKernelLayouts[w % 3];
+    const Weights which = w % 2 ? Weights::TorchAntialias : Weights::TorchNoAntialias;
+    const d::Filter f = kConvFilters[w % 5];
+    horizontal_case(isa, 1 + w % 17, w * 3 + 1, w, f, {l, w % 3, w % 4, w % 5 == 0}, rng, stats, which);
+    horizontal_case(isa, 1 + w % 13, w, w * 2 + 1, f, {l, 0, 1, false}, rng, stats, which);
+    vertical_case(isa, 1 + w % 29, 1 + (w * 7) % 31, w, f, {l, w % 2, w % 3, w % 7 == 1}, rng, stats, which);
   }
   return stats;
 }

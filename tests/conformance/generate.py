@@ -27,6 +27,7 @@ from PIL import Image
 from torchvision import transforms as T
 from torchvision.transforms import functional as TF
 from torchvision.transforms import InterpolationMode
+from torchvision.transforms.v2 import functional as F
 
 HERE = Path(__file__).resolve().parent
 MEAN = [0.485, 0.456, 0.406]
@@ -42,6 +43,7 @@ MODES = {
     "hamming": InterpolationMode.HAMMING,
     "bicubic": InterpolationMode.BICUBIC,
     "lanczos": InterpolationMode.LANCZOS,
+    "nearest-exact": InterpolationMode.NEAREST_EXACT,
 }
 
 
@@ -76,7 +78,13 @@ def reference(contract: dict, image: np.ndarray) -> np.ndarray:
     tensor = None
     for step in contract["steps"]:
         op = step["op"]
-        if op == "resize":
+        if op == "resize" and step["engine"] == "torch":
+            # torchvision v2 on the uint8 CHW tensor; the pixels stay a tensor from here.
+            pil = T.PILToTensor()(pil) if isinstance(pil, Image.Image) else pil
+            size = [step["size"]] if isinstance(step["size"], int) else list(step["size"])
+            pil = F.resize(pil, size, MODES[step["interpolation"]], max_size=step.get("max_size"),
+                           antialias=step.get("antialias", True))
+        elif op == "resize":
             size = step["size"] if isinstance(step["size"], int) else tuple(step["size"])
             pil = T.Resize(size, MODES[step["interpolation"]], max_size=step.get("max_size"))(pil)
         elif op == "center_crop":
@@ -92,7 +100,7 @@ def reference(contract: dict, image: np.ndarray) -> np.ndarray:
         elif op == "cast":
             tensor = tensor.to({"float32": torch.float32, "float64": torch.float64}[step["dtype"]])
         elif op == "to_float":
-            tensor = T.PILToTensor()(pil)  # uint8 CHW, RGB
+            tensor = T.PILToTensor()(pil) if isinstance(pil, Image.Image) else pil  # uint8 CHW, RGB
             if contract["output"]["color"] == "BGR":  # per-channel values are in output order
                 tensor = tensor.flip(0)
             tensor = tensor.to({"float32": torch.float32, "float64": torch.float64}[step["dtype"]])
@@ -109,7 +117,7 @@ def reference(contract: dict, image: np.ndarray) -> np.ndarray:
         else:
             raise ValueError(f"unknown op {op}")
     if tensor is None:  # no to_float: the pixels themselves
-        tensor = T.PILToTensor()(pil)
+        tensor = T.PILToTensor()(pil) if isinstance(pil, Image.Image) else pil
         if contract["output"]["color"] == "BGR":
             tensor = tensor.flip(0)
     dtype = contract["output"]["dtype"]
@@ -154,6 +162,10 @@ def contract(name, color, steps, layout, dtype, out_color="RGB"):
 
 def resize(size, interpolation, **extra):
     return {"op": "resize", "size": size, "interpolation": interpolation, "engine": "pillow", **extra}
+
+
+def torch_resize(size, interpolation, **extra):
+    return {"op": "resize", "size": size, "interpolation": interpolation, "engine": "torch", **extra}
 
 
 def float_steps(out_color="RGB", dtype="float32"):
@@ -249,6 +261,18 @@ def cases():
            [{"op": "to_float", "dtype": "float64"}, {"op": "mul", "value": 0.00392156862745098},
             {"op": "cast", "dtype": "float32"}, {"op": "normalize", "mean": [0.5, 0.4, 0.3], "std": [0.2, 0.3, 0.4]}],
            "CHW", "float32"), photo_like(9, 14, 3, 163))
+    # Engine 'torch' (torchvision v2 on a uint8 tensor): every interpolation, with and
+    # without antialias, up and down, and the v2 eval pipeline.
+    yield ("torch-v2-eval", contract("torch-v2-eval", "RGB",
+           [torch_resize(40, "bilinear", antialias=True), {"op": "center_crop", "size": 32},
+            {"op": "to_float", "dtype": "float32"}, {"op": "mul", "value": 0.00392156862745098},
+            {"op": "normalize", "mean": MEAN, "std": STD}], "NCHW", "float32"), photo_like(50, 64, 3, 170))
+    for j, (flt, aa) in enumerate([("bilinear", False), ("bicubic", True), ("bicubic", False), ("lanczos", True),
+                                   ("nearest", True), ("nearest-exact", False)]):
+        name = f"torch-{flt}-aa{int(aa)}"
+        out_hw = [23, 17] if j % 2 else [50, 41]  # down, up
+        yield (name, contract(name, ("RGB", "BGR", "GRAY")[j % 3], [torch_resize(out_hw, flt, antialias=aa)],
+                              "HWC", "uint8"), photo_like(37 + j, 29 - j, 0 if j % 3 == 2 else 3, 171 + j))
     yield ("normalize-scalars", contract("normalize-scalars", "GRAY",
            [resize(12, "hamming"), {"op": "to_float", "dtype": "float32"}, {"op": "div", "value": 255},
             {"op": "normalize", "mean": 0.5, "std": [0.25]}], "NHWC", "float32"),
