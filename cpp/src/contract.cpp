@@ -154,28 +154,76 @@ std::pair<int, int> height_width(const Node& node) {
 }
 
 ResizeStep parse_resize(const Node& step) {
-  step.require_object({"op", "size", "interpolation", "engine"},
-                      {"op", "size", "max_size", "interpolation", "engine", "version"});
+  step.require_object({"op", "interpolation", "engine"},
+                      {"op", "size", "scale", "max_size", "interpolation", "engine", "version"});
   ResizeStep r;
-  Node size = step.at("size");
-  if (size.is_integer()) {
-    r.shorter_side = true;
-    r.size = size.as_dimension();
-    if (step.has("max_size")) {
-      r.max_size = step.at("max_size").as_dimension();
-      if (r.max_size <= r.size) {
-        fail(step.at("max_size").path(), "max_size (" + std::to_string(r.max_size) +
-                                             ") must be greater than size (" +
-                                             std::to_string(r.size) + ")");
-      }
+  r.engine = step.at("engine").as_enum<ResizeEngine>(
+      {{"pillow", ResizeEngine::Pillow}, {"opencv", ResizeEngine::Opencv}});
+  if (step.has("scale")) {
+    // cv2.resize(img, None, fx=fx, fy=fy): the sampling scale is fx itself.
+    if (r.engine != ResizeEngine::Opencv) {
+      fail(step.at("scale").path(), "scale applies only to engine 'opencv' (cv2.resize's fx, fy)");
     }
-  } else {
+    if (step.has("size")) fail(step.at("size").path(), "give either size or scale, not both");
     if (step.has("max_size")) {
       fail(step.at("max_size").path(), "max_size applies only when size is a single integer");
     }
-    auto hw = height_width(size);
-    r.height = hw.first;
-    r.width = hw.second;
+    Node scale = step.at("scale");
+    auto positive = [](const Node& n) {
+      double v = n.as_number();
+      if (!(v > 0)) fail(n.path(), n.describe() + " is less than or equal to the minimum of 0");
+      return v;
+    };
+    r.has_scale = true;
+    if (scale.value().is_array()) {
+      if (scale.value().size() != 2) {
+        fail(scale.path(), "expected [fy, fx] (2 numbers), got " + std::to_string(scale.value().size()) +
+                               " items");
+      }
+      r.scale_y = positive(scale.at(std::size_t{0}));
+      r.scale_x = positive(scale.at(std::size_t{1}));
+    } else {
+      if (!scale.value().is_number()) {
+        fail(scale.path(), "expected a number or [fy, fx], got " + scale.describe());
+      }
+      r.scale_y = r.scale_x = positive(scale);
+    }
+  } else if (!step.has("size")) {
+    fail(step.path(), "missing required property 'size'");
+  }
+  if (!r.has_scale) {
+    Node size = step.at("size");
+    if (size.is_integer()) {
+      r.shorter_side = true;
+      r.size = size.as_dimension();
+      if (step.has("max_size")) {
+        r.max_size = step.at("max_size").as_dimension();
+        if (r.max_size <= r.size) {
+          fail(step.at("max_size").path(), "max_size (" + std::to_string(r.max_size) +
+                                               ") must be greater than size (" +
+                                               std::to_string(r.size) + ")");
+        }
+      }
+    } else {
+      if (step.has("max_size")) {
+        fail(step.at("max_size").path(), "max_size applies only when size is a single integer");
+      }
+      auto hw = height_width(size);
+      r.height = hw.first;
+      r.width = hw.second;
+    }
+  }
+  if (r.engine == ResizeEngine::Opencv) {
+    r.opencv_interpolation = step.at("interpolation").as_enum<OpencvInterpolation>(
+        {{"nearest", OpencvInterpolation::Nearest},
+         {"nearest-exact", OpencvInterpolation::NearestExact},
+         {"bilinear", OpencvInterpolation::Linear},
+         {"bilinear-exact", OpencvInterpolation::LinearExact},
+         {"bicubic", OpencvInterpolation::Cubic},
+         {"area", OpencvInterpolation::Area},
+         {"lanczos4", OpencvInterpolation::Lanczos4}});
+    if (step.has("version")) r.opencv_major = step.at("version").as_enum<int>({{"4", 4}, {"5", 5}});
+    return r;
   }
   r.filter = step.at("interpolation").as_enum<Filter>({{"nearest", Filter::Nearest},
                                                         {"box", Filter::Box},
@@ -183,7 +231,6 @@ ResizeStep parse_resize(const Node& step) {
                                                         {"hamming", Filter::Hamming},
                                                         {"bicubic", Filter::Bicubic},
                                                         {"lanczos", Filter::Lanczos}});
-  step.at("engine").as_enum<int>({{"pillow", 0}});
   if (step.has("version")) {
     r.pillow_version = step.at("version").as_enum<PillowVersion>(
         {{"12.1", PillowVersion::V12_1},

@@ -26,6 +26,20 @@ enum class PillowVersion {
   V13,    // 13.x: vertical first when the height shrinks by more than twice the width
 };
 
+// Whose resize arithmetic a resize step reproduces.
+enum class ResizeEngine { Pillow, Opencv };
+
+// cv2.resize interpolation flags (engine "opencv").
+enum class OpencvInterpolation {
+  Nearest,       // INTER_NEAREST
+  NearestExact,  // INTER_NEAREST_EXACT (4.x and 5.x differ)
+  Linear,        // INTER_LINEAR
+  LinearExact,   // INTER_LINEAR_EXACT
+  Cubic,         // INTER_CUBIC (OpenCV's own code, IPP off)
+  Area,          // INTER_AREA
+  Lanczos4,      // INTER_LANCZOS4
+};
+
 struct ResizeStep {
   // Either a shorter-side rule (torchvision's int size, with optional max_size)
   // or an exact (height, width).
@@ -36,6 +50,13 @@ struct ResizeStep {
   int width = 0;      // !shorter_side
   Filter filter = Filter::Bilinear;
   PillowVersion pillow_version = PillowVersion::V13;
+  ResizeEngine engine = ResizeEngine::Pillow;
+  // engine == Opencv only:
+  OpencvInterpolation opencv_interpolation = OpencvInterpolation::Linear;
+  int opencv_major = 5;     // "version": "4" or "5"
+  bool has_scale = false;   // "scale" instead of "size": cv2.resize(img, None, fx, fy)
+  double scale_y = 0.0;     // fy
+  double scale_x = 0.0;     // fx
 };
 
 struct CenterCropStep {

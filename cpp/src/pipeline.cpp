@@ -232,6 +232,59 @@ Tile run_stage(const NearestStage& st, const Tile& in, int channels, Scratch& sc
   return t;
 }
 
+// OpenCV cv2.resize (opencv_resize.cpp builds the tables).
+Tile run_stage(const OpencvResizeStage& st, const Tile& in, int channels, Scratch& scratch,
+               const kernels::KernelTable& k) {
+  if (st.out_rect.empty()) return Tile{nullptr, 0, 0, st.out_rect};
+  if (st.kind == OpencvKind::Copy) return in;
+  const Rect& o = st.out_rect;
+  const Rect& i = st.in_rect;
+  const int elements = o.cols() * channels;
+  Tile t;
+  t.rect = o;
+  t.pixel_stride = channels;
+  t.row_stride = elements;
+  std::uint8_t* dst = scratch.take(static_cast<std::size_t>(o.rows()) * elements);
+  t.data = dst;
+  const std::size_t mid_elements = static_cast<std::size_t>(i.rows()) * elements;
+  switch (st.kind) {
+    case OpencvKind::Separable: {
+      auto* mid = reinterpret_cast<std::int32_t*>(scratch.take(mid_elements * sizeof(std::int32_t)));
+      k.opencv_horizontal(in.data, in.row_stride, in.pixel_stride, i.rows(), channels,
+                          kernels::OpencvTaps{st.ksize, st.x_index.data(), st.x_weight.data()}, o.cols(),
+                          mid, elements);
+      const kernels::OpencvTaps y{st.ksize, st.y_index.data(), st.y_weight.data()};
+      if (st.vertical == OpencvVertical::Linear) {
+        k.opencv_vertical_linear(mid, elements, elements, y, o.rows(), dst, t.row_stride);
+      } else {
+        k.opencv_vertical_fixed(mid, elements, elements, y, st.vertical_shift, o.rows(), dst, t.row_stride);
+      }
+      break;
+    }
+    case OpencvKind::Area: {
+      auto* mid = reinterpret_cast<float*>(scratch.take(mid_elements * sizeof(float)));
+      k.opencv_area_horizontal(in.data, in.row_stride, in.pixel_stride, i.rows(), channels,
+                               kernels::OpencvSpans{st.x_ksize, st.x_first.data(), st.x_count.data(),
+                                                    st.x_alpha.data(), 0},
+                               o.cols(), mid, elements);
+      k.opencv_area_vertical(mid, elements, elements,
+                             kernels::OpencvSpans{st.y_ksize, st.y_first.data(), st.y_count.data(),
+                                                  st.y_alpha.data(), 0},
+                             o.rows(), dst, t.row_stride);
+      break;
+    }
+    case OpencvKind::AreaFast:
+      k.opencv_area_fast(in.data, in.row_stride, in.pixel_stride, channels,
+                         kernels::OpencvSpans{0, st.y_first.data(), st.y_count.data(), nullptr, st.block_y},
+                         o.rows(),
+                         kernels::OpencvSpans{0, st.x_first.data(), st.x_count.data(), nullptr, st.block_x},
+                         o.cols(), dst, t.row_stride);
+      break;
+    case OpencvKind::Copy: break;
+  }
+  return t;
+}
+
 Tile run_stage(const CropStage& st, const Tile& in, int, Scratch&, const kernels::KernelTable&) {
   // A crop only relabels coordinates; the pixels stay where they are.
   Tile t = in;

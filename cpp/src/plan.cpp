@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "opencv_resize.hpp"
+
 namespace pixelpact::detail {
 namespace {
 
@@ -21,8 +23,9 @@ struct StepSize {
 
 StepSize step_size(const GeometryStep& step, int h, int w, std::size_t index) {
   if (const auto* r = std::get_if<ResizeStep>(&step)) {
-    std::pair<int, int> hw = r->shorter_side ? shorter_side_size(h, w, r->size, r->max_size)
-                                             : std::make_pair(r->height, r->width);
+    std::pair<int, int> hw = r->has_scale      ? opencv_scaled_size(*r, h, w)
+                             : r->shorter_side ? shorter_side_size(h, w, r->size, r->max_size)
+                                               : std::make_pair(r->height, r->width);
     if (hw.first < 1 || hw.second < 1 || hw.first > kMaxImageDimension ||
         hw.second > kMaxImageDimension) {
       throw Error(ErrorCode::InvalidArgument, "",
@@ -128,15 +131,30 @@ Plan make_plan(const Contract& contract, int in_h, int in_w) {
     }
     const auto& resize = std::get<ResizeStep>(*it->step);
     const int out_h = it->size.out_h, out_w = it->size.out_w;
-    if (resize.filter == Filter::Nearest) {
+    if (resize.engine == ResizeEngine::Opencv && !opencv_is_nearest(resize)) {
+      OpencvResizeStage st = make_opencv_stage(resize, it->in_h, it->in_w, out_h, out_w, need);
+      need = st.in_rect;
+      reversed.emplace_back(std::move(st));
+      continue;
+    }
+    const bool opencv = resize.engine == ResizeEngine::Opencv;
+    if (opencv || resize.filter == Filter::Nearest) {
       NearestStage st;
       st.in_h = it->in_h;
       st.in_w = it->in_w;
       st.out_h = out_h;
       st.out_w = out_w;
       st.out_rect = need;
-      st.src_y = pillow_nearest_indices(it->in_h, out_h, need.y0, need.y1);
-      st.src_x = pillow_nearest_indices(it->in_w, out_w, need.x0, need.x1);
+      if (opencv && out_h == it->in_h && out_w == it->in_w) {  // cv::resize copies
+        for (int y = need.y0; y < need.y1; ++y) st.src_y.push_back(y);
+        for (int x = need.x0; x < need.x1; ++x) st.src_x.push_back(x);
+      } else if (opencv) {
+        st.src_y = opencv_nearest_indices(resize, true, it->in_h, out_h, need.y0, need.y1);
+        st.src_x = opencv_nearest_indices(resize, false, it->in_w, out_w, need.x0, need.x1);
+      } else {
+        st.src_y = pillow_nearest_indices(it->in_h, out_h, need.y0, need.y1);
+        st.src_x = pillow_nearest_indices(it->in_w, out_w, need.x0, need.x1);
+      }
       auto span = [](const std::vector<std::int32_t>& v, int& lo, int& hi) {
         lo = 0x7fffffff;
         hi = 0;
