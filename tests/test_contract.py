@@ -23,7 +23,31 @@ VALID = {
                           "steps": [{"op": "to_float", "dtype": "float64"}, {"op": "add", "value": [1]},
                                     {"op": "normalize", "mean": 0.5, "std": [2]}],
                           "output": {"layout": "NHWC", "dtype": "float16", "color": "RGB"}},
+    "opencv-size": {"pixelpact": 1, "input": {"color": "BGR"},
+                    "steps": [{"op": "resize", "size": [224, 224], "interpolation": "bilinear", "engine": "opencv",
+                               "version": "4"}],
+                    "output": {"layout": "NCHW", "dtype": "uint8", "color": "RGB"}},
+    "opencv-scale": {"pixelpact": 1, "input": {"color": "RGB"},
+                     "steps": [{"op": "resize", "scale": [0.5, 0.25], "interpolation": "area", "engine": "opencv"}],
+                     "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}},
+    "opencv-scale-number": {"pixelpact": 1, "input": {"color": "GRAY"},
+                            "steps": [{"op": "resize", "scale": 1.5, "interpolation": "lanczos4", "engine": "opencv",
+                                       "version": "5"}],
+                            "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}},
+    "opencv-shorter-side": {"pixelpact": 1, "input": {"color": "RGB"},
+                            "steps": [{"op": "resize", "size": 256, "max_size": 300, "interpolation": "nearest-exact",
+                                       "engine": "opencv"},
+                                      {"op": "resize", "size": [9, 9], "interpolation": "bilinear-exact",
+                                       "engine": "opencv"},
+                                      {"op": "resize", "size": [9, 10], "interpolation": "bicubic",
+                                       "engine": "opencv"},
+                                      {"op": "resize", "size": 8, "interpolation": "nearest", "engine": "opencv"}],
+                            "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}},
 }
+
+CV = {"pixelpact": 1, "input": {"color": "RGB"},
+      "steps": [{"op": "resize", "size": [224, 224], "interpolation": "bilinear", "engine": "opencv"}],
+      "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}}
 
 
 def _mutate(base, path, value, delete=False):
@@ -38,6 +62,8 @@ def _mutate(base, path, value, delete=False):
         node[last] = value
     return doc
 
+
+CV_SCALE = _mutate(_mutate(CV, ["steps", 0, "size"], None, delete=True), ["steps", 0, "scale"], [0.5, 2])
 
 # (case id, document, JSON Pointer the error must name, schema can express it)
 INVALID = [
@@ -86,6 +112,22 @@ INVALID = [
     ("arith-before-float", {**E1, "steps": [E1["steps"][3]] + E1["steps"]}, "/steps/0/op", False),
     ("resize-after-float", {**E1, "steps": E1["steps"] + [E1["steps"][0]]}, "/steps/5/op", False),
     ("two-to-float", {**E1, "steps": E1["steps"][:3] + E1["steps"][2:]}, "/steps/3/op", False),
+    ("opencv-pillow-filter", _mutate(CV, ["steps", 0, "interpolation"], "lanczos"), "/steps/0/interpolation", True),
+    ("pillow-opencv-filter", _mutate(E1, ["steps", 0, "interpolation"], "area"), "/steps/0/interpolation", True),
+    ("opencv-bad-version", _mutate(CV, ["steps", 0, "version"], "13"), "/steps/0/version", True),
+    ("opencv-version-number", _mutate(CV, ["steps", 0, "version"], 4), "/steps/0/version", True),
+    ("pillow-version-4", _mutate(E1, ["steps", 0, "version"], "4"), "/steps/0/version", True),
+    ("pillow-scale", _mutate(_mutate(E1, ["steps", 0, "size"], None, delete=True), ["steps", 0, "scale"], 0.5),
+     "/steps/0/scale", True),
+    ("scale-and-size", _mutate(CV, ["steps", 0, "scale"], 0.5), "/steps/0/size", True),
+    ("opencv-no-size", _mutate(CV, ["steps", 0, "size"], None, delete=True), "/steps/0", True),
+    ("pillow-no-size", _mutate(E1, ["steps", 0, "size"], None, delete=True), "/steps/0", True),
+    ("scale-zero", _mutate(CV_SCALE, ["steps", 0, "scale", 1], 0), "/steps/0/scale/1", True),
+    ("scale-item-string", _mutate(CV_SCALE, ["steps", 0, "scale", 0], "2"), "/steps/0/scale/0", True),
+    ("scale-negative", _mutate(CV_SCALE, ["steps", 0, "scale"], -1), "/steps/0/scale", True),
+    ("scale-three", _mutate(CV_SCALE, ["steps", 0, "scale"], [1, 2, 3]), "/steps/0/scale", True),
+    ("scale-string", _mutate(CV_SCALE, ["steps", 0, "scale"], "2"), "/steps/0/scale", True),
+    ("scale-max-size", _mutate(CV_SCALE, ["steps", 0, "max_size"], 300), "/steps/0/max_size", True),
 ]
 
 

@@ -75,6 +75,7 @@ std::vector<std::pair<std::string, std::string>> kernel_report(const kernels::Ke
       {"opencv_horizontal", who(t.opencv_horizontal == r.opencv_horizontal)},
       {"opencv_vertical_linear", who(t.opencv_vertical_linear == r.opencv_vertical_linear)},
       {"opencv_vertical_fixed", who(t.opencv_vertical_fixed == r.opencv_vertical_fixed)},
+      {"opencv_vertical_cubic", who(t.opencv_vertical_cubic == r.opencv_vertical_cubic)},
       {"opencv_area_horizontal", who(t.opencv_area_horizontal == r.opencv_area_horizontal)},
       {"opencv_area_vertical", who(t.opencv_area_vertical == r.opencv_area_vertical)},
       {"opencv_area_fast", who(t.opencv_area_fast == r.opencv_area_fast)},

@@ -71,14 +71,24 @@ void lanczos4_coefficients(float x, float* coeffs) {
   for (int i = 0; i < 8; i++) coeffs[i] *= sum;
 }
 
+// interpolateCubic(x, coeffs), A = -0.75f, all in float.
+void cubic_coefficients(float x, float* coeffs) {
+  const float A = -0.75f;
+  coeffs[0] = ((A * (x + 1) - 5 * A) * (x + 1) + 8 * A) * (x + 1) - 4 * A;
+  coeffs[1] = ((A + 2) * x - (A + 3)) * x * x + 1;
+  coeffs[2] = ((A + 2) * (1 - x) - (A + 3)) * (1 - x) * (1 - x) + 1;
+  coeffs[3] = 1.f - coeffs[0] - coeffs[1] - coeffs[2];
+}
+
 // resizeGeneric_'s coordinate loop for one axis (outputs [begin, end)):
-// linear-family (LINEAR, AREA emulated with "area" coordinates) or LANCZOS4.
+// linear-family (LINEAR, AREA emulated with "area" coordinates), CUBIC or LANCZOS4.
 // The horizontal axis resets out-of-range positions for the linear family;
 // the vertical one never does (its rows are clamped instead).
 void generic_axis(int in_size, int out_begin, int out_end, double scale, double inv_scale,
-                  bool area_mode, bool lanczos, bool horizontal, std::vector<std::int32_t>& index,
+                  bool area_mode, int ksize, bool horizontal, std::vector<std::int32_t>& index,
                   std::vector<std::int32_t>& weight) {
-  const int ksize = lanczos ? 8 : 2, ksize2 = ksize / 2;
+  const bool lanczos = ksize == 8, cubic = ksize == 4;
+  const int ksize2 = ksize / 2;
   index.assign(static_cast<std::size_t>(out_end - out_begin) * ksize, 0);
   weight.assign(index.size(), 0);
   float cbuf[8];
@@ -94,12 +104,14 @@ void generic_axis(int in_size, int out_begin, int out_end, double scale, double 
       f = static_cast<float>((d + 1) - (s + 1) * inv_scale);
       f = f <= 0 ? 0.f : f - floor_int(f);
     }
-    if (horizontal && !lanczos) {
+    if (horizontal && ksize == 2) {
       if (s < ksize2 - 1 && s < 0) f = 0, s = 0;
       if (s + ksize2 >= in_size && s >= in_size - 1) f = 0, s = in_size - 1;
     }
     if (lanczos) {
       lanczos4_coefficients(f, cbuf);
+    } else if (cubic) {
+      cubic_coefficients(f, cbuf);
     } else {
       cbuf[0] = 1.f - f;
       cbuf[1] = f;
@@ -314,16 +326,17 @@ OpencvResizeStage make_opencv_stage(const ResizeStep& step, int in_h, int in_w, 
     return st;
   } else {
     // resizeGeneric_: LINEAR, AREA emulated by linear with "area" coordinates
-    // (when a factor is < 1), LANCZOS4.
-    const bool lanczos = mode == OpencvInterpolation::Lanczos4;
+    // (when a factor is < 1), CUBIC, LANCZOS4.
     const bool area_mode = mode == OpencvInterpolation::Area;
     st.kind = OpencvKind::Separable;
-    st.ksize = lanczos ? 8 : 2;
-    st.vertical = lanczos ? OpencvVertical::Fixed : OpencvVertical::Linear;
+    st.ksize = mode == OpencvInterpolation::Lanczos4 ? 8 : mode == OpencvInterpolation::Cubic ? 4 : 2;
+    st.vertical = st.ksize == 8 ? OpencvVertical::Fixed
+                : st.ksize == 4 ? OpencvVertical::Cubic
+                                : OpencvVertical::Linear;
     st.vertical_shift = 2 * kCoefBits;
-    generic_axis(in_w, need.x0, need.x1, scale_x, inv_scale_x, area_mode, lanczos, true, st.x_index,
+    generic_axis(in_w, need.x0, need.x1, scale_x, inv_scale_x, area_mode, st.ksize, true, st.x_index,
                  st.x_weight);
-    generic_axis(in_h, need.y0, need.y1, scale_y, inv_scale_y, area_mode, lanczos, false, st.y_index,
+    generic_axis(in_h, need.y0, need.y1, scale_y, inv_scale_y, area_mode, st.ksize, false, st.y_index,
                  st.y_weight);
   }
   auto xs = rebase_taps(st.x_index);

@@ -256,6 +256,12 @@ Tile run_stage(const OpencvResizeStage& st, const Tile& in, int channels, Scratc
       const kernels::OpencvTaps y{st.ksize, st.y_index.data(), st.y_weight.data()};
       if (st.vertical == OpencvVertical::Linear) {
         k.opencv_vertical_linear(mid, elements, elements, y, o.rows(), dst, t.row_stride);
+      } else if (st.vertical == OpencvVertical::Cubic) {
+        // The float/int split is at an element index of the whole output row.
+        const long long split = static_cast<long long>(st.out_w) * channels / 8 * 8;
+        const int float_elements = static_cast<int>(
+            std::clamp<long long>(split - static_cast<long long>(o.x0) * channels, 0, elements));
+        k.opencv_vertical_cubic(mid, elements, elements, y, float_elements, o.rows(), dst, t.row_stride);
       } else {
         k.opencv_vertical_fixed(mid, elements, elements, y, st.vertical_shift, o.rows(), dst, t.row_stride);
       }

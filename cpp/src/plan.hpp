@@ -45,13 +45,14 @@ struct NearestStage {
 // built by opencv_resize.cpp.
 enum class OpencvKind {
   Copy,       // output size == input size: cv::resize copies, no filtering
-  Separable,  // LINEAR, LINEAR_EXACT, LANCZOS4, AREA upscale: int32 rows, then a vertical rule
+  Separable,  // LINEAR, LINEAR_EXACT, CUBIC, LANCZOS4, AREA upscale: int32 rows, then a vertical rule
   AreaFast,   // AREA (or LINEAR/LINEAR_EXACT at exactly 1/2) with integer factors: resizeAreaFast_
   Area,       // AREA, non-integer downscale on both axes: ResizeArea_Invoker, float
 };
 enum class OpencvVertical {
   Linear,  // VResizeLinear<uchar>: (((b0*(h0>>4))>>16) + ((b1*(h1>>4))>>16) + 2) >> 2
   Fixed,   // sat_u8((sum h*b + 2^(shift-1)) >> shift)
+  Cubic,   // VResizeCubic<uchar>: float for the first (out_w * channels / 8) * 8 values of a row, else Fixed
 };
 struct OpencvResizeStage {
   OpencvKind kind = OpencvKind::Copy;

@@ -111,6 +111,11 @@ struct KernelTable {
   void (*opencv_vertical_fixed)(const std::int32_t* in, std::ptrdiff_t in_row_stride, int elements,
                                 const OpencvTaps& taps, int shift, int out_rows, std::uint8_t* out,
                                 std::ptrdiff_t out_row_stride);
+  // INTER_CUBIC vertical pass (VResizeCubic<uchar> + VResizeCubicVec_32s8u): the
+  // first `float_elements` of each row in float, the rest in int (shift 22).
+  void (*opencv_vertical_cubic)(const std::int32_t* in, std::ptrdiff_t in_row_stride, int elements,
+                                const OpencvTaps& taps, int float_elements, int out_rows,
+                                std::uint8_t* out, std::ptrdiff_t out_row_stride);
   // INTER_AREA, non-integer factors: float rows, then float vertical sums.
   void (*opencv_area_horizontal)(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
                                  std::ptrdiff_t in_pixel_stride, int rows, int channels,
@@ -154,6 +159,9 @@ struct KernelTable {
   void opencv_vertical_fixed(const std::int32_t* in, std::ptrdiff_t in_row_stride,         \
                              int elements, const OpencvTaps& taps, int shift, int out_rows, \
                              std::uint8_t* out, std::ptrdiff_t out_row_stride);            \
+  void opencv_vertical_cubic(const std::int32_t* in, std::ptrdiff_t in_row_stride,         \
+                             int elements, const OpencvTaps& taps, int float_elements,     \
+                             int out_rows, std::uint8_t* out, std::ptrdiff_t out_row_stride); \
   void opencv_area_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,        \
                               std::ptrdiff_t in_pixel_stride, int rows, int channels,      \
                               const OpencvSpans& x, int out_width, float* out,             \

@@ -15,6 +15,13 @@
 //   INTER_LINEAR_EXACT (vlineResize, 8-bit h and weights), shift 16, and
 //   INTER_LANCZOS4 (VResizeLanczos4 with FixedPtCast<int, uchar, 22>), shift 22:
 //     out = saturate_u8((sum_k h_k * b_k + 2^(shift-1)) >> shift)   (int arithmetic)
+// INTER_CUBIC (IPP off; interpolateCubic A = -0.75, 11-bit weights) runs
+// VResizeCubic<uchar>: its SIMD loop (VResizeCubicVec_32s8u, 8 int16 lanes in
+// the wheels' 128-bit baseline) covers the first floor(dw * cn / 8) * 8 values
+// of each output row in float, with b'_k = (float)b_k * 2^-22 and separate
+// multiply and add (v_muladd without FMA):
+//     out = saturate_u8(cvRound(h0*b0' + (h1*b1' + (h2*b2' + h3*b3'))))
+//   and the rest with the integer rule above (shift 22).
 // INTER_AREA with non-integer factors (ResizeArea_Invoker<uchar, float>):
 //   buf[x] = ((0 + S[s0]*a0) + S[s0+1]*a1) + ...   float, in table order
 //   sum = b0*buf_0, then sum = sum + b_k*buf_k       float, multiply then add
@@ -88,6 +95,35 @@ void opencv_vertical_fixed(const std::int32_t* in, std::ptrdiff_t in_row_stride,
         acc += static_cast<std::uint32_t>(in[idx[k] * in_row_stride + x]) * static_cast<std::uint32_t>(w[k]);
       }
       const std::int32_t v = static_cast<std::int32_t>(acc + bias) >> shift;
+      dst[x] = static_cast<std::uint8_t>(std::clamp<std::int32_t>(v, 0, 255));
+    }
+  }
+}
+
+void opencv_vertical_cubic(const std::int32_t* in, std::ptrdiff_t in_row_stride, int elements,
+                           const OpencvTaps& taps, int float_elements, int out_rows, std::uint8_t* out,
+                           std::ptrdiff_t out_row_stride) {
+  const float scale = 1.f / (2048 * 2048);
+  for (int y = 0; y < out_rows; ++y) {
+    const std::int32_t* s0 = in + taps.index[4 * y] * in_row_stride;
+    const std::int32_t* s1 = in + taps.index[4 * y + 1] * in_row_stride;
+    const std::int32_t* s2 = in + taps.index[4 * y + 2] * in_row_stride;
+    const std::int32_t* s3 = in + taps.index[4 * y + 3] * in_row_stride;
+    const std::int32_t* b = taps.weight + 4 * y;
+    const float f0 = b[0] * scale, f1 = b[1] * scale, f2 = b[2] * scale, f3 = b[3] * scale;
+    std::uint8_t* dst = out + y * out_row_stride;
+    int x = 0;
+    for (; x < float_elements; ++x) {
+      const float r = static_cast<float>(s0[x]) * f0 +
+                      (static_cast<float>(s1[x]) * f1 + (static_cast<float>(s2[x]) * f2 + static_cast<float>(s3[x]) * f3));
+      dst[x] = round_u8(r);
+    }
+    for (; x < elements; ++x) {
+      const std::uint32_t acc = static_cast<std::uint32_t>(s0[x]) * static_cast<std::uint32_t>(b[0]) +
+                                static_cast<std::uint32_t>(s1[x]) * static_cast<std::uint32_t>(b[1]) +
+                                static_cast<std::uint32_t>(s2[x]) * static_cast<std::uint32_t>(b[2]) +
+                                static_cast<std::uint32_t>(s3[x]) * static_cast<std::uint32_t>(b[3]);
+      const std::int32_t v = static_cast<std::int32_t>(acc + (1u << 21)) >> 22;
       dst[x] = static_cast<std::uint8_t>(std::clamp<std::int32_t>(v, 0, 255));
     }
   }
