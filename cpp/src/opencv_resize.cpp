@@ -259,7 +259,7 @@ std::vector<std::int32_t> opencv_nearest_indices(const ResizeStep& step, bool ve
 }
 
 OpencvResizeStage make_opencv_stage(const ResizeStep& step, int in_h, int in_w, int out_h, int out_w,
-                                    const Rect& need) {
+                                    const Rect& need, int channels) {
   OpencvResizeStage st;
   st.in_h = in_h;
   st.in_w = in_w;
@@ -342,6 +342,25 @@ OpencvResizeStage make_opencv_stage(const ResizeStep& step, int in_h, int in_w, 
   auto xs = rebase_taps(st.x_index);
   auto ys = rebase_taps(st.y_index);
   st.in_rect = Rect{ys.first, xs.first, ys.second, xs.second};
+  if (st.ksize == 2) {
+    // Per-element tables for the SIMD 2-tap horizontal kernels (packed pixels).
+    const int n = need.cols() * channels;
+    const int row_bytes = st.in_rect.cols() * channels;
+    st.x_element_offset.resize(n);
+    st.x_element_weights.resize(n);
+    bool simd = true;
+    for (int e = 0; e < n; ++e) {
+      const int x = e / channels, c = e % channels;
+      const int i0 = st.x_index[2 * x], i1 = st.x_index[2 * x + 1];
+      const std::int32_t w0 = st.x_weight[2 * x], w1 = st.x_weight[2 * x + 1];
+      st.x_element_offset[e] = i0 * channels + c;
+      st.x_element_weights[e] = static_cast<std::int32_t>(
+          (static_cast<std::uint32_t>(static_cast<std::uint16_t>(w1)) << 16) | static_cast<std::uint16_t>(w0));
+      simd = simd && (i1 == i0 + 1 || w1 == 0) && st.x_element_offset[e] + 4 <= row_bytes &&
+             w0 >= -32768 && w0 <= 32767 && w1 >= -32768 && w1 <= 32767;
+      if (simd) st.x_simd_elements = e + 1;
+    }
+  }
   return st;
 }
 

@@ -17,9 +17,9 @@ std::pair<int, int> opencv_scaled_size(const ResizeStep& step, int in_h, int in_
 
 // The stage computing outputs `need` (a rectangle of the out_h x out_w output)
 // of one OpenCV resize that is not a nearest flavour; its in_rect is the input
-// rectangle those outputs read.
+// rectangle those outputs read. `channels`: 1 or 3 (the pipeline's working pixels).
 OpencvResizeStage make_opencv_stage(const ResizeStep& step, int in_h, int in_w, int out_h, int out_w,
-                                    const Rect& need);
+                                    const Rect& need, int channels);
 
 // Whether the step is an OpenCV nearest flavour (planned as a NearestStage).
 bool opencv_is_nearest(const ResizeStep& step);

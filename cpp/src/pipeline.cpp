@@ -249,21 +249,48 @@ Tile run_stage(const OpencvResizeStage& st, const Tile& in, int channels, Scratc
   const std::size_t mid_elements = static_cast<std::size_t>(i.rows()) * elements;
   switch (st.kind) {
     case OpencvKind::Separable: {
-      auto* mid = reinterpret_cast<std::int32_t*>(scratch.take(mid_elements * sizeof(std::int32_t)));
-      k.opencv_horizontal(in.data, in.row_stride, in.pixel_stride, i.rows(), channels,
-                          kernels::OpencvTaps{st.ksize, st.x_index.data(), st.x_weight.data()}, o.cols(),
-                          mid, elements);
-      const kernels::OpencvTaps y{st.ksize, st.y_index.data(), st.y_weight.data()};
-      if (st.vertical == OpencvVertical::Linear) {
-        k.opencv_vertical_linear(mid, elements, elements, y, o.rows(), dst, t.row_stride);
-      } else if (st.vertical == OpencvVertical::Cubic) {
-        // The float/int split is at an element index of the whole output row.
-        const long long split = static_cast<long long>(st.out_w) * channels / 8 * 8;
-        const int float_elements = static_cast<int>(
-            std::clamp<long long>(split - static_cast<long long>(o.x0) * channels, 0, elements));
-        k.opencv_vertical_cubic(mid, elements, elements, y, float_elements, o.rows(), dst, t.row_stride);
-      } else {
-        k.opencv_vertical_fixed(mid, elements, elements, y, st.vertical_shift, o.rows(), dst, t.row_stride);
+      // Like resizeGeneric_: each output row filters the input rows it reads
+      // (kept in a ring of ksize int32 rows, each computed once while output
+      // rows advance), then applies the vertical rule. The SIMD 2-tap tables
+      // assume packed pixels: other layouts are packed first.
+      const Tile src = in.pixel_stride == channels ? in : materialize(in, i, channels, scratch);
+      const int slots = st.ksize;
+      auto* ring = reinterpret_cast<std::int32_t*>(
+          scratch.take(static_cast<std::size_t>(slots) * elements * sizeof(std::int32_t)));
+      std::int32_t slot_row[8] = {-1, -1, -1, -1, -1, -1, -1, -1};
+      kernels::OpencvTaps x{st.ksize, st.x_index.data(), st.x_weight.data()};
+      if (st.ksize == 2) {
+        x.element_offset = st.x_element_offset.data();
+        x.element_weights = st.x_element_weights.data();
+        x.simd_elements = st.x_simd_elements;
+      }
+      // The cubic float/int split is at an element index of the whole output row.
+      const long long split = static_cast<long long>(st.out_w) * channels / 8 * 8;
+      const int float_elements = static_cast<int>(
+          std::clamp<long long>(split - static_cast<long long>(o.x0) * channels, 0, elements));
+      for (int y = 0; y < o.rows(); ++y) {
+        std::int32_t slot_of_tap[8];
+        for (int tap = 0; tap < st.ksize; ++tap) {
+          const std::int32_t r = st.y_index[static_cast<std::size_t>(y) * st.ksize + tap];
+          const int slot = r % slots;  // taps are consecutive rows: distinct slots
+          if (slot_row[slot] != r) {
+            k.opencv_horizontal(src.data + r * src.row_stride, src.row_stride, src.pixel_stride, 1, channels, x,
+                                o.cols(), ring + static_cast<std::size_t>(slot) * elements, elements);
+            slot_row[slot] = r;
+          }
+          slot_of_tap[tap] = slot;
+        }
+        const kernels::OpencvTaps v{st.ksize, slot_of_tap, st.y_weight.data() + static_cast<std::size_t>(y) * st.ksize};
+        std::uint8_t* row = dst + y * t.row_stride;
+        switch (st.vertical) {
+          case OpencvVertical::Linear: k.opencv_vertical_linear(ring, elements, elements, v, 1, row, t.row_stride); break;
+          case OpencvVertical::Cubic:
+            k.opencv_vertical_cubic(ring, elements, elements, v, float_elements, 1, row, t.row_stride);
+            break;
+          case OpencvVertical::Fixed:
+            k.opencv_vertical_fixed(ring, elements, elements, v, st.vertical_shift, 1, row, t.row_stride);
+            break;
+        }
       }
       break;
     }

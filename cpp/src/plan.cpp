@@ -132,7 +132,8 @@ Plan make_plan(const Contract& contract, int in_h, int in_w) {
     const auto& resize = std::get<ResizeStep>(*it->step);
     const int out_h = it->size.out_h, out_w = it->size.out_w;
     if (resize.engine == ResizeEngine::Opencv && !opencv_is_nearest(resize)) {
-      OpencvResizeStage st = make_opencv_stage(resize, it->in_h, it->in_w, out_h, out_w, need);
+      const int channels = contract.input_color == InputColor::GRAY ? 1 : 3;  // the pipeline's working pixels
+      OpencvResizeStage st = make_opencv_stage(resize, it->in_h, it->in_w, out_h, out_w, need, channels);
       need = st.in_rect;
       reversed.emplace_back(std::move(st));
       continue;

@@ -63,6 +63,9 @@ struct OpencvResizeStage {
   std::vector<std::int32_t> x_index, x_weight, y_index, y_weight;
   OpencvVertical vertical = OpencvVertical::Linear;
   int vertical_shift = 0;  // Fixed only
+  // 2-tap horizontal passes: the per-element tables of kernels::OpencvTaps.
+  std::vector<std::int32_t> x_element_offset, x_element_weights;
+  int x_simd_elements = 0;
   // Area / AreaFast: per output column / row, the first input (relative to
   // in_rect) and how many it reads; Area adds float weights (x_ksize per output).
   int x_ksize = 0, y_ksize = 0;

@@ -36,6 +36,15 @@ struct OpencvTaps {
   int ksize = 0;
   const std::int32_t* index = nullptr;
   const std::int32_t* weight = nullptr;
+  // Horizontal 2-tap passes only, precomputed by the plan for packed pixels
+  // (pixel stride == channels), for SIMD kernels (the reference ignores them):
+  // per output element e = x * channels + c, the byte offset of its first tap,
+  // and both weights as an int16 pair (w0 low, w1 high). For the first
+  // `simd_elements` elements the second tap is the byte at offset + channels
+  // (or has weight 0) and 4 bytes from the offset lie inside the row.
+  const std::int32_t* element_offset = nullptr;
+  const std::int32_t* element_weights = nullptr;
+  int simd_elements = 0;
 };
 
 // OpenCV INTER_AREA spans of one axis: output i reads count[i] consecutive

@@ -9,7 +9,7 @@ const KernelTable table = {"avx2",
                            reference::write_tensor_u8,
                            reference::write_tensor_u16,
                            reference::write_tensor_f32,
-                           reference::opencv_horizontal, reference::opencv_vertical_linear, reference::opencv_vertical_fixed,
+                           opencv_horizontal, opencv_vertical_linear, reference::opencv_vertical_fixed,
                            reference::opencv_vertical_cubic,
                            reference::opencv_area_horizontal, reference::opencv_area_vertical,
                            reference::opencv_area_fast};

@@ -4,7 +4,7 @@ namespace pixelpact::kernels::avx512 {
 
 const KernelTable table = {"avx512",        conv_horizontal, conv_vertical, reference::gather_nearest,
                            write_tensor_u8, write_tensor_u16,  write_tensor_f32,
-                           reference::opencv_horizontal, reference::opencv_vertical_linear, reference::opencv_vertical_fixed,
+                           opencv_horizontal, opencv_vertical_linear, reference::opencv_vertical_fixed,
                            reference::opencv_vertical_cubic,
                            reference::opencv_area_horizontal, reference::opencv_area_vertical,
                            reference::opencv_area_fast};
