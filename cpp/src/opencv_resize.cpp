@@ -356,7 +356,7 @@ OpencvResizeStage make_opencv_stage(const ResizeStep& step, int in_h, int in_w, 
       st.x_element_offset[e] = i0 * channels + c;
       st.x_element_weights[e] = static_cast<std::int32_t>(
           (static_cast<std::uint32_t>(static_cast<std::uint16_t>(w1)) << 16) | static_cast<std::uint16_t>(w0));
-      simd = simd && (i1 == i0 + 1 || w1 == 0) && st.x_element_offset[e] + 4 <= row_bytes &&
+      simd = simd && (i1 == i0 + 1 || w1 == 0) && i0 * channels + 8 <= row_bytes &&
              w0 >= -32768 && w0 <= 32767 && w1 >= -32768 && w1 <= 32767;
       if (simd) st.x_simd_elements = e + 1;
     }

@@ -273,12 +273,23 @@ Tile run_stage(const OpencvResizeStage& st, const Tile& in, int channels, Scratc
         for (int tap = 0; tap < st.ksize; ++tap) {
           const std::int32_t r = st.y_index[static_cast<std::size_t>(y) * st.ksize + tap];
           const int slot = r % slots;  // taps are consecutive rows: distinct slots
-          if (slot_row[slot] != r) {
-            k.opencv_horizontal(src.data + r * src.row_stride, src.row_stride, src.pixel_stride, 1, channels, x,
-                                o.cols(), ring + static_cast<std::size_t>(slot) * elements, elements);
-            slot_row[slot] = r;
-          }
           slot_of_tap[tap] = slot;
+          if (slot_row[slot] == r) continue;
+          // Filter this row and, in the same call, the next tap's row if it is
+          // r + 1 and missing too (one pass over the tables for both).
+          int count = 1;
+          std::ptrdiff_t step = 0;
+          if (tap + 1 < st.ksize) {
+            const std::int32_t next = st.y_index[static_cast<std::size_t>(y) * st.ksize + tap + 1];
+            if (next == r + 1 && slot_row[next % slots] != next) {
+              count = 2;
+              step = static_cast<std::ptrdiff_t>(next % slots - slot) * elements;
+              slot_row[next % slots] = next;
+            }
+          }
+          k.opencv_horizontal(src.data + r * src.row_stride, src.row_stride, src.pixel_stride, count, channels, x,
+                              o.cols(), ring + static_cast<std::size_t>(slot) * elements, step);
+          slot_row[slot] = r;
         }
         const kernels::OpencvTaps v{st.ksize, slot_of_tap, st.y_weight.data() + static_cast<std::size_t>(y) * st.ksize};
         std::uint8_t* row = dst + y * t.row_stride;

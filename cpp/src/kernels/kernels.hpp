@@ -41,7 +41,8 @@ struct OpencvTaps {
   // per output element e = x * channels + c, the byte offset of its first tap,
   // and both weights as an int16 pair (w0 low, w1 high). For the first
   // `simd_elements` elements the second tap is the byte at offset + channels
-  // (or has weight 0) and 4 bytes from the offset lie inside the row.
+  // (or has weight 0) and the 8 bytes from its pixel's first byte lie inside
+  // the row.
   const std::int32_t* element_offset = nullptr;
   const std::int32_t* element_weights = nullptr;
   int simd_elements = 0;

@@ -6,49 +6,13 @@
 #include <immintrin.h>
 
 #include <cstdint>
+#include <cstring>
 
 #include "../kernels.hpp"
 
 namespace pixelpact::kernels::avx512 {
 
-void opencv_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
-                       std::ptrdiff_t in_pixel_stride, int rows, int channels,
-                       const OpencvTaps& taps, int out_width, std::int32_t* out,
-                       std::ptrdiff_t out_row_stride) {
-  if (taps.ksize != 2 || taps.element_offset == nullptr || in_pixel_stride != channels || channels > 3) {
-    reference::opencv_horizontal(in, in_row_stride, in_pixel_stride, rows, channels, taps, out_width, out,
-                                 out_row_stride);
-    return;
-  }
-  const int elements = out_width * channels;
-  const int simd = taps.simd_elements;
-  // Per dword j of a 128-bit lane: byte 4j -> low int16, byte 4j + channels ->
-  // high int16 (0x80 selects zero).
-  alignas(64) std::int32_t mask[16];
-  for (int i = 0; i < 16; ++i) {
-    const int j = 4 * (i % 4);
-    mask[i] = static_cast<std::int32_t>(static_cast<std::uint32_t>(j) | 0x8000u |
-                                        (static_cast<std::uint32_t>(j + channels) << 16) | 0x80000000u);
-  }
-  const __m512i pairs = _mm512_load_si512(mask);
-  for (int y = 0; y < rows; ++y) {
-    const std::uint8_t* line = in + y * in_row_stride;
-    std::int32_t* dst = out + y * out_row_stride;
-    int e = 0;
-    for (; e + 16 <= simd; e += 16) {
-      const __m512i off = _mm512_loadu_si512(taps.element_offset + e);
-      const __m512i w = _mm512_loadu_si512(taps.element_weights + e);
-      const __m512i v = _mm512_shuffle_epi8(_mm512_i32gather_epi32(off, line, 1), pairs);
-      _mm512_storeu_si512(dst + e, _mm512_madd_epi16(v, w));
-    }
-    for (; e < elements; ++e) {
-      const int x = e / channels, c = e % channels;
-      const std::int32_t* idx = taps.index + 2 * x;
-      const std::int32_t* wt = taps.weight + 2 * x;
-      dst[e] = line[idx[0] * in_pixel_stride + c] * wt[0] + line[idx[1] * in_pixel_stride + c] * wt[1];
-    }
-  }
-}
+#include "../x86/opencv_linear.inl"
 
 void opencv_vertical_linear(const std::int32_t* in, std::ptrdiff_t in_row_stride, int elements,
                             const OpencvTaps& taps, int out_rows, std::uint8_t* out,

@@ -217,9 +217,17 @@ void write_tensor_u8(const TensorWrite& w, const std::uint8_t* lut, std::uint8_t
   const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(w.height) * w.width;
   const ChannelReader readers[3] = {ChannelReader(ps, w.source_channel[0]), ChannelReader(ps, w.source_channel[1]),
                                     ChannelReader(ps, w.source_channel[2])};
+  // Packed RGB pixels written as they are (HWC, same channel order): a copy.
+  const bool copy = !w.planar && ps == 3 && w.source_channel[0] == 0 && w.source_channel[1] == 1 &&
+                    w.source_channel[2] == 2;
   for_each_span(
       w, [&](int y, int xa, int xb) { fill_span(w, lut, out, y, xa, xb); },
       [&](int y, const std::uint8_t* src, int xa, int xb) {
+        if (copy) {
+          std::memcpy(out + (static_cast<std::ptrdiff_t>(y) * w.width + xa) * 3, src,
+                      static_cast<std::size_t>(xb - xa) * 3);
+          return;
+        }
         for (int x = xa; x < xb; x += 16) {
           const int n = std::min(16, xb - x);
           const std::uint8_t* p = src + (x - xa) * ps;
