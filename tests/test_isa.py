@@ -128,6 +128,9 @@ def _opencv_cases():
         out_w = int(rng.integers(1, 2 * width + 2))
         yield (height, width), {"size": [out_h, out_w]}
         yield (out_h, out_w), {"size": [height, width]}
+    for width in [1, 2, 3, 7, 8, 9, 15, 16, 17, 33, 64, 65, 129]:  # exactly 1/2: the 2x2 block kernels
+        yield (2 * width + 4, 2 * width), {"size": [width + 2, width]}
+        yield (2 * width + 1, 2 * width + 1), {"scale": [0.5, 0.5]}  # blocks cut by the border
     for (h, w), spec in [((480, 640), {"size": [224, 224]}), ((480, 640), {"size": [240, 320]}),
                          ((333, 500), {"scale": [0.61, 1.7]}), ((37, 2000), {"size": [30, 211]}),
                          ((2000, 37), {"size": [211, 30]}), ((123, 457), {"size": [501, 77]})]:

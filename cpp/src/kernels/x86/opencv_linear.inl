@@ -96,3 +96,67 @@ void opencv_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
     for (int i = e; i < elements; ++i) dst[i] = opencv_scalar_element(line, in_pixel_stride, channels, taps, i);
   }
 }
+
+// INTER_AREA with factors 2 x 2 (also INTER_LINEAR and INTER_LINEAR_EXACT at
+// exactly 1/2): whole blocks are (a + b + c + d + 2) >> 2 in 16-bit lanes (at
+// most 4 * 255 + 2), like ResizeAreaFastVec_SIMD_8u; everything else (other
+// factors, blocks cut by the border, other layouts) is the reference kernel.
+void opencv_area_fast(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
+                      std::ptrdiff_t in_pixel_stride, int channels, const OpencvSpans& ys,
+                      int out_rows, const OpencvSpans& xs, int out_width, std::uint8_t* out,
+                      std::ptrdiff_t out_row_stride) {
+  if (xs.block != 2 || ys.block != 2 || in_pixel_stride != channels || (channels != 1 && channels != 3) ||
+      out_width == 0) {
+    reference::opencv_area_fast(in, in_row_stride, in_pixel_stride, channels, ys, out_rows, xs, out_width, out,
+                                out_row_stride);
+    return;
+  }
+  // Leading outputs that are whole, consecutive blocks, and how many of them a
+  // 16-byte load at their first byte keeps inside the row.
+  const int row_bytes = (xs.first[out_width - 1] + xs.count[out_width - 1]) * channels;
+  int whole = 0;
+  while (whole < out_width && xs.count[whole] == 2 && xs.first[whole] == xs.first[0] + 2 * whole) ++whole;
+  const __m128i two = _mm_set1_epi16(2);
+  const __m128i ones = _mm_set1_epi8(1);
+  const __m128i first_px = _mm_setr_epi8(0, 1, 2, 6, 7, 8, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128);
+  const __m128i second_px = _mm_setr_epi8(3, 4, 5, 9, 10, 11, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128);
+  for (int y = 0; y < out_rows; ++y) {
+    const OpencvSpans row_y{ys.ksize, ys.first + y, ys.count + y, nullptr, ys.block};
+    if (ys.count[y] != 2) {
+      reference::opencv_area_fast(in, in_row_stride, in_pixel_stride, channels, row_y, 1, xs, out_width,
+                                  out + y * out_row_stride, out_row_stride);
+      continue;
+    }
+    const std::uint8_t* r0 = in + ys.first[y] * in_row_stride + xs.first[0] * channels;
+    const std::uint8_t* r1 = r0 + in_row_stride;
+    std::uint8_t* dst = out + y * out_row_stride;
+    int x = 0;
+    if (channels == 1) {
+      for (; x + 8 <= whole && xs.first[0] + 2 * x + 16 <= row_bytes; x += 8) {
+        const __m128i a = _mm_maddubs_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + 2 * x)), ones);
+        const __m128i b = _mm_maddubs_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + 2 * x)), ones);
+        const __m128i s = _mm_srli_epi16(_mm_add_epi16(_mm_add_epi16(a, b), two), 2);
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + x), _mm_packus_epi16(s, s));
+      }
+    } else {
+      // Two output pixels per step from the 12 bytes of their 4 input pixels; the
+      // 8-byte store's 2 spare bytes are rewritten by the next step or the tail.
+      for (; x + 3 <= whole && (xs.first[0] + 2 * x) * 3 + 16 <= row_bytes; x += 2) {
+        const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + 6 * x));
+        const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + 6 * x));
+        const __m128i s = _mm_add_epi16(
+            _mm_add_epi16(_mm_cvtepu8_epi16(_mm_shuffle_epi8(v0, first_px)),
+                          _mm_cvtepu8_epi16(_mm_shuffle_epi8(v0, second_px))),
+            _mm_add_epi16(_mm_cvtepu8_epi16(_mm_shuffle_epi8(v1, first_px)),
+                          _mm_cvtepu8_epi16(_mm_shuffle_epi8(v1, second_px))));
+        const __m128i r = _mm_srli_epi16(_mm_add_epi16(s, two), 2);
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + 3 * x), _mm_packus_epi16(r, r));
+      }
+    }
+    if (x < out_width) {
+      const OpencvSpans rest{xs.ksize, xs.first + x, xs.count + x, nullptr, xs.block};
+      reference::opencv_area_fast(in, in_row_stride, in_pixel_stride, channels,
+                                  row_y, 1, rest, out_width - x, dst + x * channels, out_row_stride);
+    }
+  }
+}
