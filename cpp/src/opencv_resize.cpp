@@ -50,21 +50,20 @@ double inv_scale_of(const ResizeStep& step, bool vertical, int in_size, int out_
 }
 
 // interpolateLanczos4(x, coeffs): float x, double trig, float sum, *(1/sum).
+// A tap at distance 0 (|x + 3 - i| < 1e-6, where the formula divides by zero)
+// weighs 1e30, so after normalization it is the only tap (x can be 0, and 1.0
+// when a coordinate just below an integer rounds up in float).
 void lanczos4_coefficients(float x, float* coeffs) {
   static const double s45 = 0.70710678118654752440084436210485;
   static const double cs[][2] = {{1, 0},  {-s45, -s45}, {0, 1},  {s45, -s45},
                                  {-1, 0}, {s45, s45},   {0, -1}, {-s45, s45}};
   constexpr double kPi = 3.1415926535897932384626433832795;  // CV_PI
-  if (x < FLT_EPSILON) {
-    for (int i = 0; i < 8; i++) coeffs[i] = 0;
-    coeffs[3] = 1;
-    return;
-  }
   float sum = 0;
   const double y0 = -(x + 3) * kPi * 0.25, s0 = std::sin(y0), c0 = std::cos(y0);
   for (int i = 0; i < 8; i++) {
-    const double y = -(x + 3 - i) * kPi * 0.25;
-    coeffs[i] = static_cast<float>((cs[i][0] * s0 + cs[i][1] * c0) / (y * y));
+    const float d = x + 3 - i;
+    const double y = -d * kPi * 0.25;
+    coeffs[i] = std::fabs(d) < 1e-6 ? 1e30f : static_cast<float>((cs[i][0] * s0 + cs[i][1] * c0) / (y * y));
     sum += coeffs[i];
   }
   sum = 1.f / sum;
