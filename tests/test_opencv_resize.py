@@ -188,3 +188,27 @@ def test_ipp_changes_only_cubic():
         cv2.ipp.setUseIPP(True)
         cv2.setNumThreads(-1)
     assert cubic_differs > 0 if has_ipp else cubic_differs == 0
+
+
+@pytest.mark.parametrize("name", list(FLAGS))
+def test_alpha_is_dropped_first(opencv_reference, name):
+    """RGBA/BGRA inputs: the contract resizes the 3 colour channels, i.e. equals
+    cv2.resize of img[..., :3] (BGRA -> RGB output reversed)."""
+    rgba = noise(61, 89, channels=4, seed=21)
+    expected = cv_resize(opencv_reference, np.ascontiguousarray(rgba[..., :3]), "size", (40, 131), name)
+    assert_same(pixelpact.load(contract("size", (40, 131), name, "RGBA"))(rgba), expected)
+    bgr_out = pixelpact.load(contract("size", (40, 131), name, "BGRA"))(rgba)
+    assert_same(bgr_out, np.ascontiguousarray(expected[..., ::-1]))
+
+
+def test_scale_to_an_empty_image_is_refused(opencv_reference):
+    """fx/fy rounding an axis to 0 pixels: cv2.resize refuses, and so does the contract."""
+    img = noise(10, 10, seed=22)
+    with pytest.raises(cv2.error):
+        cv_resize(opencv_reference, img, "scale", (0.04, 1.0), "bilinear")
+    pipe = pixelpact.load(contract("scale", (0.04, 1.0), "bilinear"))
+    with pytest.raises(ValueError, match="resize step 0 maps a 10x10 image to 0x10"):
+        pipe.output_shape(10, 10)
+    with pytest.raises(ValueError, match="resize step 0 maps"):
+        pipe(img)
+    assert pipe.output_shape(13, 10) == (1, 10, 3)  # 13 * 0.04 = 0.52 rounds to 1

@@ -252,8 +252,9 @@ Tile run_stage(const OpencvResizeStage& st, const Tile& in, int channels, Scratc
       // Like resizeGeneric_: each output row filters the input rows it reads
       // (kept in a ring of ksize int32 rows, each computed once while output
       // rows advance), then applies the vertical rule. The SIMD 2-tap tables
-      // assume packed pixels: other layouts are packed first.
-      const Tile src = in.pixel_stride == channels ? in : materialize(in, i, channels, scratch);
+      // assume packed pixels: other layouts (alpha, strided views) are packed first.
+      const bool pack = st.ksize == 2 && in.pixel_stride != channels;
+      const Tile src = pack ? materialize(in, i, channels, scratch) : in;
       const int slots = st.ksize;
       auto* ring = reinterpret_cast<std::int32_t*>(
           scratch.take(static_cast<std::size_t>(slots) * elements * sizeof(std::int32_t)));
