@@ -168,6 +168,7 @@ def test_ipp_changes_only_cubic():
     on uint8 runs Intel's kernel, whose pixels are not OpenCV's code (and differ
     between IPP releases and CPUs), so it cannot be a contract. Every other mode
     is the same with IPP on, so those contracts also hold for default cv2 calls."""
+    was_ipp, was_threads = cv2.ipp.useIPP(), cv2.getNumThreads()  # restored below
     cv2.ipp.setUseIPP(True)
     has_ipp = cv2.ipp.useIPP()  # False on builds without IPP (e.g. aarch64): then nothing differs
     cv2.setNumThreads(1)
@@ -185,8 +186,8 @@ def test_ipp_changes_only_cubic():
                 else:
                     assert_same(with_ipp, without)
     finally:
-        cv2.ipp.setUseIPP(True)
-        cv2.setNumThreads(-1)
+        cv2.ipp.setUseIPP(was_ipp)
+        cv2.setNumThreads(was_threads)
     assert cubic_differs > 0 if has_ipp else cubic_differs == 0
 
 

@@ -7,12 +7,13 @@
 //   h[y][x] = sum_k S[y][index_xk] * weight_xk        (HResizeLinear / HResizeLanczos4 /
 //                                                      hlineResizeCn: exact integers)
 // then a vertical pass over rows index_yk (clamped to the image):
-//   INTER_LINEAR (VResizeLinear<uchar> and its SIMD twin VResizeLinearVec_32s8u,
-//   11-bit weights b0 + b1 = 2048, h = 2048 x pixel):
+//   INTER_LINEAR (VResizeLinear<uchar> and its SIMD twin VResizeLinearVec_32s8u;
+//   weights cvRound(w * 2048) each, so a pair sums to at most 2049, and h is
+//   the pixel x 2048 at 11 fractional bits):
 //     out = uchar((((b0 * (h0 >> 4)) >> 16) + ((b1 * (h1 >> 4)) >> 16) + 2) >> 2)
 //     (lossy on purpose: h is cut to 7 fractional bits, each term is truncated
-//     separately, and the uchar cast truncates; it never exceeds 255 here)
-//   INTER_LINEAR_EXACT (vlineResize, 8-bit h and weights), shift 16, and
+//     separately; the uchar cast would truncate but the value is at most 255)
+//   INTER_LINEAR_EXACT (vlineResize; h and weights with 8 fractional bits), shift 16, and
 //   INTER_LANCZOS4 (VResizeLanczos4 with FixedPtCast<int, uchar, 22>), shift 22:
 //     out = saturate_u8((sum_k h_k * b_k + 2^(shift-1)) >> shift)   (int arithmetic)
 // INTER_CUBIC (IPP off; interpolateCubic A = -0.75, 11-bit weights) runs
