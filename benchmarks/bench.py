@@ -437,6 +437,66 @@ def bench_resize(img: np.ndarray, pipes: dict, opts, cv2, cv2_reason) -> List[di
     return rows
 
 
+def opencv_contract(size: Tuple[int, int], blob: bool) -> dict:
+    """engine "opencv" INTER_LINEAR to `size` (height, width): uint8 HWC, or (blob)
+    cv2.dnn.blobFromImage's arithmetic, (float(p) - mean_c) * scale_c in float32, NCHW."""
+    steps = [{"op": "resize", "size": list(size), "interpolation": "bilinear", "engine": "opencv"}]
+    if blob:
+        steps += [{"op": "to_float", "dtype": "float32"}, {"op": "sub", "value": [255.0 * m for m in MEAN]},
+                  {"op": "mul", "value": [1.0 / (255.0 * s) for s in STD]}]
+    return {"pixelpact": 1, "name": "opencv-linear" + ("-blob" if blob else ""), "input": {"color": "RGB"},
+            "steps": steps, "output": {"layout": "NCHW" if blob else "HWC",
+                                       "dtype": "float32" if blob else "uint8", "color": "RGB"}}
+
+
+OPENCV_SIZE = (CROP, CROP)  # cv2.resize(img, (224, 224)): a straight serving resize, no aspect ratio kept
+
+
+def bench_opencv_resize(img: np.ndarray, opts, cv2, cv2_reason) -> List[dict]:
+    """The OpenCV engine against the library it reproduces: cv2.resize(img, (224, 224),
+    INTER_LINEAR) (OpenCV's default IPP setting, which INTER_LINEAR does not use),
+    alone and followed by blobFromImage; both asserted equal."""
+    h, w = img.shape[:2]
+    size = f"{w}x{h}"
+    section = "OpenCV resize 224x224 INTER_LINEAR"
+    if cv2 is None:
+        return [{"peer": "OpenCV cv2.resize INTER_LINEAR", "skipped": cv2_reason, "size": size, "section": section}]
+    import pixelpact
+
+    dsize = (OPENCV_SIZE[1], OPENCV_SIZE[0])
+    params = cv2.dnn.Image2BlobParams(
+        scalefactor=tuple(1.0 / (255.0 * s) for s in STD), mean=tuple(255.0 * m for m in MEAN),
+        swapRB=False, ddepth=cv2.CV_32F)
+    pp = pixelpact.load(opencv_contract(OPENCV_SIZE, blob=False))
+    pp_blob = pixelpact.load(opencv_contract(OPENCV_SIZE, blob=True))
+
+    def cv_resize():
+        return cv2.resize(img, dsize, interpolation=cv2.INTER_LINEAR)
+
+    def cv_blob():
+        return cv2.dnn.blobFromImageWithParams(cv2.resize(img, dsize, interpolation=cv2.INTER_LINEAR), params)
+
+    rows = [{"peer_key": "cv_resize", "pixelpact_key": "pp_cv_resize", "output": EQUAL,
+             "compare": assert_equal(f"{size} opencv-linear contract vs cv2.resize INTER_LINEAR", pp(img),
+                                     cv_resize()),
+             "peer": f"OpenCV {cv2.__version__} cv2.resize INTER_LINEAR (uint8 HWC)",
+             "pixelpact": "opencv bilinear, uint8 HWC"},
+            {"peer_key": "cv_resize_blob", "pixelpact_key": "pp_cv_resize_blob", "output": EQUAL,
+             "compare": assert_equal(f"{size} opencv-linear-blob contract vs cv2.resize + blobFromImage",
+                                     pp_blob(img), cv_blob()),
+             "peer": f"OpenCV {cv2.__version__} cv2.resize INTER_LINEAR + blobFromImage (float32 NCHW)",
+             "pixelpact": "opencv bilinear + sub/mul, float32 NCHW"}]
+    comps = [Competitor("pp_cv_resize", "pixelpact opencv bilinear", lambda: pp(img)),
+             Competitor("cv_resize", "cv2.resize INTER_LINEAR", cv_resize),
+             Competitor("pp_cv_resize_blob", "pixelpact opencv bilinear + blob arithmetic", lambda: pp_blob(img)),
+             Competitor("cv_resize_blob", "cv2.resize + blobFromImage", cv_blob)]
+    per_round = run_rounds(comps, opts.rounds, opts.repeats, opts.target_ns)
+    for row in rows:
+        row.update(section=section, size=size, process="main")
+        row.update(ratio_row(per_round, row["pixelpact_key"], row["peer_key"]))
+    return rows
+
+
 def bench_normalize_only(crop: np.ndarray, opts, cv2, cv2_reason) -> List[dict]:
     """HWC uint8 224x224 -> NCHW float32 normalized, no resize."""
     from torchvision import transforms as T
@@ -998,6 +1058,8 @@ def main(argv=None) -> int:
             expected[key] = v1_runner(reference_v1("bilinear"), img)()
             print(f"[bench] {key}: resize peers ...", file=sys.stderr, flush=True)
             rows += bench_resize(img, pipes, opts, cv2, cv2_reason)
+            print(f"[bench] {key}: OpenCV resize ...", file=sys.stderr, flush=True)
+            rows += bench_opencv_resize(img, opts, cv2, cv2_reason)
         print("[bench] Pillow-SIMD subprocess ...", file=sys.stderr, flush=True)
         simd = bench_pillow_simd(images, expected, opts)
         result["pillow_simd"] = {k: v for k, v in simd.items() if k != "rows"}

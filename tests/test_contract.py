@@ -59,6 +59,26 @@ VALID = {
                                 "antialias": True},
                                {"op": "resize", "size": [9, 9], "interpolation": "nearest", "engine": "torch"}],
                      "output": {"layout": "CHW", "dtype": "uint8", "color": "RGB"}},
+    "opencv-size": {"pixelpact": 1, "input": {"color": "BGR"},
+                    "steps": [{"op": "resize", "size": [224, 224], "interpolation": "bilinear", "engine": "opencv",
+                               "version": "4"}],
+                    "output": {"layout": "NCHW", "dtype": "uint8", "color": "RGB"}},
+    "opencv-scale": {"pixelpact": 1, "input": {"color": "RGB"},
+                     "steps": [{"op": "resize", "scale": [0.5, 0.25], "interpolation": "area", "engine": "opencv"}],
+                     "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}},
+    "opencv-scale-number": {"pixelpact": 1, "input": {"color": "GRAY"},
+                            "steps": [{"op": "resize", "scale": 1.5, "interpolation": "lanczos4", "engine": "opencv",
+                                       "version": "5"}],
+                            "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}},
+    "opencv-shorter-side": {"pixelpact": 1, "input": {"color": "RGB"},
+                            "steps": [{"op": "resize", "size": 256, "max_size": 300, "interpolation": "nearest-exact",
+                                       "engine": "opencv"},
+                                      {"op": "resize", "size": [9, 9], "interpolation": "bilinear-exact",
+                                       "engine": "opencv"},
+                                      {"op": "resize", "size": [9, 10], "interpolation": "bicubic",
+                                       "engine": "opencv"},
+                                      {"op": "resize", "size": 8, "interpolation": "nearest", "engine": "opencv"}],
+                            "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}},
 }
 
 CROP = {"op": "crop", "top": 0, "left": 0, "height": 10, "width": 10}
@@ -76,6 +96,10 @@ TORCH = {"pixelpact": 1, "input": {"color": "RGB"},
          "steps": [{"op": "resize", "size": 256, "interpolation": "bicubic", "engine": "torch", "antialias": False}],
          "output": {"layout": "CHW", "dtype": "uint8", "color": "RGB"}}
 
+CV = {"pixelpact": 1, "input": {"color": "RGB"},
+      "steps": [{"op": "resize", "size": [224, 224], "interpolation": "bilinear", "engine": "opencv"}],
+      "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}}
+
 
 def _mutate(base, path, value, delete=False):
     doc = copy.deepcopy(base)
@@ -89,6 +113,8 @@ def _mutate(base, path, value, delete=False):
         node[last] = value
     return doc
 
+
+CV_SCALE = _mutate(_mutate(CV, ["steps", 0, "size"], None, delete=True), ["steps", 0, "scale"], [0.5, 2])
 
 # (case id, document, JSON Pointer the error must name, schema can express it)
 INVALID = [
@@ -173,8 +199,8 @@ INVALID = [
     ("keep-ratio-longer-max",
      _mutate(_mutate(E1, ["steps", 0, "keep_ratio"], "longer"), ["steps", 0, "max_size"], 500),
      "/steps/0/max_size", True),
-    ("letterbox-opencv-missing", _with_step({"op": "letterbox", "size": 640}), "/steps/0", False),
-    ("letterbox-opencv-named", _with_step({**LETTERBOX, "engine": "opencv"}), "/steps/0/engine", False),
+    ("letterbox-opencv-lanczos", _with_step({**LETTERBOX, "engine": "opencv", "interpolation": "lanczos"}),
+     "/steps/0/interpolation", False),
     ("letterbox-bad-engine", _with_step({**LETTERBOX, "engine": "torch2"}), "/steps/0/engine", True),
     ("letterbox-auto-string", _with_step({**LETTERBOX, "auto": "yes"}), "/steps/0/auto", True),
     ("letterbox-scaleup-int", _with_step({**LETTERBOX, "scaleup": 1}), "/steps/0/scaleup", True),
@@ -185,6 +211,22 @@ INVALID = [
     ("cast-before-float", _with_step({"op": "cast", "dtype": "float32"}, at=2), "/steps/2/op", False),
     ("cast-float16", _with_step({"op": "cast", "dtype": "float16"}, at=3), "/steps/3/dtype", True),
     ("cast-extra", _with_step({"op": "cast", "dtype": "float32", "value": 1}, at=3), "/steps/3/value", True),
+    ("opencv-pillow-filter", _mutate(CV, ["steps", 0, "interpolation"], "lanczos"), "/steps/0/interpolation", True),
+    ("pillow-opencv-filter", _mutate(E1, ["steps", 0, "interpolation"], "area"), "/steps/0/interpolation", True),
+    ("opencv-bad-version", _mutate(CV, ["steps", 0, "version"], "13"), "/steps/0/version", True),
+    ("opencv-version-number", _mutate(CV, ["steps", 0, "version"], 4), "/steps/0/version", True),
+    ("pillow-version-4", _mutate(E1, ["steps", 0, "version"], "4"), "/steps/0/version", True),
+    ("pillow-scale", _mutate(_mutate(E1, ["steps", 0, "size"], None, delete=True), ["steps", 0, "scale"], 0.5),
+     "/steps/0/scale", True),
+    ("scale-and-size", _mutate(CV, ["steps", 0, "scale"], 0.5), "/steps/0/size", True),
+    ("opencv-no-size", _mutate(CV, ["steps", 0, "size"], None, delete=True), "/steps/0", True),
+    ("pillow-no-size", _mutate(E1, ["steps", 0, "size"], None, delete=True), "/steps/0", True),
+    ("scale-zero", _mutate(CV_SCALE, ["steps", 0, "scale", 1], 0), "/steps/0/scale/1", True),
+    ("scale-item-string", _mutate(CV_SCALE, ["steps", 0, "scale", 0], "2"), "/steps/0/scale/0", True),
+    ("scale-negative", _mutate(CV_SCALE, ["steps", 0, "scale"], -1), "/steps/0/scale", True),
+    ("scale-three", _mutate(CV_SCALE, ["steps", 0, "scale"], [1, 2, 3]), "/steps/0/scale", True),
+    ("scale-string", _mutate(CV_SCALE, ["steps", 0, "scale"], "2"), "/steps/0/scale", True),
+    ("scale-max-size", _mutate(CV_SCALE, ["steps", 0, "max_size"], 300), "/steps/0/max_size", True),
 ]
 
 

@@ -3,10 +3,8 @@ transformers processors from config dicts, timm transforms from pretrained_cfg
 dicts or a weightless model, Ultralytics' predictor code) and the imported
 contract, run on the same hostile images: np.array_equal, dtype and shape.
 
-Tests whose resampling needs a resize engine this build may lack ('torch',
-'opencv') run the parity when the engine loads and otherwise prove that the
-imported contract is refused with a ContractError naming that engine: nothing
-is skipped, and the parity runs by itself once the engine is merged."""
+Tests whose resampling needs the 'torch' or 'opencv' resize engine first assert
+that the engine is in this build, then run the parity."""
 from __future__ import annotations
 
 import copy
@@ -37,18 +35,12 @@ def engine_available(name: str) -> bool:
         return False
 
 
-def load_or_prove_refused(contract: dict, engine: str):
-    """The pipeline if `engine` is in this build; else assert the contract is
-    refused at the first step using that engine and return None."""
+def load_with_engine(contract: dict, engine: str):
+    """The pipeline for an imported contract whose resampling uses `engine`; every
+    engine is part of this build, so a refusal is a failure."""
     json.dumps(contract)  # importers return plain JSON
-    if engine_available(engine):
-        return pixelpact.load(contract)
-    index = next(i for i, s in enumerate(contract["steps"]) if s.get("engine") == engine)
-    with pytest.raises(pixelpact.ContractError) as info:
-        pixelpact.load(contract)
-    path = info.value.path
-    assert path == f"/steps/{index}" or path.startswith(f"/steps/{index}/"), str(info.value)
-    return None
+    assert engine_available(engine), f"resize engine {engine!r} is missing from this build"
+    return pixelpact.load(contract)
 
 
 def tensor_of(img):
@@ -119,12 +111,11 @@ def test_from_torchvision_tensor_resize_needs_torch_engine():
     contract = pixelpact.from_torchvision(transform, input="tensor")
     assert contract["steps"][0] == {"op": "resize", "size": 64, "interpolation": "bilinear", "antialias": True,
                                     "engine": "torch"}
-    pipe = load_or_prove_refused(contract, "torch")
-    if pipe is not None:
-        torch.set_num_threads(1)
-        for h, w in SIZES:
-            img = noise(h, w, seed=4)
-            assert_same(pipe(img), as_numpy(transform(tensor_of(img))))
+    pipe = load_with_engine(contract, "torch")
+    torch.set_num_threads(1)
+    for h, w in SIZES:
+        img = noise(h, w, seed=4)
+        assert_same(pipe(img), as_numpy(transform(tensor_of(img))))
 
 
 def test_from_torchvision_refuses():
@@ -234,13 +225,12 @@ def test_from_hf_torchvision_backend(name):
     processor = _hf_processor(config, "torchvision")
     contract = pixelpact.from_hf(processor)
     assert contract == pixelpact.from_hf(config, backend="torchvision")
-    pipe = load_or_prove_refused(contract, "torch")
-    if pipe is not None:
-        torch.set_num_threads(1)
-        for h, w in SIZES:
-            img = noise(h, w, seed=8)
-            expected = processor(Image.fromarray(img), return_tensors="pt")["pixel_values"].numpy()
-            assert_same(pipe(img), expected)
+    pipe = load_with_engine(contract, "torch")
+    torch.set_num_threads(1)
+    for h, w in SIZES:
+        img = noise(h, w, seed=8)
+        expected = processor(Image.fromarray(img), return_tensors="pt")["pixel_values"].numpy()
+        assert_same(pipe(img), expected)
 
 
 def test_from_hf_refuses():
@@ -284,9 +274,7 @@ def test_from_ultralytics_predictor():
     """Full parity needs the opencv engine (cv2.resize INTER_LINEAR inside LetterBox)."""
     for imgsz, auto, stride in ULTRA_CASES:
         contract = pixelpact.from_ultralytics(imgsz, stride=stride, auto=auto)
-        pipe = load_or_prove_refused(contract, "opencv")
-        if pipe is None:
-            continue
+        pipe = load_with_engine(contract, "opencv")
         for h, w in SIZES:
             img = noise(h, w, seed=9)
             assert_same(pipe(img), _ultralytics_preprocess(img, imgsz, auto, stride, True))
@@ -335,10 +323,9 @@ def test_from_opencv_blob_resize_needs_opencv_engine():
     import cv2
 
     contract = pixelpact.from_opencv_blob(1 / 255, size=(40, 30), mean=(1, 2, 3), swapRB=True)
-    pipe = load_or_prove_refused(contract, "opencv")
-    if pipe is not None:
-        for h, w in SIZES:
-            img = noise(h, w, seed=12)
-            assert_same(pipe(img), cv2.dnn.blobFromImage(img, 1 / 255, (40, 30), (1, 2, 3), True))
+    pipe = load_with_engine(contract, "opencv")
+    for h, w in SIZES:
+        img = noise(h, w, seed=12)
+        assert_same(pipe(img), cv2.dnn.blobFromImage(img, 1 / 255, (40, 30), (1, 2, 3), True))
     with pytest.raises(pixelpact.UnsupportedTransform, match="crop=True"):
         pixelpact.from_opencv_blob(1 / 255, size=(40, 30), crop=True)

@@ -184,48 +184,100 @@ void parse_torch_resize(const Node& step, ResizeStep& r) {
 }
 
 ResizeStep parse_resize(const Node& step) {
-  step.require_object({"op", "size", "interpolation", "engine"},
-                      {"op", "size", "max_size", "keep_ratio", "interpolation", "engine", "version",
+  step.require_object({"op", "interpolation", "engine"},
+                      {"op", "size", "scale", "max_size", "keep_ratio", "interpolation", "engine", "version",
                        "antialias"});
   ResizeStep r;
-  Node size = step.at("size");
-  if (step.has("keep_ratio")) {
-    Node keep = step.at("keep_ratio");
-    r.keep_ratio = keep.as_enum<KeepRatio>({{"shorter", KeepRatio::None},
-                                            {"longer", KeepRatio::Longer},
-                                            {"not_smaller", KeepRatio::NotSmaller},
-                                            {"not_larger", KeepRatio::NotLarger}});
-    const bool wants_int = r.keep_ratio == KeepRatio::None || r.keep_ratio == KeepRatio::Longer;
-    if (wants_int != size.is_integer()) {
-      fail(keep.path(), wants_int ? "keep_ratio 'shorter' and 'longer' need an integer size"
-                                  : "keep_ratio 'not_smaller' and 'not_larger' need size [height, width]");
+  r.engine = step.at("engine").as_enum<ResizeEngine>(
+      {{"pillow", ResizeEngine::Pillow}, {"torch", ResizeEngine::Torch}, {"opencv", ResizeEngine::Opencv}});
+  if (step.has("scale")) {
+    // cv2.resize(img, None, fx=fx, fy=fy): the sampling scale is fx itself.
+    if (r.engine != ResizeEngine::Opencv) {
+      fail(step.at("scale").path(), "scale applies only to engine 'opencv' (cv2.resize's fx, fy)");
     }
-    if (r.keep_ratio == KeepRatio::Longer && step.has("max_size")) {
-      fail(step.at("max_size").path(), "max_size does not combine with keep_ratio 'longer'");
-    }
-  }
-  if (size.is_integer()) {
-    r.shorter_side = true;
-    r.size = size.as_dimension();
-    if (step.has("max_size")) {
-      r.max_size = step.at("max_size").as_dimension();
-      if (r.max_size <= r.size) {
-        fail(step.at("max_size").path(), "max_size (" + std::to_string(r.max_size) +
-                                             ") must be greater than size (" +
-                                             std::to_string(r.size) + ")");
-      }
-    }
-  } else {
+    if (step.has("size")) fail(step.at("size").path(), "give either size or scale, not both");
     if (step.has("max_size")) {
       fail(step.at("max_size").path(), "max_size applies only when size is a single integer");
     }
-    auto hw = height_width(size);
-    r.height = hw.first;
-    r.width = hw.second;
+    if (step.has("keep_ratio")) {
+      fail(step.at("keep_ratio").path(), "keep_ratio applies only with size, not scale");
+    }
+    Node scale = step.at("scale");
+    auto positive = [](const Node& n) {
+      double v = n.as_number();
+      if (!(v > 0)) fail(n.path(), n.describe() + " is less than or equal to the minimum of 0");
+      return v;
+    };
+    r.has_scale = true;
+    if (scale.value().is_array()) {
+      if (scale.value().size() != 2) {
+        fail(scale.path(), "expected [fy, fx] (2 numbers), got " + std::to_string(scale.value().size()) +
+                               " items");
+      }
+      r.scale_y = positive(scale.at(std::size_t{0}));
+      r.scale_x = positive(scale.at(std::size_t{1}));
+    } else {
+      if (!scale.value().is_number()) {
+        fail(scale.path(), "expected a number or [fy, fx], got " + scale.describe());
+      }
+      r.scale_y = r.scale_x = positive(scale);
+    }
+  } else if (!step.has("size")) {
+    fail(step.path(), "missing required property 'size'");
+  }
+  if (!r.has_scale) {
+    Node size = step.at("size");
+    if (step.has("keep_ratio")) {
+      Node keep = step.at("keep_ratio");
+      r.keep_ratio = keep.as_enum<KeepRatio>({{"shorter", KeepRatio::None},
+                                              {"longer", KeepRatio::Longer},
+                                              {"not_smaller", KeepRatio::NotSmaller},
+                                              {"not_larger", KeepRatio::NotLarger}});
+      const bool wants_int = r.keep_ratio == KeepRatio::None || r.keep_ratio == KeepRatio::Longer;
+      if (wants_int != size.is_integer()) {
+        fail(keep.path(), wants_int ? "keep_ratio 'shorter' and 'longer' need an integer size"
+                                    : "keep_ratio 'not_smaller' and 'not_larger' need size [height, width]");
+      }
+      if (r.keep_ratio == KeepRatio::Longer && step.has("max_size")) {
+        fail(step.at("max_size").path(), "max_size does not combine with keep_ratio 'longer'");
+      }
+    }
+    if (size.is_integer()) {
+      r.shorter_side = true;
+      r.size = size.as_dimension();
+      if (step.has("max_size")) {
+        r.max_size = step.at("max_size").as_dimension();
+        if (r.max_size <= r.size) {
+          fail(step.at("max_size").path(), "max_size (" + std::to_string(r.max_size) +
+                                               ") must be greater than size (" +
+                                               std::to_string(r.size) + ")");
+        }
+      }
+    } else {
+      if (step.has("max_size")) {
+        fail(step.at("max_size").path(), "max_size applies only when size is a single integer");
+      }
+      auto hw = height_width(size);
+      r.height = hw.first;
+      r.width = hw.second;
+    }
+  }
+  if (r.engine == ResizeEngine::Opencv) {
+    r.opencv_interpolation = step.at("interpolation").as_enum<OpencvInterpolation>(
+        {{"nearest", OpencvInterpolation::Nearest},
+         {"nearest-exact", OpencvInterpolation::NearestExact},
+         {"bilinear", OpencvInterpolation::Linear},
+         {"bilinear-exact", OpencvInterpolation::LinearExact},
+         {"bicubic", OpencvInterpolation::Cubic},
+         {"area", OpencvInterpolation::Area},
+         {"lanczos4", OpencvInterpolation::Lanczos4}});
+    if (step.has("antialias")) {
+      fail(step.at("antialias").path(), "antialias applies only to engine 'torch' (cv2.resize has none)");
+    }
+    if (step.has("version")) r.opencv_major = step.at("version").as_enum<int>({{"4", 4}, {"5", 5}});
+    return r;
   }
   r.filter = parse_filter(step.at("interpolation"));
-  r.engine = step.at("engine").as_enum<ResizeEngine>(
-      {{"pillow", ResizeEngine::Pillow}, {"torch", ResizeEngine::Torch}});
   if (r.engine == ResizeEngine::Torch) {
     parse_torch_resize(step, r);
     return r;
@@ -344,11 +396,21 @@ LetterboxStep parse_letterbox(const Node& step, InputColor color) {
   if (step.has("scaleup")) l.scaleup = parse_bool(step.at("scaleup"));
   if (step.has("center")) l.center = parse_bool(step.at("center"));
   l.resize.filter = step.has("interpolation") ? parse_filter(step.at("interpolation")) : Filter::Bilinear;
-  const int engine = step.has("engine") ? step.at("engine").as_enum<int>({{"opencv", 0}, {"pillow", 1}}) : 0;
-  if (engine == 0) {
-    fail(step.has("engine") ? step.at("engine").path() : step.path(),
-         "letterbox resamples with the 'opencv' resize engine (cv2.resize, as Ultralytics does), "
-         "which this build of pixelpact does not have; \"engine\": \"pillow\" resamples with Pillow");
+  const bool opencv =
+      !step.has("engine") || step.at("engine").as_enum<int>({{"opencv", 1}, {"pillow", 0}}) == 1;
+  if (opencv) {  // Ultralytics: cv2.resize(img, new_unpad, interpolation=cv2.INTER_LINEAR)
+    l.resize.engine = ResizeEngine::Opencv;
+    switch (l.resize.filter) {
+      case Filter::Nearest: l.resize.opencv_interpolation = OpencvInterpolation::Nearest; break;
+      case Filter::Bilinear: l.resize.opencv_interpolation = OpencvInterpolation::Linear; break;
+      case Filter::Bicubic: l.resize.opencv_interpolation = OpencvInterpolation::Cubic; break;
+      default:
+        fail(step.at("interpolation").path(), step.at("interpolation").describe() +
+                                                  " is not a cv2 interpolation letterbox offers "
+                                                  "(nearest, bilinear, bicubic); use \"engine\": \"pillow\"");
+    }
+  } else if (l.resize.filter == Filter::NearestExact) {
+    fail(step.at("interpolation").path(), "'nearest-exact' is not a Pillow filter");
   }
   return l;
 }

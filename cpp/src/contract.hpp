@@ -23,6 +23,7 @@ enum class Filter { Nearest, Box, Bilinear, Hamming, Bicubic, Lanczos, NearestEx
 enum class ResizeEngine {
   Pillow,  // Pillow's Image.resize (what torchvision does to a PIL image)
   Torch,   // torch's uint8 kernels (what torchvision v2 does to a uint8 tensor)
+  Opencv,  // cv2.resize (OpenCV's own code path, IPP off)
 };
 
 // Pillow release lines whose resize pixels differ (only in the order of the two
@@ -37,6 +38,17 @@ enum class KeepRatio { None, Longer, NotSmaller, NotLarger };
 
 // A padding colour: one byte per output channel (output channel order).
 using FillBytes = std::array<std::uint8_t, 3>;
+
+// cv2.resize interpolation flags (engine "opencv").
+enum class OpencvInterpolation {
+  Nearest,       // INTER_NEAREST
+  NearestExact,  // INTER_NEAREST_EXACT (4.x and 5.x differ)
+  Linear,        // INTER_LINEAR
+  LinearExact,   // INTER_LINEAR_EXACT
+  Cubic,         // INTER_CUBIC (OpenCV's own code, IPP off)
+  Area,          // INTER_AREA
+  Lanczos4,      // INTER_LANCZOS4
+};
 
 struct ResizeStep {
   // Either a shorter-side rule (torchvision's int size, with optional max_size)
@@ -55,6 +67,12 @@ struct ResizeStep {
   PillowVersion pillow_version = PillowVersion::V13;
   ResizeEngine engine = ResizeEngine::Pillow;
   bool antialias = true;  // torch engine only; nearest modes ignore it, as torchvision does
+  // engine == Opencv only:
+  OpencvInterpolation opencv_interpolation = OpencvInterpolation::Linear;
+  int opencv_major = 5;     // "version": "4" or "5"
+  bool has_scale = false;   // "scale" instead of "size": cv2.resize(img, None, fx, fy)
+  double scale_y = 0.0;     // fy
+  double scale_x = 0.0;     // fx
 };
 
 // Whose offset and padding rule a center crop follows (geometry_steps.cpp).

@@ -72,6 +72,13 @@ std::vector<std::pair<std::string, std::string>> kernel_report(const kernels::Ke
       {"write_tensor_u8", who(t.write_tensor_u8 == r.write_tensor_u8)},
       {"write_tensor_u16", who(t.write_tensor_u16 == r.write_tensor_u16)},
       {"write_tensor_f32", who(t.write_tensor_f32 == r.write_tensor_f32)},
+      {"opencv_horizontal", who(t.opencv_horizontal == r.opencv_horizontal)},
+      {"opencv_vertical_linear", who(t.opencv_vertical_linear == r.opencv_vertical_linear)},
+      {"opencv_vertical_fixed", who(t.opencv_vertical_fixed == r.opencv_vertical_fixed)},
+      {"opencv_vertical_cubic", who(t.opencv_vertical_cubic == r.opencv_vertical_cubic)},
+      {"opencv_area_horizontal", who(t.opencv_area_horizontal == r.opencv_area_horizontal)},
+      {"opencv_area_vertical", who(t.opencv_area_vertical == r.opencv_area_vertical)},
+      {"opencv_area_fast", who(t.opencv_area_fast == r.opencv_area_fast)},
   };
 }
 

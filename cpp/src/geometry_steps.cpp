@@ -2,6 +2,8 @@
 // arithmetic (Python's int() truncates, round() rounds half to even, // floors).
 #include "geometry_steps.hpp"
 
+#include "opencv_resize.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -49,6 +51,7 @@ int center_offset(CenterCropRule rule, int in, int crop) {
 }  // namespace
 
 std::pair<int, int> resize_output_size(const ResizeStep& r, int in_h, int in_w) {
+  if (r.has_scale) return opencv_scaled_size(r, in_h, in_w);  // cv2.resize with fx, fy
   switch (r.keep_ratio) {
     case KeepRatio::None:
       return r.shorter_side ? shorter_side_size(in_h, in_w, r.size, r.max_size)

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "torch_coefficients.hpp"
+#include "opencv_resize.hpp"
 
 namespace pixelpact::detail {
 namespace {
@@ -89,18 +90,35 @@ Plan make_plan(const Contract& contract, int in_h, int in_w) {
     }
     const ResizeStep& resize = *it->resize;
     const int out_h = it->out_h, out_w = it->out_w;
+    if (resize.engine == ResizeEngine::Opencv && !opencv_is_nearest(resize)) {
+      const int channels = contract.input_color == InputColor::GRAY ? 1 : 3;  // the pipeline's working pixels
+      OpencvResizeStage st = make_opencv_stage(resize, it->in_h, it->in_w, out_h, out_w, need, channels);
+      need = st.in_rect;
+      reversed.emplace_back(std::move(st));
+      continue;
+    }
     const bool torch = resize.engine == ResizeEngine::Torch;
-    if (resize.filter == Filter::Nearest || resize.filter == Filter::NearestExact) {
+    const bool opencv = resize.engine == ResizeEngine::Opencv;
+    if (opencv || resize.filter == Filter::Nearest || resize.filter == Filter::NearestExact) {
       NearestStage st;
       st.in_h = it->in_h;
       st.in_w = it->in_w;
       st.out_h = out_h;
       st.out_w = out_w;
       st.out_rect = need;
-      st.src_y = torch ? torch_nearest_indices(it->in_h, out_h, resize.filter, need.y0, need.y1)
-                       : pillow_nearest_indices(it->in_h, out_h, need.y0, need.y1);
-      st.src_x = torch ? torch_nearest_indices(it->in_w, out_w, resize.filter, need.x0, need.x1)
-                       : pillow_nearest_indices(it->in_w, out_w, need.x0, need.x1);
+      if (opencv && out_h == it->in_h && out_w == it->in_w) {  // cv::resize copies
+        for (int y = need.y0; y < need.y1; ++y) st.src_y.push_back(y);
+        for (int x = need.x0; x < need.x1; ++x) st.src_x.push_back(x);
+      } else if (opencv) {
+        st.src_y = opencv_nearest_indices(resize, true, it->in_h, out_h, need.y0, need.y1);
+        st.src_x = opencv_nearest_indices(resize, false, it->in_w, out_w, need.x0, need.x1);
+      } else if (torch) {
+        st.src_y = torch_nearest_indices(it->in_h, out_h, resize.filter, need.y0, need.y1);
+        st.src_x = torch_nearest_indices(it->in_w, out_w, resize.filter, need.x0, need.x1);
+      } else {
+        st.src_y = pillow_nearest_indices(it->in_h, out_h, need.y0, need.y1);
+        st.src_x = pillow_nearest_indices(it->in_w, out_w, need.x0, need.x1);
+      }
       auto span = [](const std::vector<std::int32_t>& v, int& lo, int& hi) {
         lo = 0x7fffffff;
         hi = 0;

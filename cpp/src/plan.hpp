@@ -42,6 +42,40 @@ struct NearestStage {
   Rect in_rect, out_rect;
 };
 
+// OpenCV cv2.resize (engine "opencv"), except the nearest flavours (NearestStage);
+// built by opencv_resize.cpp.
+enum class OpencvKind {
+  Copy,       // output size == input size: cv::resize copies, no filtering
+  Separable,  // LINEAR, LINEAR_EXACT, CUBIC, LANCZOS4, AREA upscale: int32 rows, then a vertical rule
+  AreaFast,   // AREA (or LINEAR/LINEAR_EXACT at exactly 1/2) with integer factors: resizeAreaFast_
+  Area,       // AREA, non-integer downscale on both axes: ResizeArea_Invoker, float
+};
+enum class OpencvVertical {
+  Linear,  // VResizeLinear<uchar>: (((b0*(h0>>4))>>16) + ((b1*(h1>>4))>>16) + 2) >> 2
+  Fixed,   // sat_u8((sum h*b + 2^(shift-1)) >> shift)
+  Cubic,   // VResizeCubic<uchar>: float for the first (out_w * channels / 8) * 8 values of a row, else Fixed
+};
+struct OpencvResizeStage {
+  OpencvKind kind = OpencvKind::Copy;
+  int in_h = 0, in_w = 0, out_h = 0, out_w = 0;
+  // Separable: per output column / row, `ksize` taps of (clamped input index
+  // relative to in_rect, integer weight).
+  int ksize = 0;
+  std::vector<std::int32_t> x_index, x_weight, y_index, y_weight;
+  OpencvVertical vertical = OpencvVertical::Linear;
+  int vertical_shift = 0;  // Fixed only
+  // 2-tap horizontal passes: the per-element tables of kernels::OpencvTaps.
+  std::vector<std::int32_t> x_element_offset, x_element_weights;
+  int x_simd_elements = 0;
+  // Area / AreaFast: per output column / row, the first input (relative to
+  // in_rect) and how many it reads; Area adds float weights (x_ksize per output).
+  int x_ksize = 0, y_ksize = 0;
+  std::vector<std::int32_t> x_first, x_count, y_first, y_count;
+  std::vector<float> x_alpha, y_alpha;
+  int block_x = 0, block_y = 0;  // AreaFast: the integer factors
+  Rect in_rect, out_rect;
+};
+
 // out(y, x) = in(y + offset_y, x + offset_x); `fill` outside the input.
 struct CropStage {
   int in_h = 0, in_w = 0, out_h = 0, out_w = 0;
@@ -51,7 +85,7 @@ struct CropStage {
   Rect in_rect, out_rect;
 };
 
-using Stage = std::variant<ResizeStage, NearestStage, CropStage>;
+using Stage = std::variant<ResizeStage, NearestStage, CropStage, OpencvResizeStage>;
 
 struct Plan {
   int in_h = 0, in_w = 0;

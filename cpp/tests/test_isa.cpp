@@ -330,6 +330,13 @@ std::string shorter_side_step(int size, const char* filter) {
   return R"({"op": "resize", "size": )" + std::to_string(size) + R"(, "interpolation": ")" + filter +
          R"(", "engine": "pillow"})";
 }
+// engine "opencv": every cv2.resize flag; the 2-tap ones have SIMD kernels.
+const char* const kOpencvModes[] = {"nearest", "nearest-exact", "bilinear", "bilinear-exact",
+                                    "bicubic", "area", "lanczos4"};
+std::string opencv_step(int h, int w, const char* mode) {
+  return R"({"op": "resize", "size": [)" + std::to_string(h) + ", " + std::to_string(w) +
+         R"(], "interpolation": ")" + mode + R"(", "engine": "opencv"})";
+}
 std::string crop_step(int h, int w) {
   return R"({"op": "center_crop", "size": [)" + std::to_string(h) + ", " + std::to_string(w) + "]}";
 }
@@ -383,6 +390,34 @@ std::vector<PipeCase> pipeline_cases() {
       std::string geometry = resize_step(h, out_w, g);  // w input pixels wide
       if (w % 4 == 0) geometry += ", " + crop_step(std::max(1, h - 3 + pick(8)), out_w);
       finish(b, geometry);
+    }
+  }
+  // The OpenCV engine: widths 1 .. kMaxWidth as output and as input width,
+  // INTER_LINEAR (SIMD) every other width, the other flags in turn.
+  for (int w = 1; w <= kMaxWidth; ++w) {
+    const char* m = w % 2 ? "bilinear" : kOpencvModes[(w / 2) % 7];
+    const int smaller = std::max(1, w * 2 / 3), larger = w * 2 + w % 3;
+    const int h = 1 + pick(40), h2 = 1 + pick(40);
+    PipeCase a;
+    a.in_h = h;
+    a.in_w = w % 3 ? larger : smaller;
+    finish(a, opencv_step(h2, w, m));
+    PipeCase b;
+    b.in_h = h2;
+    b.in_w = w;
+    std::string geometry = opencv_step(h, w % 5 ? smaller : larger, m);
+    if (w % 4 == 0) geometry += ", " + crop_step(std::max(1, h - 3 + pick(8)), std::max(1, smaller - 1));
+    finish(b, geometry);
+  }
+  for (const char* m : kOpencvModes) {
+    for (const auto& geometry :
+         {opencv_step(224, 224, m), opencv_step(240, 320, m), opencv_step(720, 961, m) + ", " + crop_step(224, 224),
+          std::string(R"({"op": "resize", "scale": [0.37, 0.5], "interpolation": ")") + m +
+              R"(", "engine": "opencv"})"}) {
+      PipeCase c;
+      c.in_h = 480;
+      c.in_w = 640;
+      finish(c, geometry);
     }
   }
   // Larger images, every filter (the filter goes where the geometry says @).

@@ -28,6 +28,38 @@ struct ConvAxis {
 
 constexpr int kConvPrecisionBits = 22;
 
+// OpenCV cv2.resize taps of one axis (engine "opencv", kernels/reference/
+// opencv_resize.cpp): output i reads inputs index[i * ksize + k] (already clamped
+// to the image, relative to the first input element given) with integer weights
+// weight[i * ksize + k].
+struct OpencvTaps {
+  int ksize = 0;
+  const std::int32_t* index = nullptr;
+  const std::int32_t* weight = nullptr;
+  // Horizontal 2-tap passes only, precomputed by the plan for packed pixels
+  // (pixel stride == channels), for SIMD kernels (the reference ignores them):
+  // per output element e = x * channels + c, the byte offset of its first tap,
+  // and both weights as an int16 pair (w0 low, w1 high). For the first
+  // `simd_elements` elements the second tap is the byte at offset + channels
+  // (or has weight 0) and the 8 bytes from its pixel's first byte lie inside
+  // the row.
+  const std::int32_t* element_offset = nullptr;
+  const std::int32_t* element_weights = nullptr;
+  int simd_elements = 0;
+};
+
+// OpenCV INTER_AREA spans of one axis: output i reads count[i] consecutive
+// inputs from first[i]; `weight` (Area only, ksize per output) holds the float
+// weights, `block` (AreaFast only) the integer factor (count < block: a block
+// cut by the image border).
+struct OpencvSpans {
+  int ksize = 0;
+  const std::int32_t* first = nullptr;
+  const std::int32_t* count = nullptr;
+  const float* weight = nullptr;
+  int block = 0;
+};
+
 // Final writer: colour order, per-channel lookup table (the whole elementwise
 // chain and the dtype conversion, precomputed) and layout, in one pass.
 //   value(y, x, c) = lut[c * 256 + pixel(y, x)[source_channel[c]]]
@@ -74,6 +106,40 @@ struct KernelTable {
   void (*write_tensor_u8)(const TensorWrite& w, const std::uint8_t* lut, std::uint8_t* out);
   void (*write_tensor_u16)(const TensorWrite& w, const std::uint16_t* lut, std::uint16_t* out);
   void (*write_tensor_f32)(const TensorWrite& w, const float* lut, float* out);
+
+  // OpenCV (kernels/reference/opencv_resize.cpp). Horizontal pass to int32 rows:
+  //   out[y][i * channels + c] = sum_k in[y][index_ik][c] * weight_ik
+  void (*opencv_horizontal)(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
+                            std::ptrdiff_t in_pixel_stride, int rows, int channels,
+                            const OpencvTaps& taps, int out_width, std::int32_t* out,
+                            std::ptrdiff_t out_row_stride);
+  // INTER_LINEAR vertical pass (VResizeLinear<uchar>), `elements` int32 per row:
+  //   out = uint8((((b0 * (h0 >> 4)) >> 16) + ((b1 * (h1 >> 4)) >> 16) + 2) >> 2)
+  void (*opencv_vertical_linear)(const std::int32_t* in, std::ptrdiff_t in_row_stride, int elements,
+                                 const OpencvTaps& taps, int out_rows, std::uint8_t* out,
+                                 std::ptrdiff_t out_row_stride);
+  // Fixed-point vertical pass: out = sat_u8((sum_k h_k * b_k + 2^(shift-1)) >> shift)
+  void (*opencv_vertical_fixed)(const std::int32_t* in, std::ptrdiff_t in_row_stride, int elements,
+                                const OpencvTaps& taps, int shift, int out_rows, std::uint8_t* out,
+                                std::ptrdiff_t out_row_stride);
+  // INTER_CUBIC vertical pass (VResizeCubic<uchar> + VResizeCubicVec_32s8u): the
+  // first `float_elements` of each row in float, the rest in int (shift 22).
+  void (*opencv_vertical_cubic)(const std::int32_t* in, std::ptrdiff_t in_row_stride, int elements,
+                                const OpencvTaps& taps, int float_elements, int out_rows,
+                                std::uint8_t* out, std::ptrdiff_t out_row_stride);
+  // INTER_AREA, non-integer factors: float rows, then float vertical sums.
+  void (*opencv_area_horizontal)(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
+                                 std::ptrdiff_t in_pixel_stride, int rows, int channels,
+                                 const OpencvSpans& x, int out_width, float* out,
+                                 std::ptrdiff_t out_row_stride);
+  void (*opencv_area_vertical)(const float* in, std::ptrdiff_t in_row_stride, int elements,
+                               const OpencvSpans& y, int out_rows, std::uint8_t* out,
+                               std::ptrdiff_t out_row_stride);
+  // INTER_AREA, integer factors (resizeAreaFast_): block sums.
+  void (*opencv_area_fast)(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
+                           std::ptrdiff_t in_pixel_stride, int channels, const OpencvSpans& y,
+                           int out_rows, const OpencvSpans& x, int out_width, std::uint8_t* out,
+                           std::ptrdiff_t out_row_stride);
 };
 
 // Declares the kernels of one ISA namespace; each ISA folder defines the ones
@@ -94,6 +160,30 @@ struct KernelTable {
   void write_tensor_u8(const TensorWrite& w, const std::uint8_t* lut, std::uint8_t* out);   \
   void write_tensor_u16(const TensorWrite& w, const std::uint16_t* lut, std::uint16_t* out); \
   void write_tensor_f32(const TensorWrite& w, const float* lut, float* out);                \
+  void opencv_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,             \
+                         std::ptrdiff_t in_pixel_stride, int rows, int channels,           \
+                         const OpencvTaps& taps, int out_width, std::int32_t* out,         \
+                         std::ptrdiff_t out_row_stride);                                   \
+  void opencv_vertical_linear(const std::int32_t* in, std::ptrdiff_t in_row_stride,        \
+                              int elements, const OpencvTaps& taps, int out_rows,          \
+                              std::uint8_t* out, std::ptrdiff_t out_row_stride);           \
+  void opencv_vertical_fixed(const std::int32_t* in, std::ptrdiff_t in_row_stride,         \
+                             int elements, const OpencvTaps& taps, int shift, int out_rows, \
+                             std::uint8_t* out, std::ptrdiff_t out_row_stride);            \
+  void opencv_vertical_cubic(const std::int32_t* in, std::ptrdiff_t in_row_stride,         \
+                             int elements, const OpencvTaps& taps, int float_elements,     \
+                             int out_rows, std::uint8_t* out, std::ptrdiff_t out_row_stride); \
+  void opencv_area_horizontal(const std::uint8_t* in, std::ptrdiff_t in_row_stride,        \
+                              std::ptrdiff_t in_pixel_stride, int rows, int channels,      \
+                              const OpencvSpans& x, int out_width, float* out,             \
+                              std::ptrdiff_t out_row_stride);                              \
+  void opencv_area_vertical(const float* in, std::ptrdiff_t in_row_stride, int elements,   \
+                            const OpencvSpans& y, int out_rows, std::uint8_t* out,         \
+                            std::ptrdiff_t out_row_stride);                                \
+  void opencv_area_fast(const std::uint8_t* in, std::ptrdiff_t in_row_stride,              \
+                        std::ptrdiff_t in_pixel_stride, int channels, const OpencvSpans& y, \
+                        int out_rows, const OpencvSpans& x, int out_width, std::uint8_t* out, \
+                        std::ptrdiff_t out_row_stride);                                    \
   extern const KernelTable table;
 
 namespace reference {

@@ -186,7 +186,7 @@ namespace {
 // The narrow writers (float16 bits, bytes): `lookup(c, indices)` gives channel
 // c of 16 pixels as a vector of T, which is stored through a lane array.
 template <typename T, typename Lookup>
-void write_narrow(const TensorWrite& w, const T* lut, T* out, Lookup lookup) {
+void write_narrow(const TensorWrite& w, const T* lut, T* out, Lookup lookup, bool copy_rows = false) {
   const int ps = static_cast<int>(w.src_pixel_stride);
   const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(w.height) * w.width;
   const ChannelReader readers[3] = {ChannelReader(ps, w.source_channel[0]), ChannelReader(ps, w.source_channel[1]),
@@ -194,6 +194,11 @@ void write_narrow(const TensorWrite& w, const T* lut, T* out, Lookup lookup) {
   for_each_span(
       w, [&](int y, int xa, int xb) { fill_span(w, lut, out, y, xa, xb); },
       [&](int y, const std::uint8_t* src, int xa, int xb) {
+        if (copy_rows) {  // the source row already is the output row
+          std::memcpy(out + (static_cast<std::ptrdiff_t>(y) * w.width + xa) * 3, src,
+                      static_cast<std::size_t>(xb - xa) * 3 * sizeof(T));
+          return;
+        }
         for (int x = xa; x < xb; x += 16) {
           const int n = std::min(16, xb - x);
           const std::uint8_t* p = src + (x - xa) * ps;
@@ -225,9 +230,15 @@ void write_tensor_u8(const TensorWrite& w, const std::uint8_t* lut, std::uint8_t
   bool identity = true;
   for (int i = 0; i < 3 * 256 && identity; ++i) identity = lut[i] == static_cast<std::uint8_t>(i & 255);
   if (!identity || !layout_supported(w)) return reference::write_tensor_u8(w, lut, out);
-  write_narrow(w, lut, out, [](int, __m512i idx, std::uint8_t* lanes) {
-    _mm_store_si128(reinterpret_cast<__m128i*>(lanes), _mm512_cvtepi32_epi8(idx));
-  });
+  // Packed RGB pixels written as they are (HWC, same channel order): a copy.
+  const bool copy = !w.planar && w.src_pixel_stride == 3 && w.source_channel[0] == 0 &&
+                    w.source_channel[1] == 1 && w.source_channel[2] == 2;
+  write_narrow(
+      w, lut, out,
+      [](int, __m512i idx, std::uint8_t* lanes) {
+        _mm_store_si128(reinterpret_cast<__m128i*>(lanes), _mm512_cvtepi32_epi8(idx));
+      },
+      copy);
 }
 
 }  // namespace pixelpact::kernels::avx512
