@@ -48,3 +48,22 @@ def installed_shared(tmp_path_factory):
     from cmake_helpers import install_library
 
     return install_library(tmp_path_factory.mktemp("install-shared"), shared=True)
+
+
+def reference_environment(name: str, requirement: str):
+    """Python of a cached virtual environment holding `requirement` (e.g. an older
+    release of a reference library that cannot share this process) and numpy."""
+    import os
+    import subprocess
+    import venv
+    from pathlib import Path
+
+    root = Path(os.environ.get("PIXELPACT_TEST_ENVS", Path.home() / ".cache" / "pixelpact-test-envs"))
+    env = root / name
+    python = env / "bin" / "python"
+    marker = env / "ready"
+    if not marker.exists():
+        venv.create(env, with_pip=True, clear=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", requirement, "numpy"], check=True)
+        marker.write_text(requirement)
+    return python

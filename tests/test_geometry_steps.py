@@ -5,7 +5,6 @@ Every comparison is np.array_equal with dtype and shape."""
 from __future__ import annotations
 
 import itertools
-import warnings
 
 import numpy as np
 import pytest

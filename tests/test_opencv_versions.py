@@ -5,16 +5,13 @@ tests/test_opencv_resize.py, every interpolation flag, IPP off, one thread.
 (4.x and 5.x differ in INTER_NEAREST_EXACT only.)"""
 from __future__ import annotations
 
-import os
 import subprocess
-import venv
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import pixelpact
-from conftest import assert_same
+from conftest import assert_same, reference_environment
 from test_opencv_resize import CASES, FLAGS, IDS, as_rgb, case_image, contract
 
 RELEASE = "4.12.0.88"  # opencv-python-headless wheel of OpenCV 4.12.0
@@ -40,22 +37,9 @@ np.savez(sys.argv[2], **out)
 """
 
 
-def _environment() -> Path:
-    root = Path(os.environ.get("PIXELPACT_TEST_ENVS", Path.home() / ".cache" / "pixelpact-test-envs"))
-    env = root / f"opencv-{RELEASE}"
-    python = env / "bin" / "python"
-    marker = env / "ready"
-    if not marker.exists():
-        venv.create(env, with_pip=True, clear=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", f"opencv-python-headless=={RELEASE}",
-                        "numpy"], check=True)
-        marker.write_text(RELEASE)
-    return python
-
-
 @pytest.fixture(scope="module")
 def opencv4(tmp_path_factory):
-    python = _environment()
+    python = reference_environment(f"opencv-{RELEASE}", f"opencv-python-headless=={RELEASE}")
     tmp = tmp_path_factory.mktemp("opencv4")
     arrays = {}
     for index, (in_hw, kind, spec) in enumerate(CASES):

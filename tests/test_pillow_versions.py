@@ -4,18 +4,14 @@ here. Each older release is checked against the real one, installed into its own
 virtual environment. (The 100x tall-image rule arrived in 12.2.0, not 12.3.)"""
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-import venv
-from pathlib import Path
 
 import numpy as np
 import PIL
 import pytest
 
 import pixelpact
-from conftest import assert_same, noise
+from conftest import assert_same, noise, reference_environment
 
 RELEASES = {"12.1": "12.1.1", "12": "12.2.0", "12.3": "12.3.0"}
 FILTERS = {"box": 4, "bilinear": 2, "hamming": 5, "bicubic": 3, "lanczos": 1, "nearest": 0}
@@ -40,23 +36,10 @@ np.savez(sys.argv[2], **out)
 """
 
 
-def _environment(release: str) -> Path:
-    root = Path(os.environ.get("PIXELPACT_TEST_ENVS", Path.home() / ".cache" / "pixelpact-test-envs"))
-    env = root / f"pillow-{release}"
-    python = env / "bin" / "python"
-    marker = env / "ready"
-    if not marker.exists():
-        venv.create(env, with_pip=True, clear=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", f"pillow=={release}", "numpy"],
-                       check=True)
-        marker.write_text(release)
-    return python
-
-
 @pytest.fixture(scope="module", params=list(RELEASES))
 def line(request, tmp_path_factory):
     version = request.param
-    python = _environment(RELEASES[version])
+    python = reference_environment(f"pillow-{RELEASES[version]}", f"pillow=={RELEASES[version]}")
     tmp = tmp_path_factory.mktemp(f"pillow-{version}")
     arrays = {}
     for i, (in_hw, out_hw) in enumerate(RESIZES):

@@ -86,7 +86,6 @@ def _cmd_info(args) -> int:
     import os
 
     from . import load, supported_isas
-    from ._contract import _schema_text
 
     print(f"pixelpact {__version__}")
     isas = supported_isas()
