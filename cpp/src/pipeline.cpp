@@ -494,6 +494,9 @@ void run_checked(const CompiledContract& cc, const ImageView& image, void* out) 
     tile = whole;
     tile.data = image.data + plan.input_rect.y0 * image.row_stride + plan.input_rect.x0 * image.pixel_stride;
     tile.rect = plan.input_rect;
+    // numpy gives a length-1 axis any stride (a 1x1x4 view may have strides 1, 1, 1); the
+    // kernels read a pixel stride below the channel count as overlapping pixels (GRAY).
+    if (image.width == 1) tile.pixel_stride = image.channels;
   } else {
     std::uint8_t* dst = scratch.take(static_cast<std::size_t>(plan.input_rect.rows()) *
                                      plan.input_rect.cols() * channels);
