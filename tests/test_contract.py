@@ -49,6 +49,17 @@ VALID = {
                        {"op": "cast", "dtype": "float32"}, {"op": "normalize", "mean": 0.5, "std": 0.5},
                        {"op": "cast", "dtype": "float64"}],
              "output": {"layout": "CHW", "dtype": "float32", "color": "RGB"}},
+    "alpha-premultiply": {"pixelpact": 1, "input": {"color": "RGBA", "alpha": "premultiply"},
+                          "steps": [{"op": "resize", "size": 64, "interpolation": "bicubic", "engine": "pillow"},
+                                    {"op": "center_crop", "size": 56}, {"op": "crop", "top": 1, "left": 2,
+                                                                         "height": 50, "width": 50}],
+                          "output": {"layout": "CHW", "dtype": "uint8", "color": "RGB"}},
+    "alpha-composite": {"pixelpact": 1, "input": {"color": "BGRA", "alpha": "composite", "background": [1, 2, 3]},
+                        "steps": [{"op": "resize", "size": 64, "interpolation": "bilinear", "engine": "torch"},
+                                  {"op": "pad", "padding": 2}],
+                        "output": {"layout": "CHW", "dtype": "uint8", "color": "RGB"}},
+    "alpha-drop": {"pixelpact": 1, "input": {"color": "RGBA", "alpha": "drop"}, "steps": [],
+                   "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}},
     "torch-engine": {"pixelpact": 1, "input": {"color": "RGB"},
                      "steps": [{"op": "resize", "size": 256, "max_size": 300, "interpolation": "bilinear",
                                 "engine": "torch", "antialias": False},
@@ -114,6 +125,8 @@ def _mutate(base, path, value, delete=False):
     return doc
 
 
+RGBA = _mutate(E1, ["input", "color"], "RGBA")
+COMPOSITE = _mutate(RGBA, ["input", "alpha"], "composite")
 CV_SCALE = _mutate(_mutate(CV, ["steps", 0, "size"], None, delete=True), ["steps", 0, "scale"], [0.5, 2])
 
 # (case id, document, JSON Pointer the error must name, schema can express it)
@@ -125,6 +138,26 @@ INVALID = [
     ("missing-input", _mutate(E1, ["input"], None, delete=True), "", True),
     ("bad-color", _mutate(E1, ["input", "color"], "YUV"), "/input/color", True),
     ("input-extra", _mutate(E1, ["input", "alpha"], "drop"), "/input/alpha", True),
+    ("alpha-bad", _mutate(RGBA, ["input", "alpha"], "blend"), "/input/alpha", True),
+    ("alpha-not-string", _mutate(RGBA, ["input", "alpha"], 1), "/input/alpha", True),
+    ("alpha-gray", _mutate(_mutate(RGBA, ["input", "color"], "GRAY"), ["input", "alpha"], "drop"),
+     "/input/alpha", True),
+    ("background-without-composite", _mutate(RGBA, ["input", "background"], [1, 2, 3]), "/input/background", True),
+    ("background-with-drop", _mutate(_mutate(RGBA, ["input", "alpha"], "drop"), ["input", "background"], [1, 2, 3]),
+     "/input/background", True),
+    ("background-two", _mutate(COMPOSITE, ["input", "background"], [1, 2]), "/input/background", True),
+    ("background-scalar", _mutate(COMPOSITE, ["input", "background"], 255), "/input/background", True),
+    ("background-256", _mutate(COMPOSITE, ["input", "background"], [1, 256, 3]), "/input/background/1", True),
+    ("background-fraction", _mutate(COMPOSITE, ["input", "background"], [1, 2, 0.5]), "/input/background/2", True),
+    ("premultiply-torch", _mutate(_mutate(RGBA, ["input", "alpha"], "premultiply"), ["steps"], TORCH["steps"]),
+     "/steps/0/engine", False),
+    ("premultiply-opencv", _mutate(_mutate(RGBA, ["input", "alpha"], "premultiply"), ["steps"], CV["steps"]),
+     "/steps/0/engine", False),
+    ("premultiply-pad", _mutate(_mutate(RGBA, ["input", "alpha"], "premultiply"), ["steps"],
+                                [{"op": "resize", "size": 9, "interpolation": "box", "engine": "pillow"},
+                                 {"op": "pad", "padding": 1}]), "/steps/1/op", False),
+    ("premultiply-letterbox", _mutate(_mutate(RGBA, ["input", "alpha"], "premultiply"), ["steps"],
+                                      [{"op": "letterbox", "size": 32, "engine": "pillow"}]), "/steps/0/op", False),
     ("steps-not-list", _mutate(E1, ["steps"], {}), "/steps", True),
     ("step-not-object", _mutate(E1, ["steps", 1], "crop"), "/steps/1", True),
     ("step-no-op", _mutate(E1, ["steps", 1, "op"], None, delete=True), "/steps/1", True),

@@ -83,6 +83,18 @@ def test_resize_matches_reference(isa, color):
         assert_same(pixelpact.load(doc, isa=isa)(img), expected)
 
 
+@pytest.mark.parametrize("isa", SIMD)
+def test_premultiplied_rgba_resize_matches_reference(isa):
+    """alpha 'premultiply': 4 working channels (pixel stride 4) through every ISA's conv kernels."""
+    for i, (in_hw, out_hw, name) in enumerate(CASES):
+        img = noise(*in_hw, channels=4, seed=i)
+        doc = {"pixelpact": 1, "input": {"color": "BGRA", "alpha": "premultiply"},
+               "steps": [{"op": "resize", "size": list(out_hw), "interpolation": name, "engine": "pillow"}],
+               "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}}
+        expected = pixelpact.load(doc, isa="reference")(img)
+        assert_same(pixelpact.load(doc, isa=isa)(img), expected)
+
+
 TORCH_DIALECTS = [("bilinear", True), ("bilinear", False), ("bicubic", True), ("bicubic", False),
                   ("lanczos", True), ("nearest", True), ("nearest-exact", False)]
 

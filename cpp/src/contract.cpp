@@ -475,12 +475,34 @@ Contract parse_contract(std::string_view json_text) {
   if (root.has("description")) root.at("description").as_string();
 
   Node input = root.at("input");
-  input.require_object({"color"}, {"color"});
+  input.require_object({"color"}, {"color", "alpha", "background"});
   c.input_color = input.at("color").as_enum<InputColor>({{"RGB", InputColor::RGB},
                                                          {"BGR", InputColor::BGR},
                                                          {"RGBA", InputColor::RGBA},
                                                          {"BGRA", InputColor::BGRA},
                                                          {"GRAY", InputColor::GRAY}});
+  if (input.has("alpha")) {
+    if (c.input_color != InputColor::RGBA && c.input_color != InputColor::BGRA) {
+      fail(input.at("alpha").path(), "alpha applies only to input color RGBA or BGRA");
+    }
+    c.alpha = input.at("alpha").as_enum<AlphaPolicy>({{"drop", AlphaPolicy::Drop},
+                                                      {"premultiply", AlphaPolicy::Premultiply},
+                                                      {"composite", AlphaPolicy::Composite}});
+  }
+  if (input.has("background")) {
+    Node bg = input.at("background");
+    if (c.alpha != AlphaPolicy::Composite) fail(bg.path(), "background applies only with alpha 'composite'");
+    if (!bg.value().is_array()) fail(bg.path(), "expected an array, got " + bg.describe());
+    if (bg.value().size() != 3) {
+      fail(bg.path(), "expected 3 byte values (R, G, B), got " + std::to_string(bg.value().size()));
+    }
+    for (std::size_t i = 0; i < 3; ++i) {
+      Node v = bg.at(i);
+      if (!v.is_integer()) fail(v.path(), "expected an integer, got " + v.describe());
+      if (v.as_number() < 0 || v.as_number() > 255) fail(v.path(), v.describe() + " is not a byte value (0..255)");
+      c.background[i] = static_cast<std::uint8_t>(v.as_number());
+    }
+  }
 
   Node output = root.at("output");
   output.require_object({"layout", "dtype", "color"}, {"layout", "dtype", "color"});
@@ -528,6 +550,17 @@ Contract parse_contract(std::string_view json_text) {
           fail(step.at("op").path(),
                "geometric steps must come before 'to_float': contract v1 resizes and crops "
                "uint8 pixels only");
+        }
+        if (c.alpha == AlphaPolicy::Premultiply) {
+          // Only Pillow premultiplies; and padded pixels would need an alpha value.
+          if (op == Op::Pad || op == Op::Letterbox) {
+            fail(step.at("op").path(), "alpha 'premultiply' does not combine with padding steps "
+                                       "(the alpha of padded pixels is not part of contract v1)");
+          }
+          if (op == Op::Resize && std::get<ResizeStep>(c.geometry.back()).engine != ResizeEngine::Pillow) {
+            fail(step.at("engine").path(), "alpha 'premultiply' is Pillow's RGBA resize: engines "
+                                           "'torch' and 'opencv' do not premultiply");
+          }
         }
         break;
       case Op::ToFloat:

@@ -16,6 +16,15 @@ namespace pixelpact::detail {
 enum class InputColor { RGB, BGR, RGBA, BGRA, GRAY };
 enum class OutputColor { RGB, BGR };
 
+// What an RGBA/BGRA input does with its alpha channel ("input": {"alpha"}).
+enum class AlphaPolicy {
+  Drop,         // Pillow convert("RGB") before every step (the default)
+  Premultiply,  // the image stays RGBA: each Pillow-engine non-NEAREST resize runs
+                // premultiplied (RGBA -> RGBa -> resize -> RGBA); alpha is dropped at the end
+  Composite,    // Image.alpha_composite onto an opaque background, then convert("RGB")
+                // (Hugging Face convert_to_rgb), before every step
+};
+
 // Pillow's six resampling filters, plus torch's 'nearest-exact'.
 enum class Filter { Nearest, Box, Bilinear, Hamming, Bicubic, Lanczos, NearestExact };
 
@@ -127,6 +136,8 @@ using GeometryStep = std::variant<ResizeStep, CenterCropStep, CropStep, PadStep,
 struct Contract {
   std::string name;
   InputColor input_color = InputColor::RGB;
+  AlphaPolicy alpha = AlphaPolicy::Drop;
+  std::array<std::uint8_t, 3> background{255, 255, 255};  // Composite: R, G, B
   std::vector<GeometryStep> geometry;  // in contract order, all on uint8 pixels
   // Float arithmetic: absent (no to_float) means the pixels stay uint8 until the
   // output writer converts them.

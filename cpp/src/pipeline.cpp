@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "alpha.hpp"
 #include "contract.hpp"
 #include "dispatch.hpp"
 #include "geometry_steps.hpp"
@@ -25,7 +26,8 @@ namespace detail {
 struct CompiledContract {
   Contract contract;
   const kernels::KernelTable* kernel_table = &kernels::reference::table;
-  int work_channels = 3;         // 1 for GRAY, else 3 (alpha is never read)
+  int work_channels = 3;         // 1 for GRAY, 4 for alpha "premultiply", else 3
+  std::array<std::uint8_t, 3> background{};  // alpha "composite": working channel order
   int source_channel[3] = {0, 1, 2};  // output channel -> working channel
   // Per output channel, value of every byte after the whole elementwise chain,
   // already in the output dtype (float16 as its bit pattern).
@@ -96,7 +98,8 @@ std::shared_ptr<CompiledContract> compile(Contract contract, const kernels::Kern
   const bool gray = c.input_color == InputColor::GRAY;
   const bool input_bgr = c.input_color == InputColor::BGR || c.input_color == InputColor::BGRA;
   const bool output_bgr = c.output_color == OutputColor::BGR;
-  cc->work_channels = gray ? 1 : 3;
+  cc->work_channels = gray ? 1 : c.alpha == AlphaPolicy::Premultiply ? 4 : 3;
+  for (int ch = 0; ch < 3; ++ch) cc->background[ch] = c.background[input_bgr ? 2 - ch : ch];
   for (int ch = 0; ch < 3; ++ch) {
     cc->source_channel[ch] = gray ? 0 : (input_bgr != output_bgr ? 2 - ch : ch);
   }
@@ -478,6 +481,15 @@ const std::string& Pipeline::canonical_json() const noexcept { return impl_->con
 namespace detail {
 namespace {
 
+// Alpha "premultiply": Pillow resizes RGBA as RGBa (Image.resize converts,
+// resizes, converts back), here on a premultiplied copy of the stage's input.
+void run_premultiplied(const ResizeStage& st, Tile& tile, Scratch& scratch, const kernels::KernelTable& k) {
+  Tile in = materialize(tile, st.in_rect, 4, scratch);
+  premultiply_alpha(const_cast<std::uint8_t*>(in.data), in.row_stride, in.rect.rows(), in.rect.cols());
+  tile = run_stage(st, in, 4, scratch, k);
+  unpremultiply_alpha(const_cast<std::uint8_t*>(tile.data), tile.row_stride, tile.rect.rows(), tile.rect.cols());
+}
+
 // Runs an image already checked against the contract into a large enough buffer.
 void run_checked(const CompiledContract& cc, const ImageView& image, void* out) {
   const std::shared_ptr<const Plan> plan_ptr = cc.plan_for(image.height, image.width);
@@ -490,7 +502,15 @@ void run_checked(const CompiledContract& cc, const ImageView& image, void* out) 
   Tile tile;
   tile.rect = plan.input_rect;
   Tile whole{image.data, image.row_stride, image.pixel_stride, Rect{0, 0, image.height, image.width}};
-  if (image.channel_stride == 1) {
+  const bool composite = cc.contract.alpha == AlphaPolicy::Composite;
+  if (composite) {  // Hugging Face convert_to_rgb, before every step
+    std::uint8_t* dst = scratch.take(static_cast<std::size_t>(plan.input_rect.rows()) *
+                                     plan.input_rect.cols() * channels);
+    composite_alpha(image.data + plan.input_rect.y0 * image.row_stride + plan.input_rect.x0 * image.pixel_stride,
+                    image.row_stride, image.pixel_stride, image.channel_stride, plan.input_rect.rows(),
+                    plan.input_rect.cols(), cc.background, dst);
+    tile = Tile{dst, static_cast<std::ptrdiff_t>(plan.input_rect.cols()) * channels, channels, plan.input_rect};
+  } else if (image.channel_stride == 1) {
     tile = whole;
     tile.data = image.data + plan.input_rect.y0 * image.row_stride + plan.input_rect.x0 * image.pixel_stride;
     tile.rect = plan.input_rect;
@@ -513,9 +533,20 @@ void run_checked(const CompiledContract& cc, const ImageView& image, void* out) 
     std::visit(
         [&](const auto& st) {
           if constexpr (!std::is_same_v<std::decay_t<decltype(st)>, CropStage>) {
+            if (channels == 4 && !tile.rect.contains(st.in_rect)) {
+              throw Error(ErrorCode::InvalidArgument, "/input/alpha",
+                          "alpha 'premultiply' cannot resample padding (the alpha of padded pixels "
+                          "is not part of contract v1)");
+            }
             if (!tile.rect.contains(st.in_rect) || tile.rect.y0 != st.in_rect.y0 ||
                 tile.rect.x0 != st.in_rect.x0) {
               tile = materialize(tile, st.in_rect, channels, scratch);
+            }
+          }
+          if constexpr (std::is_same_v<std::decay_t<decltype(st)>, ResizeStage>) {
+            if (channels == 4 && (st.need_horizontal || st.need_vertical) && !st.out_rect.empty()) {
+              run_premultiplied(st, tile, scratch, *cc.kernel_table);
+              return;
             }
           }
           tile = run_stage(st, tile, channels, scratch, *cc.kernel_table);
