@@ -1,6 +1,6 @@
 """Parity of a torch resize after 'to_float' (torchvision v1 on a float tensor,
-torch 2.14 float32 CPU kernels) with the real torch: bilinear and bicubic without
-antialias, and area, on hostile sizes; the v1 ToTensor/Resize/CenterCrop/Normalize
+torch 2.14 float32 CPU kernels) with the real torch: bilinear and bicubic with and
+without antialias, and area, on hostile sizes; the v1 ToTensor/Resize/CenterCrop/Normalize
 pipeline end to end; and the contract rules of the float path.
 
 The contract's meaning is torch with its default thread count on a multi-core
@@ -45,10 +45,11 @@ def torch_default_threads():
     torch.set_num_threads(before)
 
 
-def _doc(out_hw, mode, color="RGB", before=None, after=None, layout="CHW", dtype="float32", out_color="RGB"):
+def _doc(out_hw, mode, color="RGB", before=None, after=None, layout="CHW", dtype="float32", out_color="RGB",
+         antialias=False):
     resize = {"op": "resize", "size": list(out_hw), "interpolation": mode, "engine": "torch"}
     if mode != "area":
-        resize["antialias"] = False
+        resize["antialias"] = antialias
     steps = [{"op": "to_float", "dtype": "float32"}] + (before or [{"op": "div", "value": 255}]) + [resize]
     return {"pixelpact": 1, "input": {"color": color}, "steps": steps + (after or []),
             "output": {"layout": layout, "dtype": dtype, "color": out_color}}
@@ -59,22 +60,34 @@ def _float_chw(img):
     return chw.float().div(255)
 
 
-def _interpolate(t, out_hw, mode):
-    kw = {} if mode == "area" else {"align_corners": False, "antialias": False}
+def _interpolate(t, out_hw, mode, antialias=False):
+    kw = {} if mode == "area" else {"align_corners": False, "antialias": antialias}
     return tnf.interpolate(t[None], size=tuple(out_hw), mode=mode, **kw)[0]
 
 
-@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "area"])
+DIALECTS = [("bilinear", False), ("bilinear", True), ("bicubic", False), ("bicubic", True), ("area", False)]
+
+
+@pytest.mark.parametrize("mode,antialias", DIALECTS, ids=[f"{m}-aa{int(a)}" for m, a in DIALECTS])
 @pytest.mark.parametrize("in_hw,out_hw", RESIZES, ids=[f"{a[0]}x{a[1]}-{b[0]}x{b[1]}" for a, b in RESIZES])
-def test_matches_interpolate(mode, in_hw, out_hw):
+def test_matches_interpolate(mode, antialias, in_hw, out_hw):
     if mode == "area" and out_hw == (1, 1):
         pytest.skip("area to 1x1 is torch's mean(): rejected, see test_area_to_1x1_is_unsupported")
     img = noise(*in_hw, seed=sum(in_hw) + sum(out_hw))
-    expected = _interpolate(_float_chw(img), out_hw, mode).numpy()
-    assert_same(pixelpact.load(_doc(out_hw, mode))(img), expected)
+    expected = _interpolate(_float_chw(img), out_hw, mode, antialias).numpy()
+    assert_same(pixelpact.load(_doc(out_hw, mode, antialias=antialias))(img), expected)
     if mode in MODES:  # torchvision v1 functional resize on the float tensor: the same call
-        tv = TF.resize(_float_chw(img), list(out_hw), interpolation=MODES[mode], antialias=False).numpy()
+        tv = TF.resize(_float_chw(img), list(out_hw), interpolation=MODES[mode], antialias=antialias).numpy()
         assert_same(tv, expected)
+
+
+def test_antialias_width_one_follows_torch():
+    """torch's antialiased vertical pass on a 1-wide image gives every row output
+    row 0's taps (its TensorIterator restrides the loop); the contract reproduces it."""
+    img = noise(7, 1, seed=4)
+    expected = _interpolate(_float_chw(img), (5, 1), "bilinear", True).numpy()
+    assert (expected == expected[:, :1, :]).all()
+    assert_same(pixelpact.load(_doc((5, 1), "bilinear", antialias=True))(img), expected)
 
 
 @pytest.mark.parametrize("mode", ["bilinear", "bicubic", "area"])
@@ -92,16 +105,19 @@ def test_arithmetic_before_and_after_resize(mode):
 
 
 @pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("antialias", [True, False, None])
 @pytest.mark.parametrize("in_hw", [(333, 500), (500, 333), (256, 256), (241, 199)])
-def test_v1_pipeline_on_float_tensor(mode, in_hw):
+def test_v1_pipeline_on_float_tensor(mode, antialias, in_hw):
     """T.Compose([ToTensor, Resize(256), CenterCrop(224), Normalize]) on a PIL image:
-    ToTensor makes a float tensor, so Resize runs torch's float kernels."""
+    ToTensor makes a float tensor, so Resize runs torch's float kernels. None: the
+    default antialias (true) on both sides."""
     mean, std = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
-    tv = T.Compose([T.ToTensor(), T.Resize(256, interpolation=MODES[mode], antialias=False), T.CenterCrop(224),
+    aa = {} if antialias is None else {"antialias": antialias}
+    tv = T.Compose([T.ToTensor(), T.Resize(256, interpolation=MODES[mode], **aa), T.CenterCrop(224),
                     T.Normalize(mean, std)])
     doc = {"pixelpact": 1, "input": {"color": "RGB"},
            "steps": [{"op": "to_float", "dtype": "float32"}, {"op": "div", "value": 255},
-                     {"op": "resize", "size": 256, "interpolation": mode, "engine": "torch", "antialias": False},
+                     {"op": "resize", "size": 256, "interpolation": mode, "engine": "torch", **aa},
                      {"op": "center_crop", "size": 224}, {"op": "normalize", "mean": mean, "std": std}],
            "output": {"layout": "NCHW", "dtype": "float32", "color": "RGB"}}
     img = noise(*in_hw, seed=11)

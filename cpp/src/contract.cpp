@@ -461,11 +461,6 @@ void parse_float_geometry(const Node& step, bool is_resize, bool is_center_crop,
       fail(step.at("interpolation").path(),
            "a float resize supports bilinear, bicubic and area (nearest modes and lanczos are not supported)");
     }
-    if (!r.area && r.antialias) {
-      fail(step.has("antialias") ? step.at("antialias").path() : step.path(),
-           "antialias on float pixels is not supported: torch's float antialias kernel is not reproduced "
-           "bit for bit; give \"antialias\": false, or resize the uint8 image before 'to_float'");
-    }
     c.has_float_resize = true;
     c.float_resize = r;
     c.arithmetic_before_resize = c.arithmetic.size();

@@ -387,7 +387,11 @@ void run_float_resize(const CompiledContract& cc, const Plan& plan, const Tile& 
   const std::size_t out_plane = static_cast<std::size_t>(f.resized_h) * f.resized_w;
   float* planes = reinterpret_cast<float*>(scratch.take(3 * in_plane * sizeof(float)));
   float* resized = reinterpret_cast<float*>(scratch.take(3 * out_plane * sizeof(float)));
-  const kernels::TorchFloatResize args = f.kernel_args();
+  kernels::TorchFloatResize args = f.kernel_args();
+  if (f.kind == kernels::TorchFloatKind::Antialias) {
+    args.scratch = reinterpret_cast<float*>(
+        scratch.take(static_cast<std::size_t>(f.in_h) * f.resized_w * sizeof(float)));
+  }
   for (int ch = 0; ch < 3; ++ch) {
     const float* lut = cc.lut_before_resize.data() + ch * 256;
     const int source = cc.source_channel[ch];

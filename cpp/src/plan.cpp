@@ -84,6 +84,7 @@ Plan make_plan(const Contract& contract, int in_h, int in_w) {
     f.resized_w = float_steps.front().out_w;
     using kernels::TorchFloatKind;
     f.kind = r.area ? TorchFloatKind::Area
+           : r.antialias ? TorchFloatKind::Antialias
            : r.filter == Filter::Bicubic ? TorchFloatKind::Cubic
            : f.resized_h + f.resized_w <= 128 ? TorchFloatKind::LinearChannelsLast
                                               : TorchFloatKind::LinearGeneric;
@@ -92,8 +93,8 @@ Plan make_plan(const Contract& contract, int in_h, int in_w) {
       throw Error(ErrorCode::Unsupported, "",
                   "'area' to a 1x1 image is torch's mean(), whose summation order is not reproduced");
     }
-    f.y = torch_float_axis(h, f.resized_h, f.kind);
-    f.x = torch_float_axis(w, f.resized_w, f.kind);
+    f.y = torch_float_axis(h, f.resized_h, f.kind, r.filter);
+    f.x = torch_float_axis(w, f.resized_w, f.kind, r.filter);
     for (std::size_t i = 1; i < float_steps.size(); ++i) {
       f.crop_y += float_steps[i].offset_y;
       f.crop_x += float_steps[i].offset_x;

@@ -240,11 +240,60 @@ float cubic2(float x, float a) {
   return std::fma(std::fma(a, x, -(5.0f * a)), x, 8.0f * a) * x - 4.0f * a;
 }
 
+
+// Antialias filters (HelperInterpLinear/Cubic::aa_filter<float>), float
+// argument; the cubic one (a = -0.5) is fully fused in the wheel, unlike
+// get_cubic_upsample_coefficients above (measured).
+float aa_filter(Filter filter, float x) {
+  x = std::fabs(x);
+  if (filter == Filter::Bilinear) return x < 1.0f ? static_cast<float>(1.0 - static_cast<double>(x)) : 0.0f;
+  const float a = -0.5f;
+  if (x < 1.0f) return std::fma(std::fma(a + 2.0f, x, -(a + 3.0f)) * x, x, 1.0f);
+  if (x < 2.0f) return std::fma(std::fma(std::fma(a, x, -(5.0f * a)), x, 8.0f * a), x, -(4.0f * a));
+  return 0.0f;
+}
+
+// HelperInterpBase::_compute_index_ranges_weights + _compute_weights_aa with
+// scalar_t = float: double where torch's expression mixes in a double literal.
+void torch_float_aa_axis(int in_size, int out_size, Filter filter, TorchFloatAxisPlan& p) {
+  const int interp_size = filter == Filter::Bicubic ? 4 : 2;
+  const float scale = static_cast<float>(in_size) / static_cast<float>(out_size);
+  const float support = scale >= 1.0f ? static_cast<float>((interp_size * 0.5) * static_cast<double>(scale))
+                                      : static_cast<float>(interp_size * 0.5);
+  const int maxk = static_cast<int>(std::ceil(support)) * 2 + 1;
+  const float invscale = scale >= 1.0f ? static_cast<float>(1.0 / static_cast<double>(scale)) : 1.0f;
+  p.taps = maxk;
+  p.weight.assign(static_cast<std::size_t>(out_size) * maxk, 0.0f);
+  for (int i = 0; i < out_size; ++i) {
+    const float center = static_cast<float>(static_cast<double>(scale) * (i + 0.5));
+    const std::int64_t xmin =
+        std::max<std::int64_t>(static_cast<std::int64_t>(static_cast<double>(center - support) + 0.5), 0);
+    std::int64_t xsize =
+        std::min<std::int64_t>(static_cast<std::int64_t>(static_cast<double>(center + support) + 0.5), in_size) -
+        xmin;
+    xsize = std::clamp<std::int64_t>(xsize, 0, maxk);
+    float* w = p.weight.data() + static_cast<std::size_t>(i) * maxk;
+    float total = 0.0f;
+    for (std::int64_t j = 0; j < xsize; ++j) {
+      const float d = static_cast<float>(j + xmin) - center;
+      w[j] = aa_filter(filter, static_cast<float>((static_cast<double>(d) + 0.5) * static_cast<double>(invscale)));
+      total += w[j];
+    }
+    if (total != 0.0f)
+      for (std::int64_t j = 0; j < xsize; ++j) w[j] /= total;
+    p.first.push_back(static_cast<std::int32_t>(xmin));
+    p.count.push_back(static_cast<std::int32_t>(xsize));
+  }
+}
+
 }  // namespace
 
-TorchFloatAxisPlan torch_float_axis(int in_size, int out_size, kernels::TorchFloatKind kind) {
+TorchFloatAxisPlan torch_float_axis(int in_size, int out_size, kernels::TorchFloatKind kind, Filter filter) {
   TorchFloatAxisPlan p;
   switch (kind) {
+    case kernels::TorchFloatKind::Antialias:
+      torch_float_aa_axis(in_size, out_size, filter, p);
+      break;
     case kernels::TorchFloatKind::LinearGeneric:
     case kernels::TorchFloatKind::LinearChannelsLast:
       // HelperInterpLinear / compute_source_index_and_lambda: identity when in == out.

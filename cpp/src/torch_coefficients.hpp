@@ -44,6 +44,7 @@ struct TorchFloatAxisPlan {
     return kernels::TorchFloatAxis{taps, index.data(), weight.data(), first.data(), count.data()};
   }
 };
-TorchFloatAxisPlan torch_float_axis(int in_size, int out_size, kernels::TorchFloatKind kind);
+TorchFloatAxisPlan torch_float_axis(int in_size, int out_size, kernels::TorchFloatKind kind,
+                                    Filter filter = Filter::Bilinear);
 
 }  // namespace pixelpact::detail

@@ -16,6 +16,13 @@
 //   s = fma(t3, w3, fma(t2, w2, fma(t0, w0, t1 * w1)))
 // Area (cpu_adaptive_avg_pool2d): sum = 0; sum += in[h][w] row-major (no fma);
 //   out = (sum / kh) / kw
+// Antialias (separable, interpolate_aa_single_dim): a horizontal pass over every
+// input row (if the width changes) into float rows, then a vertical pass (if the
+// height changes). Each output is o = t0 * w0, then taps 1..4, 5..8, ... in
+// blocks of four with separate multiply and add, and the remaining taps fused:
+// o = fma(t_j, w_j, o) (the wheel's unrolled loop, measured). When the width is
+// 1, torch's TensorIterator restrides the vertical pass and every output row
+// uses output row 0's taps; that is reproduced.
 #include <cmath>
 #include <cstddef>
 
@@ -28,9 +35,47 @@ float sum4(const float* t, const float* w) {
   return std::fma(t[3], w[3], std::fma(t[2], w[2], std::fma(t[0], w[0], t[1] * w[1])));
 }
 
+float sum_aa(const float* src, std::ptrdiff_t stride, const float* w, int n) {
+  float o = src[0] * w[0];
+  int j = 1;
+  for (; j + 4 <= n; j += 4)
+    for (int k = j; k < j + 4; ++k) o = o + src[k * stride] * w[k];
+  for (; j < n; ++j) o = std::fma(src[j * stride], w[j], o);
+  return o;
+}
+
+void antialias(const TorchFloatResize& r, const float* in, float* out) {
+  const float* src = in;
+  int w = r.in_w;
+  if (r.out_w != r.in_w) {
+    for (int y = 0; y < r.in_h; ++y)
+      for (int x = 0; x < r.out_w; ++x)
+        r.scratch[static_cast<std::ptrdiff_t>(y) * r.out_w + x] =
+            sum_aa(in + static_cast<std::ptrdiff_t>(y) * r.in_w + r.x.first[x], 1,
+                   r.x.weight + static_cast<std::ptrdiff_t>(x) * r.x.taps, r.x.count[x]);
+    src = r.scratch;
+    w = r.out_w;
+  }
+  if (r.out_h == r.in_h) {
+    for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(r.out_h) * w; ++i) out[i] = src[i];
+    return;
+  }
+  for (int y = 0; y < r.out_h; ++y) {
+    const int ty = w == 1 ? 0 : y;  // torch's restrided loop for a width of 1
+    for (int x = 0; x < w; ++x)
+      out[static_cast<std::ptrdiff_t>(y) * w + x] =
+          sum_aa(src + static_cast<std::ptrdiff_t>(r.y.first[ty]) * w + x, w,
+                 r.y.weight + static_cast<std::ptrdiff_t>(ty) * r.y.taps, r.y.count[ty]);
+  }
+}
+
 }  // namespace
 
 void torch_float_resize(const TorchFloatResize& r, const float* in, float* out) {
+  if (r.kind == TorchFloatKind::Antialias) {
+    antialias(r, in, out);
+    return;
+  }
   const std::ptrdiff_t iw = r.in_w;
   const TorchFloatAxis& ya = r.y;
   const TorchFloatAxis& xa = r.x;
@@ -86,6 +131,8 @@ void torch_float_resize(const TorchFloatResize& r, const float* in, float* out) 
         }
         break;
       }
+      case TorchFloatKind::Antialias:
+        break;
     }
   }
 }
