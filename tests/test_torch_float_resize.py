@@ -6,8 +6,13 @@ pipeline end to end; and the contract rules of the float path.
 The contract's meaning is torch with its default thread count on a multi-core
 machine (> 1 thread) and a contiguous CHW tensor: bilinear then runs the generic
 NCHW kernel, or the channels-last kernel when the output's h + w <= 128. The
-tests put torch in that configuration explicitly."""
+tests put torch in that configuration explicitly. It is also torch's AVX2 or
+AVX-512 kernel build (equal bits); its DEFAULT build (no FMA) differs."""
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
 
 import numpy as np
 import PIL.Image
@@ -37,7 +42,10 @@ RESIZES = [
 
 @pytest.fixture(autouse=True)
 def torch_default_threads():
-    """The contract's configuration: more than one torch thread."""
+    """The contract's configuration: more than one torch thread, AVX2/AVX-512 kernels."""
+    if torch.backends.cpu.get_cpu_capability() not in ("AVX2", "AVX512"):
+        pytest.skip("the contract means torch's AVX2/AVX-512 float kernels; this torch runs "
+                    + torch.backends.cpu.get_cpu_capability())
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     assert torch.get_num_threads() > 1
@@ -180,3 +188,35 @@ def test_center_crop_may_not_pad_float_planes():
     pipe = pixelpact.load(_doc((20, 20), "bilinear", after=[{"op": "center_crop", "size": 21}]))
     with pytest.raises(ValueError, match="padding float planes"):
         pipe(noise(30, 30))
+
+
+_CAPABILITY_SCRIPT = """
+import sys, numpy as np, torch, torch.nn.functional as tnf
+torch.set_num_threads(2)
+print(torch.backends.cpu.get_cpu_capability())
+img = np.load(sys.argv[1])
+t = torch.from_numpy(img).permute(2, 0, 1).contiguous().float().div(255)[None]
+outs = []
+for mode, aa in [("bilinear", False), ("bilinear", True), ("bicubic", False), ("bicubic", True)]:
+    outs.append(tnf.interpolate(t, size=(61, 83), mode=mode, align_corners=False, antialias=aa)[0].numpy())
+outs.append(tnf.interpolate(t, size=(61, 83), mode="area")[0].numpy())
+np.save(sys.argv[2], np.stack(outs))
+"""
+
+
+@pytest.mark.parametrize("capability", ["AVX2", "AVX512"])
+def test_avx2_and_avx512_torch_agree(tmp_path, capability):
+    """torch's AVX2 and AVX-512 kernel builds give the contract's bits (forced with
+    ATEN_CPU_CAPABILITY in a fresh process; skipped where the CPU lacks it)."""
+    img = noise(131, 97, seed=21)
+    np.save(tmp_path / "in.npy", img)
+    env = dict(os.environ, ATEN_CPU_CAPABILITY=capability.lower())
+    res = subprocess.run([sys.executable, "-c", _CAPABILITY_SCRIPT, str(tmp_path / "in.npy"),
+                          str(tmp_path / "out.npy")], env=env, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    if res.stdout.strip() != capability:
+        pytest.skip(f"this CPU runs torch's {res.stdout.strip()} kernels, not {capability}")
+    expected = np.load(tmp_path / "out.npy")
+    dialects = [("bilinear", False), ("bilinear", True), ("bicubic", False), ("bicubic", True), ("area", False)]
+    for (mode, aa), e in zip(dialects, expected):
+        assert_same(pixelpact.load(_doc((61, 83), mode, antialias=aa))(img), e)
