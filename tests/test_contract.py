@@ -90,6 +90,23 @@ VALID = {
                                        "engine": "opencv"},
                                       {"op": "resize", "size": 8, "interpolation": "nearest", "engine": "opencv"}],
                             "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}},
+    "torch-float": {"pixelpact": 1, "input": {"color": "RGB"},
+                    "steps": [{"op": "center_crop", "size": 300}, {"op": "to_float", "dtype": "float32"},
+                              {"op": "div", "value": 255},
+                              {"op": "resize", "size": 256, "max_size": 400, "interpolation": "bicubic",
+                               "engine": "torch", "antialias": False},
+                              {"op": "center_crop", "size": [224, 200]}, {"op": "center_crop", "size": 100},
+                              {"op": "normalize", "mean": 0.5, "std": 0.25}, {"op": "cast", "dtype": "float64"}],
+                    "output": {"layout": "NCHW", "dtype": "float16", "color": "BGR"}},
+    "torch-float-antialias": {"pixelpact": 1, "input": {"color": "RGB"},
+                              "steps": [{"op": "to_float", "dtype": "float32"},
+                                        {"op": "resize", "size": 9, "interpolation": "bicubic", "engine": "torch",
+                                         "antialias": True}],
+                              "output": {"layout": "HWC", "dtype": "float32", "color": "RGB"}},
+    "torch-float-area": {"pixelpact": 1, "input": {"color": "GRAY"},
+                         "steps": [{"op": "to_float", "dtype": "float32"},
+                                   {"op": "resize", "size": [7, 9], "interpolation": "area", "engine": "torch"}],
+                         "output": {"layout": "HWC", "dtype": "float32", "color": "RGB"}},
 }
 
 CROP = {"op": "crop", "top": 0, "left": 0, "height": 10, "width": 10}
@@ -127,6 +144,9 @@ def _mutate(base, path, value, delete=False):
 
 RGBA = _mutate(E1, ["input", "color"], "RGBA")
 COMPOSITE = _mutate(RGBA, ["input", "alpha"], "composite")
+FLOAT_RESIZE = {"op": "resize", "size": 64, "interpolation": "bilinear", "engine": "torch", "antialias": False}
+FLOAT_AREA = {"op": "resize", "size": [8, 8], "interpolation": "area", "engine": "torch"}
+
 CV_SCALE = _mutate(_mutate(CV, ["steps", 0, "size"], None, delete=True), ["steps", 0, "scale"], [0.5, 2])
 
 # (case id, document, JSON Pointer the error must name, schema can express it)
@@ -182,7 +202,8 @@ INVALID = [
     ("torch-antialias-string", _mutate(TORCH, ["steps", 0, "antialias"], "true"), "/steps/0/antialias", True),
     ("torch-antialias-int", _mutate(TORCH, ["steps", 0, "antialias"], 1), "/steps/0/antialias", True),
     ("torch-lanczos-no-aa", _mutate(TORCH, ["steps", 0, "interpolation"], "lanczos"), "/steps/0/antialias", True),
-    ("torch-bad-mode", _mutate(TORCH, ["steps", 0, "interpolation"], "area"), "/steps/0/interpolation", True),
+    ("torch-bad-mode", _mutate(TORCH, ["steps", 0, "interpolation"], "box"), "/steps/0/interpolation", True),
+    ("torch-area-uint8", _mutate(TORCH, ["steps", 0, "interpolation"], "area"), "/steps/0/interpolation", False),
     ("resize-bad-version", _mutate(E1, ["steps", 0, "version"], "11"), "/steps/0/version", True),
     ("resize-version-number", _mutate(E1, ["steps", 0, "version"], 13), "/steps/0/version", True),
     ("max-size-with-pair", _mutate(E4, ["steps", 0, "max_size"], 500), "/steps/0/max_size", True),
@@ -204,7 +225,25 @@ INVALID = [
     ("output-missing", _mutate(E1, ["output", "dtype"], None, delete=True), "/output", True),
     ("float-to-uint8", _mutate(E1, ["output", "dtype"], "uint8"), "/output/dtype", False),
     ("arith-before-float", {**E1, "steps": [E1["steps"][3]] + E1["steps"]}, "/steps/0/op", False),
-    ("resize-after-float", {**E1, "steps": E1["steps"] + [E1["steps"][0]]}, "/steps/5/op", False),
+    ("resize-after-float", {**E1, "steps": E1["steps"] + [E1["steps"][0]]}, "/steps/5/engine", False),
+    ("opencv-after-float", {**E1, "steps": E1["steps"] + [CV["steps"][0]]}, "/steps/5/engine", False),
+    ("float-resize-lanczos", {**E1, "steps": E1["steps"] + [{**FLOAT_RESIZE, "interpolation": "nearest"}]},
+     "/steps/5/interpolation", False),
+    ("float-resize-float64", {**E1, "steps": [{"op": "to_float", "dtype": "float64"}, FLOAT_RESIZE]},
+     "/steps/1/op", False),
+    ("float-resize-after-cast64", {**E1, "steps": E1["steps"] + [{"op": "cast", "dtype": "float64"}, FLOAT_RESIZE]},
+     "/steps/6/op", False),
+    ("two-float-resizes", {**E1, "steps": E1["steps"] + [FLOAT_RESIZE, FLOAT_RESIZE]}, "/steps/6/op", False),
+    ("crop-before-float-resize", {**E1, "steps": E1["steps"] + [E1["steps"][1], FLOAT_RESIZE]}, "/steps/5/op",
+     False),
+    ("float-crop-rule", {**E1, "steps": E1["steps"] + [FLOAT_RESIZE, {"op": "center_crop", "size": 9,
+                                                                      "rule": "hf_pil"}]},
+     "/steps/6/rule", False),
+    ("float-crop-fill", {**E1, "steps": E1["steps"] + [FLOAT_RESIZE, {"op": "center_crop", "size": 9, "fill": 0}]},
+     "/steps/6/fill", False),
+    ("area-before-float", _mutate(TORCH, ["steps", 0], {**FLOAT_AREA}), "/steps/0/interpolation", False),
+    ("area-antialias", {**E1, "steps": E1["steps"] + [{**FLOAT_AREA, "antialias": False}]}, "/steps/5/antialias",
+     False),
     ("two-to-float", {**E1, "steps": E1["steps"][:3] + E1["steps"][2:]}, "/steps/3/op", False),
     ("crop-no-top", _with_step({k: v for k, v in CROP.items() if k != "top"}), "/steps/0", True),
     ("crop-top-fraction", _with_step({**CROP, "top": 1.5}), "/steps/0/top", True),

@@ -116,6 +116,31 @@ def test_torch_engine_matches_reference(isa, color):
         assert_same(pixelpact.load(doc, isa=isa)(img), expected)
 
 
+FLOAT_DIALECTS = [("bilinear", False), ("bilinear", True), ("bicubic", False), ("bicubic", True), ("area", False)]
+
+
+@pytest.mark.parametrize("isa", SIMD)
+@pytest.mark.parametrize("color", ["RGB", "GRAY"])
+def test_torch_float_resize_matches_reference(isa, color):
+    """A torch resize after to_float (float32 planes; every ISA's table points at
+    the reference kernel today), including both bilinear kernels (h + w <= 128)."""
+    channels = {"RGB": 3, "GRAY": 1}[color]
+    for i, (in_hw, out_hw, _) in enumerate(CASES[::5]):
+        mode, antialias = FLOAT_DIALECTS[i % len(FLOAT_DIALECTS)]
+        if mode == "area" and out_hw == (1, 1):
+            continue
+        resize = {"op": "resize", "size": list(out_hw), "interpolation": mode, "engine": "torch"}
+        if mode != "area":
+            resize["antialias"] = antialias
+        img = noise(*in_hw, channels=channels, seed=i)
+        doc = {"pixelpact": 1, "input": {"color": color},
+               "steps": [{"op": "to_float", "dtype": "float32"}, {"op": "div", "value": 255}, resize,
+                         {"op": "normalize", "mean": [0.5, 0.4, 0.3], "std": [0.2, 0.25, 0.3]}],
+               "output": {"layout": "HWC", "dtype": "float32", "color": "RGB"}}
+        expected = pixelpact.load(doc, isa="reference")(img)
+        assert_same(pixelpact.load(doc, isa=isa)(img), expected)
+
+
 @pytest.mark.parametrize("isa", SIMD)
 @pytest.mark.parametrize("layout,dtype", list(itertools.product(["NCHW", "NHWC", "CHW", "HWC"],
                                                                  ["float32", "float16", "uint8"])))

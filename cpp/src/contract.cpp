@@ -277,6 +277,14 @@ ResizeStep parse_resize(const Node& step) {
     if (step.has("version")) r.opencv_major = step.at("version").as_enum<int>({{"4", 4}, {"5", 5}});
     return r;
   }
+  if (r.engine == ResizeEngine::Torch && step.at("interpolation").value() == "area") {
+    // F.interpolate(mode='area'): adaptive average pooling, float only
+    // (parse_float_geometry rejects antialias).
+    if (step.has("version")) fail(step.at("version").path(), "version applies only to engine 'pillow'");
+    r.area = true;
+    r.antialias = false;
+    return r;
+  }
   r.filter = parse_filter(step.at("interpolation"));
   if (r.engine == ResizeEngine::Torch) {
     parse_torch_resize(step, r);
@@ -430,6 +438,50 @@ CenterCropStep parse_center_crop(const Node& step, InputColor color) {
   return c;
 }
 
+// A geometric step after to_float: torchvision v1 on a float tensor. Only one
+// torch float32 resize, then torchvision center crops, are reproduced.
+void parse_float_geometry(const Node& step, bool is_resize, bool is_center_crop, DType current_dtype,
+                          Contract& c) {
+  if (is_resize) {
+    ResizeStep r = parse_resize(step);
+    if (c.has_float_resize) fail(step.at("op").path(), "only one resize may follow 'to_float'");
+    if (r.engine != ResizeEngine::Torch) {
+      fail(step.at("engine").path(),
+           "after 'to_float' only engine 'torch' resizes (torch's float32 kernels, as torchvision v1 on a "
+           "float tensor); Pillow and OpenCV resize uint8 pixels: move the resize before 'to_float'");
+    }
+    if (current_dtype != DType::Float32) {
+      fail(step.at("op").path(),
+           "a resize after 'to_float' runs torch's float32 kernels: float64 pixels are not supported");
+    }
+    if (r.area && step.has("antialias")) {
+      fail(step.at("antialias").path(), "antialias does not apply to 'area' (F.interpolate rejects it)");
+    }
+    if (!r.area && r.filter != Filter::Bilinear && r.filter != Filter::Bicubic) {
+      fail(step.at("interpolation").path(),
+           "a float resize supports bilinear, bicubic and area (nearest modes and lanczos are not supported)");
+    }
+    c.has_float_resize = true;
+    c.float_resize = r;
+    c.arithmetic_before_resize = c.arithmetic.size();
+    return;
+  }
+  if (is_center_crop && c.has_float_resize) {
+    CenterCropStep cc = parse_center_crop(step, c.input_color);
+    if (cc.rule != CenterCropRule::Torchvision) {
+      fail(step.at("rule").path(), "after a float resize only the torchvision center_crop rule is supported");
+    }
+    if (step.has("fill")) {
+      fail(step.at("fill").path(), "a center_crop after a float resize may not pad, so it has no fill");
+    }
+    c.float_crops.push_back(cc);
+    return;
+  }
+  fail(step.at("op").path(),
+       "geometric steps must come before 'to_float', except one torch resize (float32) and center crops "
+       "after it");
+}
+
 }  // namespace
 
 int input_channel_count(InputColor color) noexcept {
@@ -541,16 +593,25 @@ Contract parse_contract(std::string_view json_text) {
       case Op::Crop:
       case Op::Pad:
       case Op::Letterbox:
-        if (op == Op::Resize) c.geometry.emplace_back(parse_resize(step));
-        else if (op == Op::CenterCrop) c.geometry.emplace_back(parse_center_crop(step, c.input_color));
+        if (c.has_float) {
+          if (op == Op::Resize && c.alpha == AlphaPolicy::Premultiply) {
+            fail(step.at("op").path(), "alpha 'premultiply' is Pillow's RGBA resize on uint8 pixels: "
+                                       "a float resize does not premultiply");
+          }
+          parse_float_geometry(step, op == Op::Resize, op == Op::CenterCrop, current_dtype, c);
+          break;
+        }
+        if (op == Op::Resize) {
+          ResizeStep r = parse_resize(step);
+          if (r.area) {
+            fail(step.at("interpolation").path(),
+                 "'area' is torch's float resize (adaptive average pooling): put the resize after 'to_float'");
+          }
+          c.geometry.emplace_back(r);
+        } else if (op == Op::CenterCrop) c.geometry.emplace_back(parse_center_crop(step, c.input_color));
         else if (op == Op::Crop) c.geometry.emplace_back(parse_crop(step, c.input_color));
         else if (op == Op::Pad) c.geometry.emplace_back(parse_pad(step, c.input_color));
         else c.geometry.emplace_back(parse_letterbox(step, c.input_color));
-        if (c.has_float) {
-          fail(step.at("op").path(),
-               "geometric steps must come before 'to_float': contract v1 resizes and crops "
-               "uint8 pixels only");
-        }
         if (c.alpha == AlphaPolicy::Premultiply) {
           // Only Pillow premultiplies; and padded pixels would need an alpha value.
           if (op == Op::Pad || op == Op::Letterbox) {

@@ -76,6 +76,7 @@ struct ResizeStep {
   PillowVersion pillow_version = PillowVersion::V13;
   ResizeEngine engine = ResizeEngine::Pillow;
   bool antialias = true;  // torch engine only; nearest modes ignore it, as torchvision does
+  bool area = false;      // torch engine after to_float: F.interpolate(mode='area')
   // engine == Opencv only:
   OpencvInterpolation opencv_interpolation = OpencvInterpolation::Linear;
   int opencv_major = 5;     // "version": "4" or "5"
@@ -144,6 +145,13 @@ struct Contract {
   bool has_float = false;
   DType float_dtype = DType::Float32;
   std::vector<ArithStep> arithmetic;   // in contract order, in float_dtype
+  // torchvision v1 on a float tensor: one torch resize after to_float, on float32
+  // planes, then torchvision center crops that must not pad. arithmetic[0, n)
+  // runs before the resize (per byte), the rest after it (per element).
+  bool has_float_resize = false;
+  ResizeStep float_resize;
+  std::vector<CenterCropStep> float_crops;
+  std::size_t arithmetic_before_resize = 0;
   Layout layout = Layout::NCHW;
   DType output_dtype = DType::Float32;
   OutputColor output_color = OutputColor::RGB;

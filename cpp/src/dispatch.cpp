@@ -78,6 +78,7 @@ std::vector<std::pair<std::string, std::string>> kernel_report(const kernels::Ke
       {"opencv_vertical_cubic", who(t.opencv_vertical_cubic == r.opencv_vertical_cubic)},
       {"opencv_area_horizontal", who(t.opencv_area_horizontal == r.opencv_area_horizontal)},
       {"opencv_area_vertical", who(t.opencv_area_vertical == r.opencv_area_vertical)},
+      {"torch_float_resize", who(t.torch_float_resize == r.torch_float_resize)},
       {"opencv_area_fast", who(t.opencv_area_fast == r.opencv_area_fast)},
   };
 }

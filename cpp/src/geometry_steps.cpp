@@ -180,8 +180,46 @@ std::vector<PrimitiveStep> expand_geometry(const Contract& contract, int in_h, i
   return out;
 }
 
+std::vector<PrimitiveStep> expand_float_geometry(const Contract& contract, int h, int w) {
+  std::vector<PrimitiveStep> out;
+  if (!contract.has_float_resize) return out;
+  const std::size_t index = contract.geometry.size();
+  auto hw = resize_output_size(contract.float_resize, h, w);
+  check_size("resize", index, h, w, hw.first, hw.second);
+  PrimitiveStep r;
+  r.is_resize = true;
+  r.resize = &contract.float_resize;
+  r.in_h = h;
+  r.in_w = w;
+  r.out_h = h = hw.first;
+  r.out_w = w = hw.second;
+  out.push_back(r);
+  for (const CenterCropStep& c : contract.float_crops) {
+    if (c.height > h || c.width > w) {
+      throw Error(ErrorCode::InvalidArgument, "",
+                  "center_crop " + std::to_string(c.height) + "x" + std::to_string(c.width) +
+                      " after a float resize is larger than the " + std::to_string(h) + "x" +
+                      std::to_string(w) + " image; padding float planes is not supported");
+    }
+    PrimitiveStep p;
+    p.in_h = h;
+    p.in_w = w;
+    p.out_h = h = c.height;
+    p.out_w = w = c.width;
+    p.offset_y = center_offset(c.rule, p.in_h, c.height);
+    p.offset_x = center_offset(c.rule, p.in_w, c.width);
+    out.push_back(p);
+  }
+  return out;
+}
+
 Geometry geometry_of(const Contract& contract, int in_h, int in_w) {
-  const std::vector<PrimitiveStep> steps = expand_geometry(contract, in_h, in_w);
+  std::vector<PrimitiveStep> steps = expand_geometry(contract, in_h, in_w);
+  {
+    const int h = steps.empty() ? in_h : steps.back().out_h;
+    const int w = steps.empty() ? in_w : steps.back().out_w;
+    for (const PrimitiveStep& p : expand_float_geometry(contract, h, w)) steps.push_back(p);
+  }
   Geometry g;
   g.input_height = in_h;
   g.input_width = in_w;

@@ -34,6 +34,9 @@ struct CompiledContract {
   std::vector<std::uint8_t> lut_u8;
   std::vector<std::uint16_t> lut_u16;
   std::vector<float> lut_f32;
+  // Contracts with a float resize: per output channel, the float32 value of every
+  // byte after the elementwise steps before the resize.
+  std::vector<float> lut_before_resize;
 
   // Plans of the most recently seen input sizes (a service sees few sizes).
   std::shared_ptr<const Plan> plan_for(int height, int width) const {
@@ -75,10 +78,10 @@ T apply(ArithOp op, T x, T v) {
 // and numpy with a float32 array). A cast to float32 rounds the value. float64
 // results reach float16 through float32, as torch's Tensor.half() does on a
 // float64 tensor.
-float chain_to_float(const Contract& c, int channel, int byte) {
-  if (!c.has_float) return static_cast<float>(byte);
-  double x = byte;  // always exactly representable in the current dtype
-  for (const auto& a : c.arithmetic) {
+// Steps arithmetic[begin, end) on a value exact in the current dtype.
+double run_chain(const Contract& c, int channel, double x, std::size_t begin, std::size_t end) {
+  for (std::size_t i = begin; i < end; ++i) {
+    const ArithStep& a = c.arithmetic[i];
     if (a.op == ArithOp::Cast) {
       if (a.dtype == DType::Float32) x = static_cast<float>(x);
     } else if (a.dtype == DType::Float64) {
@@ -87,7 +90,13 @@ float chain_to_float(const Contract& c, int channel, int byte) {
       x = apply<float>(a.op, static_cast<float>(x), static_cast<float>(a.value[channel]));
     }
   }
-  return static_cast<float>(x);
+  return x;
+}
+
+float chain_to_float(const Contract& c, int channel, int byte) {
+  if (!c.has_float) return static_cast<float>(byte);
+  // byte is exactly representable in the current dtype
+  return static_cast<float>(run_chain(c, channel, byte, 0, c.arithmetic.size()));
 }
 
 std::shared_ptr<CompiledContract> compile(Contract contract, const kernels::KernelTable& table) {
@@ -102,6 +111,13 @@ std::shared_ptr<CompiledContract> compile(Contract contract, const kernels::Kern
   for (int ch = 0; ch < 3; ++ch) cc->background[ch] = c.background[input_bgr ? 2 - ch : ch];
   for (int ch = 0; ch < 3; ++ch) {
     cc->source_channel[ch] = gray ? 0 : (input_bgr != output_bgr ? 2 - ch : ch);
+  }
+  if (c.has_float_resize) {
+    cc->lut_before_resize.resize(3 * 256);
+    for (int ch = 0; ch < 3; ++ch)
+      for (int b = 0; b < 256; ++b)
+        cc->lut_before_resize[ch * 256 + b] =
+            static_cast<float>(run_chain(c, ch, b, 0, c.arithmetic_before_resize));
   }
   // Per-channel values are listed in output channel order.
   switch (c.output_dtype) {
@@ -359,6 +375,58 @@ Tile run_stage(const CropStage& st, const Tile& tile_in, int channels, Scratch& 
   return t;
 }
 
+// The float part of a contract with a resize after to_float (plan.hpp,
+// FloatResizePlan): `tile` holds the uint8 stages' output.
+void run_float_resize(const CompiledContract& cc, const Plan& plan, const Tile& tile_in, int channels,
+                      Scratch& scratch, void* out) {
+  const Contract& c = cc.contract;
+  const FloatResizePlan& f = plan.float_resize;
+  const Rect whole{0, 0, f.in_h, f.in_w};
+  Tile tile = tile_in;
+  if (!tile.data || tile.rect.y0 != 0 || tile.rect.x0 != 0 || !tile.rect.contains(whole)) {
+    tile = materialize(tile, whole, channels, scratch);
+  }
+  const std::size_t in_plane = static_cast<std::size_t>(f.in_h) * f.in_w;
+  const std::size_t out_plane = static_cast<std::size_t>(f.resized_h) * f.resized_w;
+  float* planes = reinterpret_cast<float*>(scratch.take(3 * in_plane * sizeof(float)));
+  float* resized = reinterpret_cast<float*>(scratch.take(3 * out_plane * sizeof(float)));
+  kernels::TorchFloatResize args = f.kernel_args();
+  if (f.kind == kernels::TorchFloatKind::Antialias) {
+    args.scratch = reinterpret_cast<float*>(
+        scratch.take(static_cast<std::size_t>(f.in_h) * f.resized_w * sizeof(float)));
+  }
+  for (int ch = 0; ch < 3; ++ch) {
+    const float* lut = cc.lut_before_resize.data() + ch * 256;
+    const int source = cc.source_channel[ch];
+    float* plane = planes + ch * in_plane;
+    for (int y = 0; y < f.in_h; ++y) {
+      const std::uint8_t* row = tile.data + y * tile.row_stride + source;
+      for (int x = 0; x < f.in_w; ++x) plane[static_cast<std::size_t>(y) * f.in_w + x] = lut[row[x * tile.pixel_stride]];
+    }
+    cc.kernel_table->torch_float_resize(args, plane, resized + ch * out_plane);
+  }
+  // Elementwise steps after the resize, per element, then the layout and dtype.
+  const bool planar = c.layout == Layout::NCHW || c.layout == Layout::CHW;
+  const int th = plan.tensor_h, tw = plan.tensor_w;
+  for (int ch = 0; ch < 3; ++ch) {
+    const float* plane = resized + ch * out_plane;
+    for (int y = 0; y < th; ++y) {
+      const float* row = plane + static_cast<std::size_t>(y + f.crop_y) * f.resized_w + f.crop_x;
+      for (int x = 0; x < tw; ++x) {
+        const float v = static_cast<float>(
+            run_chain(c, ch, row[x], c.arithmetic_before_resize, c.arithmetic.size()));
+        const std::size_t at = planar ? (static_cast<std::size_t>(ch) * th + y) * tw + x
+                                      : (static_cast<std::size_t>(y) * tw + x) * 3 + ch;
+        if (c.output_dtype == DType::Float16) {
+          static_cast<std::uint16_t*>(out)[at] = float_to_half_bits(v);
+        } else {
+          static_cast<float*>(out)[at] = v;
+        }
+      }
+    }
+  }
+}
+
 void check_image(const CompiledContract& cc, const ImageView& image) {
   const int expected = input_channel_count(cc.contract.input_color);
   if (image.height < 1 || image.width < 1) {
@@ -552,6 +620,14 @@ void run_checked(const CompiledContract& cc, const ImageView& image, void* out) 
           tile = run_stage(st, tile, channels, scratch, *cc.kernel_table);
         },
         stage);
+  }
+
+  if (plan.has_float_resize) {
+    if (cc.contract.output_dtype != DType::Float32 && cc.contract.output_dtype != DType::Float16) {
+      throw Error(ErrorCode::Internal, "/output/dtype", "float64 output is not implemented");
+    }
+    run_float_resize(cc, plan, tile, channels, scratch, out);
+    return;
   }
 
   kernels::TensorWrite w;

@@ -49,8 +49,11 @@ int center_crop_offset(int in_size, int crop_size) {
 
 std::pair<int, int> output_size(const Contract& contract, int in_h, int in_w) {
   const std::vector<PrimitiveStep> steps = expand_geometry(contract, in_h, in_w);
-  if (steps.empty()) return {in_h, in_w};
-  return {steps.back().out_h, steps.back().out_w};
+  const int h = steps.empty() ? in_h : steps.back().out_h;
+  const int w = steps.empty() ? in_w : steps.back().out_w;
+  const std::vector<PrimitiveStep> float_steps = expand_float_geometry(contract, h, w);
+  if (float_steps.empty()) return {h, w};
+  return {float_steps.back().out_h, float_steps.back().out_w};
 }
 
 Plan make_plan(const Contract& contract, int in_h, int in_w) {
@@ -64,6 +67,41 @@ Plan make_plan(const Contract& contract, int in_h, int in_w) {
   const int w = sized.empty() ? in_w : sized.back().out_w;
   plan.out_h = h;
   plan.out_w = w;
+  plan.tensor_h = h;
+  plan.tensor_w = w;
+  const std::vector<PrimitiveStep> float_steps = expand_float_geometry(contract, h, w);
+  if (!float_steps.empty()) {
+    // engine 'torch' after to_float: torchvision v1 Resize on a contiguous float
+    // CHW tensor with torch's default thread count (> 1). Bilinear then runs the
+    // generic NCHW kernel unless the output is small (h + w <= 128), where torch
+    // switches to its channels-last kernel (_use_vectorized_kernel_cond_2d).
+    plan.has_float_resize = true;
+    FloatResizePlan& f = plan.float_resize;
+    const ResizeStep& r = contract.float_resize;
+    f.in_h = h;
+    f.in_w = w;
+    f.resized_h = float_steps.front().out_h;
+    f.resized_w = float_steps.front().out_w;
+    using kernels::TorchFloatKind;
+    f.kind = r.area ? TorchFloatKind::Area
+           : r.antialias ? TorchFloatKind::Antialias
+           : r.filter == Filter::Bicubic ? TorchFloatKind::Cubic
+           : f.resized_h + f.resized_w <= 128 ? TorchFloatKind::LinearChannelsLast
+                                              : TorchFloatKind::LinearGeneric;
+    if (f.kind == TorchFloatKind::Area && f.resized_h == 1 && f.resized_w == 1) {
+      // adaptive_avg_pool2d to 1x1 is input.mean((-1, -2)): torch's cascade sum.
+      throw Error(ErrorCode::Unsupported, "",
+                  "'area' to a 1x1 image is torch's mean(), whose summation order is not reproduced");
+    }
+    f.y = torch_float_axis(h, f.resized_h, f.kind, r.filter);
+    f.x = torch_float_axis(w, f.resized_w, f.kind, r.filter);
+    for (std::size_t i = 1; i < float_steps.size(); ++i) {
+      f.crop_y += float_steps[i].offset_y;
+      f.crop_x += float_steps[i].offset_x;
+    }
+    plan.tensor_h = float_steps.back().out_h;
+    plan.tensor_w = float_steps.back().out_w;
+  }
 
   // Backward: what each stage must produce and read.
   std::vector<Stage> reversed;

@@ -15,6 +15,7 @@
 
 #include "contract.hpp"
 #include "pillow_coefficients.hpp"
+#include "torch_coefficients.hpp"
 
 namespace pixelpact::detail {
 
@@ -87,11 +88,37 @@ struct CropStage {
 
 using Stage = std::variant<ResizeStage, NearestStage, CropStage, OpencvResizeStage>;
 
+// The float part of a contract with a resize after to_float: the uint8 stages'
+// whole output becomes float32 planes (elementwise steps before the resize),
+// torch's float resize runs on each plane, and the center crops after it pick
+// the window [crop_y, crop_y + out_h) x [crop_x, crop_x + out_w).
+struct FloatResizePlan {
+  kernels::TorchFloatKind kind = kernels::TorchFloatKind::LinearGeneric;
+  int in_h = 0, in_w = 0;          // the uint8 geometry's output
+  int resized_h = 0, resized_w = 0;
+  TorchFloatAxisPlan y, x;
+  int crop_y = 0, crop_x = 0;
+  kernels::TorchFloatResize kernel_args() const {
+    kernels::TorchFloatResize r;
+    r.kind = kind;
+    r.in_h = in_h;
+    r.in_w = in_w;
+    r.out_h = resized_h;
+    r.out_w = resized_w;
+    r.y = y.view();
+    r.x = x.view();
+    return r;
+  }
+};
+
 struct Plan {
   int in_h = 0, in_w = 0;
-  int out_h = 0, out_w = 0;
+  int out_h = 0, out_w = 0;  // of the uint8 stages
   Rect input_rect;          // part of the input image read at all
   std::vector<Stage> stages;
+  bool has_float_resize = false;
+  FloatResizePlan float_resize;  // has_float_resize; the tensor is then its crop size
+  int tensor_h = 0, tensor_w = 0;  // the output tensor's height and width
 };
 
 // Output (height, width) of the geometry for an input size; throws

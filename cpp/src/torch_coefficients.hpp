@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "contract.hpp"
+#include "kernels/kernels.hpp"
 #include "pillow_coefficients.hpp"  // ConvWeights
 
 namespace pixelpact::detail {
@@ -30,5 +31,20 @@ int torch_weights_precision(int in_size, int out_size, Filter filter, bool antia
 // (Filter::NearestExact: floor((i + 0.5) * s)), s = (float)in / out in float.
 std::vector<std::int32_t> torch_nearest_indices(int in_size, int out_size, Filter filter,
                                                 int out_begin, int out_end);
+
+// One axis of torch's float32 resize (kernels::TorchFloatResize), in_size ->
+// out_size: 2 (linear) or 4 (cubic) clamped indices and float weights per
+// output, or the Area pooling window.
+struct TorchFloatAxisPlan {
+  int taps = 0;
+  std::vector<std::int32_t> index;
+  std::vector<float> weight;
+  std::vector<std::int32_t> first, count;  // Area
+  kernels::TorchFloatAxis view() const {
+    return kernels::TorchFloatAxis{taps, index.data(), weight.data(), first.data(), count.data()};
+  }
+};
+TorchFloatAxisPlan torch_float_axis(int in_size, int out_size, kernels::TorchFloatKind kind,
+                                    Filter filter = Filter::Bilinear);
 
 }  // namespace pixelpact::detail

@@ -60,6 +60,32 @@ struct OpencvSpans {
   int block = 0;
 };
 
+// torch's float32 resize of one plane (engine "torch" after to_float; kernels/
+// reference/torch_float_resize.cpp, built by torch_coefficients.cpp). Per axis
+// and output i: `taps` input indices index[i * taps + k] (clamped to the plane)
+// and float weights weight[i * taps + k]; for Area, first[i] and count[i] of the
+// pooling window.
+enum class TorchFloatKind {
+  LinearGeneric,       // upsample_generic_Nd_kernel_impl<2, HelperInterpLinear>
+  LinearChannelsLast,  // cpu_upsample_linear_channels_last (output h + w <= 128)
+  Cubic,               // upsample_generic_Nd_kernel_impl<2, HelperInterpCubic>
+  Area,                // cpu_adaptive_avg_pool2d
+  Antialias,           // separable_upsample_generic_Nd_kernel_impl (antialias=True)
+};
+struct TorchFloatAxis {
+  int taps = 0;
+  const std::int32_t* index = nullptr;
+  const float* weight = nullptr;
+  const std::int32_t* first = nullptr;  // Area, Antialias (weights at weight[i * taps])
+  const std::int32_t* count = nullptr;  // Area, Antialias
+};
+struct TorchFloatResize {
+  TorchFloatKind kind = TorchFloatKind::LinearGeneric;
+  int in_h = 0, in_w = 0, out_h = 0, out_w = 0;
+  TorchFloatAxis y, x;
+  float* scratch = nullptr;  // Antialias: in_h * out_w floats (the horizontal pass)
+};
+
 // Final writer: colour order, per-channel lookup table (the whole elementwise
 // chain and the dtype conversion, precomputed) and layout, in one pass.
 //   value(y, x, c) = lut[c * 256 + pixel(y, x)[source_channel[c]]]
@@ -135,6 +161,8 @@ struct KernelTable {
   void (*opencv_area_vertical)(const float* in, std::ptrdiff_t in_row_stride, int elements,
                                const OpencvSpans& y, int out_rows, std::uint8_t* out,
                                std::ptrdiff_t out_row_stride);
+  // torch float32 resize of one packed plane (in_h x in_w -> out_h x out_w).
+  void (*torch_float_resize)(const TorchFloatResize& r, const float* in, float* out);
   // INTER_AREA, integer factors (resizeAreaFast_): block sums.
   void (*opencv_area_fast)(const std::uint8_t* in, std::ptrdiff_t in_row_stride,
                            std::ptrdiff_t in_pixel_stride, int channels, const OpencvSpans& y,
@@ -180,6 +208,7 @@ struct KernelTable {
   void opencv_area_vertical(const float* in, std::ptrdiff_t in_row_stride, int elements,   \
                             const OpencvSpans& y, int out_rows, std::uint8_t* out,         \
                             std::ptrdiff_t out_row_stride);                                \
+  void torch_float_resize(const TorchFloatResize& r, const float* in, float* out);           \
   void opencv_area_fast(const std::uint8_t* in, std::ptrdiff_t in_row_stride,              \
                         std::ptrdiff_t in_pixel_stride, int channels, const OpencvSpans& y, \
                         int out_rows, const OpencvSpans& x, int out_width, std::uint8_t* out, \

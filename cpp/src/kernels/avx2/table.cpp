@@ -12,6 +12,6 @@ const KernelTable table = {"avx2",
                            opencv_horizontal, opencv_vertical_linear, reference::opencv_vertical_fixed,
                            reference::opencv_vertical_cubic,
                            reference::opencv_area_horizontal, reference::opencv_area_vertical,
-                           opencv_area_fast};
+                           reference::torch_float_resize, opencv_area_fast};
 
 }  // namespace pixelpact::kernels::avx2

@@ -12,6 +12,6 @@ const KernelTable table = {"neon",
                            reference::opencv_horizontal, reference::opencv_vertical_linear, reference::opencv_vertical_fixed,
                            reference::opencv_vertical_cubic,
                            reference::opencv_area_horizontal, reference::opencv_area_vertical,
-                           reference::opencv_area_fast};
+                           reference::torch_float_resize, reference::opencv_area_fast};
 
 }  // namespace pixelpact::kernels::neon
