@@ -327,5 +327,22 @@ def test_from_opencv_blob_resize_needs_opencv_engine():
     for h, w in SIZES:
         img = noise(h, w, seed=12)
         assert_same(pipe(img), cv2.dnn.blobFromImage(img, 1 / 255, (40, 30), (1, 2, 3), True))
-    with pytest.raises(pixelpact.UnsupportedTransform, match="crop=True"):
-        pixelpact.from_opencv_blob(1 / 255, size=(40, 30), crop=True)
+    cropped = pixelpact.load(pixelpact.from_opencv_blob(1 / 255, size=(40, 30), mean=(1, 2, 3), swapRB=True,
+                                                        crop=True))
+    boxed = pixelpact.load(pixelpact.from_opencv_blob(0.5, size=(40, 30), mean=(1, 2, 3), swapRB=True,
+                                                      letterbox=True, border=(10, 20, 30)))
+    params = cv2.dnn.Image2BlobParams()
+    params.scalefactor = (0.5,) * 3
+    params.size = (40, 30)
+    params.mean = (1, 2, 3)
+    params.swapRB = True
+    params.ddepth = cv2.CV_32F
+    params.datalayout = cv2.DNN_LAYOUT_NCHW
+    params.paddingmode = cv2.dnn.DNN_PMODE_LETTERBOX
+    params.borderValue = (10, 20, 30, 0)
+    for h, w in [(13, 11), (31, 17), (333, 500), (30, 40), (1, 1)]:
+        img = noise(h, w, seed=13)
+        assert_same(cropped(img), cv2.dnn.blobFromImage(img, 1 / 255, (40, 30), (1, 2, 3), True, crop=True))
+        assert_same(boxed(img), cv2.dnn.blobFromImageWithParams(img, params))
+    with pytest.raises(pixelpact.UnsupportedTransform, match="exclusive"):
+        pixelpact.from_opencv_blob(1 / 255, size=(40, 30), crop=True, letterbox=True)

@@ -392,9 +392,27 @@ PadStep parse_pad(const Node& step, InputColor color) {
 }
 
 LetterboxStep parse_letterbox(const Node& step, InputColor color) {
-  step.require_object({"op", "size"}, {"op", "size", "fill", "auto", "stride", "scaleup", "center",
+  step.require_object({"op", "size"}, {"op", "size", "rule", "fill", "auto", "stride", "scaleup", "center",
                                        "interpolation", "engine"});
   LetterboxStep l;
+  if (step.has("rule")) {
+    l.rule = step.at("rule").as_enum<LetterboxRule>({{"ultralytics", LetterboxRule::Ultralytics},
+                                                    {"blob", LetterboxRule::Blob},
+                                                    {"blob_crop", LetterboxRule::BlobCrop}});
+  }
+  if (l.rule != LetterboxRule::Ultralytics) {
+    // cv2.dnn's resize is always cv2.resize INTER_LINEAR, centred, scaling both ways.
+    for (const char* key : {"auto", "stride", "scaleup", "center", "interpolation", "engine"}) {
+      if (step.has(key)) {
+        fail(step.at(key).path(), std::string(key) + " applies only to rule 'ultralytics' (cv2.dnn resizes with "
+                                                     "cv2.resize INTER_LINEAR, centred)");
+      }
+    }
+    if (l.rule == LetterboxRule::BlobCrop && step.has("fill")) {
+      fail(step.at("fill").path(), "rule 'blob_crop' crops and never pads: fill does not apply");
+    }
+    l.fill = {0, 0, 0};
+  }
   auto hw = height_width(step.at("size"));
   l.height = hw.first;
   l.width = hw.second;

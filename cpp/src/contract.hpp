@@ -108,7 +108,13 @@ struct PadStep {
 };
 
 // Ultralytics LetterBox: keep-ratio resize into (height, width), then pad.
+// Whose letterbox arithmetic: Ultralytics' LetterBox, OpenCV's
+// blobFromImageWithParams letterbox mode, or blobFromImage's crop=True (scale to
+// cover at the float factor, then a centred crop).
+enum class LetterboxRule { Ultralytics, Blob, BlobCrop };
+
 struct LetterboxStep {
+  LetterboxRule rule = LetterboxRule::Ultralytics;
   int height = 0, width = 0;
   bool auto_stride = false;  // pad only up to a multiple of `stride`
   int stride = 32;

@@ -2,6 +2,8 @@
 // arithmetic (Python's int() truncates, round() rounds half to even, // floors).
 #include "geometry_steps.hpp"
 
+#include <memory>
+
 #include "opencv_resize.hpp"
 
 #include <algorithm>
@@ -83,7 +85,43 @@ std::pair<int, int> resize_output_size(const ResizeStep& r, int in_h, int in_w) 
   return {r.height, r.width};
 }
 
+ResizeStep blob_crop_resize(const LetterboxStep& l, int in_h, int in_w) {
+  const float f = std::max(l.width / static_cast<float>(in_w), l.height / static_cast<float>(in_h));
+  ResizeStep r = l.resize;
+  r.has_scale = true;
+  r.scale_x = r.scale_y = static_cast<double>(f);  // cv2.resize's fx, fy (a double of the float)
+  return r;
+}
+
 LetterboxParams letterbox_params(const LetterboxStep& l, int in_h, int in_w) {
+  if (l.rule == LetterboxRule::Blob) {
+    // modules/dnn/src/dnn_utils.cpp, DNN_PMODE_LETTERBOX: the factor and the
+    // resized sides in float, truncated; the padding split with integer division.
+    const float f = std::min(l.width / static_cast<float>(in_w), l.height / static_cast<float>(in_h));
+    LetterboxParams p;
+    p.resized_h = static_cast<int>(in_h * f);
+    p.resized_w = static_cast<int>(in_w * f);
+    p.top = (l.height - p.resized_h) / 2;
+    p.bottom = l.height - p.resized_h - p.top;
+    p.left = (l.width - p.resized_w) / 2;
+    p.right = l.width - p.resized_w - p.left;
+    return p;
+  }
+  if (l.rule == LetterboxRule::BlobCrop) {
+    // blobFromImage(crop=True): resize(img, Size(), f, f) with the float factor
+    // f = max(w / W, h / H) (dsize rounded half to even, sampled at f), then the
+    // window at (int(0.5 * (cols - w)), int(0.5 * (rows - h))): negative padding.
+    const ResizeStep scaled = blob_crop_resize(l, in_h, in_w);
+    const auto hw = opencv_scaled_size(scaled, in_h, in_w);
+    LetterboxParams p;
+    p.resized_h = hw.first;
+    p.resized_w = hw.second;
+    p.top = -static_cast<int>(0.5 * (p.resized_h - l.height));
+    p.left = -static_cast<int>(0.5 * (p.resized_w - l.width));
+    p.bottom = l.height - p.resized_h - p.top;
+    p.right = l.width - p.resized_w - p.left;
+    return p;
+  }
   // ultralytics/data/augment.py LetterBox: r = min(new_h / h, new_w / w),
   // capped at 1 without scaleup; new_unpad = (max(round(w * r), 1), max(round(h * r), 1));
   // dw, dh = new - unpad (then % stride with auto); centred: dw /= 2, and
@@ -170,7 +208,16 @@ std::vector<PrimitiveStep> expand_geometry(const Contract& contract, int in_h, i
       const LetterboxParams lp = letterbox_params(l, h, w);
       check_size("letterbox", i, h, w, lp.resized_h, lp.resized_w);
       // Ultralytics skips cv2.resize when the size is unchanged; so does a plan.
-      if (lp.resized_h != h || lp.resized_w != w) resize(&l.resize, lp.resized_h, lp.resized_w);
+      if (lp.resized_h != h || lp.resized_w != w) {
+        if (l.rule == LetterboxRule::BlobCrop) {
+          // The sampling scale is the factor itself, so this size's resize has its own step.
+          auto scaled = std::make_shared<const ResizeStep>(blob_crop_resize(l, h, w));
+          resize(scaled.get(), lp.resized_h, lp.resized_w);
+          out.back().owned_resize = std::move(scaled);
+        } else {
+          resize(&l.resize, lp.resized_h, lp.resized_w);
+        }
+      }
       const long long oh = static_cast<long long>(h) + lp.top + lp.bottom;
       const long long ow = static_cast<long long>(w) + lp.left + lp.right;
       check_size("letterbox", i, h, w, oh, ow);

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "contract.hpp"
@@ -16,6 +17,7 @@ namespace pixelpact::detail {
 struct PrimitiveStep {
   bool is_resize = false;
   const ResizeStep* resize = nullptr;  // is_resize: filter and Pillow version
+  std::shared_ptr<const ResizeStep> owned_resize;  // when `resize` is made for this input size
   int in_h = 0, in_w = 0, out_h = 0, out_w = 0;
   // Crops: out(y, x) = in(y + offset_y, x + offset_x), `fill` outside the input.
   int offset_y = 0, offset_x = 0;
@@ -44,6 +46,8 @@ struct LetterboxParams {
   int top = 0, bottom = 0, left = 0, right = 0;
 };
 LetterboxParams letterbox_params(const LetterboxStep& step, int in_h, int in_w);
+// blobFromImage(crop=True)'s resize for an input size: cv2.resize with fx = fy = f.
+ResizeStep blob_crop_resize(const LetterboxStep& step, int in_h, int in_w);
 
 // The composed per-axis affine map of the geometry for an input size.
 Geometry geometry_of(const Contract& contract, int in_h, int in_w);
