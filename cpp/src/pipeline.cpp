@@ -261,8 +261,10 @@ Tile run_stage(const NearestStage& st, const Tile& in, int channels, Scratch& sc
 }
 
 // OpenCV cv2.resize (opencv_resize.cpp builds the tables).
+// `direct`: when the tensor is exactly this stage's packed output (uint8 HWC,
+// same channel order, nothing after it), the stage writes there and no writer runs.
 Tile run_stage(const OpencvResizeStage& st, const Tile& in, int channels, Scratch& scratch,
-               const kernels::KernelTable& k) {
+               const kernels::KernelTable& k, std::uint8_t* direct = nullptr) {
   if (st.out_rect.empty()) return Tile{nullptr, 0, 0, st.out_rect};
   if (st.kind == OpencvKind::Copy) return in;
   const Rect& o = st.out_rect;
@@ -272,7 +274,7 @@ Tile run_stage(const OpencvResizeStage& st, const Tile& in, int channels, Scratc
   t.rect = o;
   t.pixel_stride = channels;
   t.row_stride = elements;
-  std::uint8_t* dst = scratch.take(static_cast<std::size_t>(o.rows()) * elements);
+  std::uint8_t* dst = direct ? direct : scratch.take(static_cast<std::size_t>(o.rows()) * elements);
   t.data = dst;
   const std::size_t mid_elements = static_cast<std::size_t>(i.rows()) * elements;
   switch (st.kind) {
@@ -597,7 +599,22 @@ void run_checked(const CompiledContract& cc, const ImageView& image, void* out) 
     tile = Tile{dst, static_cast<std::ptrdiff_t>(plan.input_rect.cols()) * channels, channels, plan.input_rect};
   }
 
-  for (const Stage& stage : plan.stages) {
+  // A last OpenCV resize whose output is the tensor itself writes straight into it.
+  std::uint8_t* direct = nullptr;
+  if (!plan.stages.empty() && !plan.has_float_resize && channels == 3 &&
+      cc.contract.output_dtype == DType::UInt8 &&
+      (cc.contract.layout == Layout::HWC || cc.contract.layout == Layout::NHWC) && cc.source_channel[0] == 0 &&
+      cc.source_channel[1] == 1 && cc.source_channel[2] == 2) {
+    if (const auto* last = std::get_if<OpencvResizeStage>(&plan.stages.back())) {
+      if (last->kind != OpencvKind::Copy && last->out_rect.y0 == 0 && last->out_rect.x0 == 0 &&
+          last->out_rect.rows() == plan.out_h && last->out_rect.cols() == plan.out_w) {
+        direct = static_cast<std::uint8_t*>(out);
+      }
+    }
+  }
+
+  for (std::size_t index = 0; index < plan.stages.size(); ++index) {
+    const Stage& stage = plan.stages[index];
     std::visit(
         [&](const auto& st) {
           if constexpr (!std::is_same_v<std::decay_t<decltype(st)>, CropStage>) {
@@ -617,10 +634,17 @@ void run_checked(const CompiledContract& cc, const ImageView& image, void* out) 
               return;
             }
           }
+          if constexpr (std::is_same_v<std::decay_t<decltype(st)>, OpencvResizeStage>) {
+            if (direct && index + 1 == plan.stages.size()) {
+              tile = run_stage(st, tile, channels, scratch, *cc.kernel_table, direct);
+              return;
+            }
+          }
           tile = run_stage(st, tile, channels, scratch, *cc.kernel_table);
         },
         stage);
   }
+  if (direct) return;
 
   if (plan.has_float_resize) {
     if (cc.contract.output_dtype != DType::Float32 && cc.contract.output_dtype != DType::Float16) {
