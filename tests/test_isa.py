@@ -246,3 +246,84 @@ def test_opencv_views(isa):
                "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}}
         for img in views:
             assert_same(pixelpact.load(doc, isa=isa)(img), pixelpact.load(doc, isa="reference")(img))
+
+
+# Every stride combination the API accepts, checked against what numpy, Pillow and
+# OpenCV compute from a packed copy of the same view, under every instruction set.
+# Pixel strides below the channel count (overlapping pixels: a sliding-window view)
+# reached the AVX-512 writer, which read channel 0 for every channel (issue 17,
+# defect 2); the sweeps used to cover only strides >= the channel count.
+def _strided_view(height, width, channels, pixel, channel, row, seed):
+    rng = np.random.default_rng([height, width, channels, seed])
+    if channel == "planar":
+        cs, ps = height * width, 1
+    else:
+        cs = {"adjacent": 1, "reversed": -1, "broadcast": 0}[channel]
+        ps = {"packed": channels, "padded": channels + 2, "overlap": 1, "broadcast": 0, "flipped": -channels}[pixel]
+    extent = (width - 1) * abs(ps) + (channels - 1) * abs(cs) + 1  # bytes one row spans
+    if channel == "planar":
+        rs = width
+    else:
+        rs = {"packed": extent, "padded": extent + 5, "flipped": -extent, "broadcast": 0}[row]
+    strides = (rs, ps, cs)
+    corners = [sum(s * (n - 1) * k for s, n, k in zip(strides, (height, width, channels), pick))
+               for pick in itertools.product((0, 1), repeat=3)]
+    lo, hi = min(corners), max(corners)
+    buffer = rng.integers(0, 256, size=hi - lo + 1, dtype=np.uint8)
+    view = np.lib.stride_tricks.as_strided(buffer[-lo:], shape=(height, width, channels), strides=strides,
+                                           writeable=False)
+    return view
+
+
+def _stride_layouts():
+    for pixel, channel, row in itertools.product(("packed", "padded", "overlap", "broadcast", "flipped"),
+                                                 ("adjacent", "reversed", "broadcast"),
+                                                 ("packed", "padded", "flipped", "broadcast")):
+        yield pixel, channel, row
+    yield "packed", "planar", "packed"
+
+
+STRIDE_LAYOUTS = list(_stride_layouts())
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("color", ["RGB", "BGRA", "GRAY"])
+def test_every_stride_combination(isa, color):
+    import cv2
+    from PIL import Image
+
+    channels = {"RGB": 3, "BGRA": 4, "GRAY": 1}[color]
+    out = {"layout": "HWC", "dtype": "uint8", "color": "RGB"}
+    identity = pixelpact.load({"pixelpact": 1, "input": {"color": color}, "steps": [], "output": out}, isa=isa)
+    to_bgr = pixelpact.load({"pixelpact": 1, "input": {"color": color}, "steps": [],
+                             "output": {**out, "color": "BGR"}}, isa=isa)
+    scaled = pixelpact.load({"pixelpact": 1, "input": {"color": color},
+                             "steps": [{"op": "to_float", "dtype": "float32"}, {"op": "div", "value": 255}],
+                             "output": {"layout": "NCHW", "dtype": "float32", "color": "RGB"}}, isa=isa)
+    pillow = pixelpact.load({"pixelpact": 1, "input": {"color": color},
+                             "steps": [{"op": "resize", "size": [5, 23], "interpolation": "bicubic",
+                                        "engine": "pillow"}], "output": out}, isa=isa)
+    opencv = pixelpact.load({"pixelpact": 1, "input": {"color": color},
+                             "steps": [{"op": "resize", "size": [5, 23], "interpolation": "bilinear",
+                                        "engine": "opencv"}], "output": out}, isa=isa)
+    for index, (pixel, channel, row) in enumerate(STRIDE_LAYOUTS):
+        for height, width in ((3, 37), (1, 1), (1, 20), (9, 1)):
+            if channels == 1 and channel != "adjacent":
+                continue  # one channel has no channel stride to vary
+            view = _strided_view(height, width, channels, pixel, channel, row, index)
+            packed = np.ascontiguousarray(view)
+            rgb = packed if channels == 1 else packed[..., [2, 1, 0]] if color == "BGRA" else packed
+            rgb = np.repeat(rgb[..., :1], 3, axis=2) if channels == 1 else np.ascontiguousarray(rgb[..., :3])
+            expected = [
+                (identity, rgb),
+                (to_bgr, np.ascontiguousarray(rgb[..., ::-1])),
+                (scaled, (rgb.astype(np.float32) / np.float32(255)).transpose(2, 0, 1)[None]),
+                (pillow, np.asarray(Image.fromarray(rgb).resize((23, 5), Image.Resampling.BICUBIC))),
+                (opencv, cv2.resize(rgb, (23, 5), interpolation=cv2.INTER_LINEAR)),
+            ]
+            for pipe, want in expected:
+                try:
+                    assert_same(pipe(view), want)
+                except AssertionError as err:
+                    raise AssertionError(f"{pixel} pixels, {channel} channels, {row} rows, {height}x{width}, "
+                                         f"strides {view.strides}, contract {pipe.contract['steps']}: {err}")
