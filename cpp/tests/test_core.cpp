@@ -250,3 +250,61 @@ TEST_CASE("geometry composes resize and crop") {
 }
 
 int main() { return check::run_all(); }
+
+#ifdef __linux__
+// Resident set size in bytes (Linux: /proc/self/statm, second field, in pages).
+static long long resident_bytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  long long size = 0, resident = 0;
+  if (f == nullptr) return -1;
+  if (std::fscanf(f, "%lld %lld", &size, &resident) != 2) resident = -1;
+  std::fclose(f);
+  return resident * 4096;
+}
+
+TEST_CASE("scratch beyond the kept size is returned when the call ends") {
+  // The intermediate 6000x6000 RGB image (108 MB) exceeds kScratchKeptPerThread;
+  // it used to stay resident until the thread exited (issue 17, defect 4).
+  const char* doc = R"({"pixelpact": 1, "input": {"color": "RGB"}, "steps": [
+    {"op": "resize", "size": [6000, 6000], "interpolation": "nearest", "engine": "pillow"},
+    {"op": "resize", "size": [32, 32], "interpolation": "bilinear", "engine": "pillow"}],
+    "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}})";
+  const Pipeline pipe = Pipeline::from_json(doc);
+  std::vector<std::uint8_t> img(20 * 20 * 3, 7), out(pipe.output_bytes(20, 20));
+  const auto image = pixelpact::ImageView::packed(img.data(), 20, 20, 3);
+  const long long before = resident_bytes();
+  pipe.run(image, out.data(), out.size());
+  pixelpact::ImageView batch[2] = {image, image};
+  std::vector<std::uint8_t> outs(2 * out.size());
+  pipe.run_batch(batch, 2, outs.data(), outs.size(), 2);  // pool threads too
+  const long long after = resident_bytes();
+  CHECK(before > 0);
+  CHECK(after - before < 40ll << 20);
+  if (after - before >= 40ll << 20) std::printf("  resident grew by %lld MB\n", (after - before) >> 20);
+}
+#endif
+
+TEST_CASE("limits refuse oversized tensors and intermediates before allocating") {
+  const char* huge_intermediate = R"({"pixelpact": 1, "input": {"color": "RGB"}, "steps": [
+    {"op": "resize", "size": [30000, 30000], "interpolation": "nearest", "engine": "pillow"},
+    {"op": "resize", "size": [8, 8], "interpolation": "bilinear", "engine": "pillow"}],
+    "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}})";
+  std::vector<std::uint8_t> img(10 * 10 * 3, 1), out(8 * 8 * 3);
+  const auto image = pixelpact::ImageView::packed(img.data(), 10, 10, 3);
+  const Pipeline pipe = Pipeline::from_json(huge_intermediate);
+  CHECK_THROWS_CODE(pipe.run(image, out.data(), out.size()), ErrorCode::InvalidArgument, "");
+  pixelpact::PipelineOptions small;
+  small.max_intermediate_bytes = 1000;
+  const Pipeline tight = Pipeline::from_json(kE1, small);
+  std::vector<std::uint8_t> rgb(40 * 50 * 3, 9), tensor(tight.output_bytes(40, 50));
+  CHECK_THROWS_CODE(tight.run(pixelpact::ImageView::packed(rgb.data(), 40, 50, 3), tensor.data(), tensor.size()),
+                    ErrorCode::InvalidArgument, "");
+  pixelpact::PipelineOptions few;
+  few.max_output_elements = 3 * 224 * 224 - 1;
+  CHECK_THROWS_CODE(Pipeline::from_json(kE1, few).output_shape(300, 300), ErrorCode::InvalidArgument, "");
+  few.max_output_elements = 3 * 224 * 224;
+  CHECK(Pipeline::from_json(kE1, few).output_shape(300, 300).elements() == 3 * 224 * 224);
+  pixelpact::PipelineOptions negative;
+  negative.max_output_elements = -1;
+  CHECK_THROWS_CODE(Pipeline::from_json(kE1, negative), ErrorCode::InvalidArgument, "");
+}

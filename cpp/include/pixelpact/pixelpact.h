@@ -123,8 +123,13 @@ PIXELPACT_API size_t pp_dtype_size(pp_dtype dtype);
  *   out            receives the new handle (NULL on failure). The caller owns it
  *                  and must pass it to pp_pipeline_destroy().
  * Errors: PP_ERROR_INVALID_ARGUMENT (contract_json or out is NULL),
- *         PP_ERROR_INVALID_CONTRACT (bad JSON or contract; see pp_last_error_path()),
- *         PP_ERROR_INTERNAL (out of memory). */
+ *         PP_ERROR_INVALID_CONTRACT (bad JSON or contract; see pp_last_error_path():
+ *         the place being read for invalid JSON; numbers beyond double range and
+ *         arrays/objects nested deeper than 64 levels are contract errors too),
+ *         PP_ERROR_INTERNAL (out of memory).
+ * Limits with the defaults of pixelpact::PipelineOptions: a tensor over 2^28
+ * elements or an intermediate buffer over 2^30 bytes makes the shape query or the
+ * run return PP_ERROR_INVALID_ARGUMENT before anything is allocated. */
 PIXELPACT_API pp_status pp_pipeline_create(const char* contract_json, size_t length, pp_pipeline** out);
 
 /* Like pp_pipeline_create(), reading the contract from a file.
