@@ -139,7 +139,8 @@ def outcome(name: str, cls: type) -> Outcome:
             diff = np.abs(actual.astype(np.float64) - expected.astype(np.float64))
             raise AssertionError(f"{where}: {np.count_nonzero(diff)} values differ, max {diff.max()}")
     if contract is None:
-        return Outcome(name, model, backend, "refused", refusal.split(": ", 1)[1])
+        # the reason, without the specifics after "; " (e.g. "; size {...}")
+        return Outcome(name, model, backend, "refused", refusal.split(": ", 1)[1].split("; ")[0])
     return Outcome(name, model, backend, "exact")
 
 

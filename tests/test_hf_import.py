@@ -206,6 +206,26 @@ def test_settings(name, settings, backend):
     assert_exact(pixelpact.from_hf(processor), processor)
 
 
+def test_settings_assigned_after_construction():
+    """An int or list assigned to a processor later is read as its call reads it (get_size_dict)."""
+    import transformers
+
+    for cls, size, crop in ((transformers.CLIPImageProcessor, 40, 33), (transformers.ViTImageProcessorPil, 27, None)):
+        processor = cls()
+        processor.size, processor.crop_size = size, crop
+        assert_exact(pixelpact.from_hf(processor), processor)
+
+
+def test_one_mean_value():
+    """A one-element mean/std broadcasts on a torch tensor; the numpy normalize raises."""
+    import transformers
+
+    processor = transformers.ViTImageProcessor(image_mean=[0.3], image_std=[0.2])
+    assert_exact(pixelpact.from_hf(processor), processor)
+    with pytest.raises(pixelpact.UnsupportedTransform, match="1 mean/std values"):
+        pixelpact.from_hf(transformers.ViTImageProcessorPil(image_mean=[0.3], image_std=[0.2]))
+
+
 def test_vivit_offset_and_videollava():
     """The numpy processors guess the channel axis: an image 1 or 3 rows high reads as
     channels-first there (transformers' infer_channel_dimension_format), so those sizes

@@ -41,6 +41,7 @@ SHORT_LONG = ("needs shortest_edge + longest_edge sizing (get_size_with_aspect_r
 MULTIPLE = "needs a resize to a multiple of a divisor (rounded sizes), not in contract v1"
 KEEP_RATIO = ("needs DPT's keep_aspect_ratio + ensure_multiple_of sizing, not in contract v1")
 LONGEST_PAD = "needs a longest-side resize then padding to a fixed size, not in contract v1"
+PAD_TO_SIZE = "needs padding to a fixed size after an image-dependent resize, not in contract v1"
 LONGEST = "needs a longest-side resize sized int(longest * (short / long)), not in contract v1"
 BATCH_SIZED = "sizes the resize from the widest image of the batch, then pads: not a per-image contract"
 SQUARE_PAD = "needs padding to a square before the resize, not in contract v1"
@@ -53,6 +54,10 @@ ROUND_SCALE = "needs PaddlePaddle's rounded-scale sizing (round(side * target / 
 GRAYSCALE = "converts to grayscale, not in contract v1"
 QUANTIZE = "color quantization to a cluster palette (token ids, not pixels): out of scope"
 MULTI_INPUT = "processes image pairs / extra inputs (boxes, trimaps, prompts), not one image: out of scope"
+OWLV2 = ("pads to a square with 0.0 after the rescale, then a Gaussian-blurred float resize (scikit-image "
+         "style anti-aliasing), not in contract v1")
+ZOEDEPTH = ("reflect-pads by int(sqrt(side / 2) * 3), then an align_corners=True float resize with DPT's "
+            "keep_aspect_ratio sizing, not in contract v1")
 TWO_RESOLUTIONS = "returns the image at two resolutions (two tensors), not in contract v1"
 
 # Families refused whatever their settings: base class name (without "Pil") -> reason.
@@ -83,13 +88,15 @@ REFUSED = {
     **dict.fromkeys([
         "GLPNImageProcessor", "TextNetImageProcessor", "ViltImageProcessor", "BridgeTowerImageProcessor",
         "Swin2SRImageProcessor", "PPOCRV5ServerDetImageProcessor"], MULTIPLE),
-    **dict.fromkeys(["ZoeDepthImageProcessor", "CHMv2ImageProcessor"], KEEP_RATIO),
+    "CHMv2ImageProcessor": KEEP_RATIO,
+    "ZoeDepthImageProcessor": ZOEDEPTH,
+    "Owlv2ImageProcessor": OWLV2,
     **dict.fromkeys([
         "SamImageProcessor", "SLANeXtImageProcessor"], LONGEST_PAD),
     "TvpImageProcessor": LONGEST,
     **dict.fromkeys(["PPOCRV5ServerRecImageProcessor", "PPOCRV6SmallRecImageProcessor"], BATCH_SIZED),
     "FuyuImageProcessor": FIT_BOX,
-    **dict.fromkeys(["JanusImageProcessor", "DeepseekVLImageProcessor", "Owlv2ImageProcessor"], SQUARE_PAD),
+    **dict.fromkeys(["JanusImageProcessor", "DeepseekVLImageProcessor"], SQUARE_PAD),
     "DeepseekVLHybridImageProcessor": TWO_RESOLUTIONS,
     "PerceiverImageProcessor": CROP_FRACTION,
     **dict.fromkeys(["DonutImageProcessor", "NougatImageProcessor", "PPFormulaNetImageProcessor"], THUMBNAIL),
@@ -229,27 +236,44 @@ def _get(p, key, default=None):
 
 
 def _size(p, key) -> dict:
+    """A size setting as the processor's call reads it: SizeDicts as they are, anything else
+    (an int or a list assigned after construction) through get_size_dict as
+    BaseImageProcessor._standardize_kwargs (or the numpy processors' preprocess) does."""
     s = getattr(p, key, None)
     if s is None:
         return {}
-    if isinstance(s, int):
-        return {"height": s, "width": s}
-    if hasattr(s, "items"):
-        return {k: v for k, v in dict(s).items() if v is not None}
-    return {k: getattr(s, k) for k in ("height", "width", "shortest_edge", "longest_edge", "max_height",
-                                       "max_width", "min_pixels", "max_pixels") if getattr(s, k, None) is not None}
+    if not hasattr(s, "items"):
+        from transformers.image_processing_backends import PilBackend, TorchvisionBackend
+        from transformers.image_processing_utils import get_size_dict
+
+        if key != "size":
+            square = True
+        elif isinstance(p, (TorchvisionBackend, PilBackend)):
+            square = getattr(p, "default_to_square", True)
+        else:
+            square = False  # ViViT, Video-LLaVA: get_size_dict(size, default_to_square=False)
+        s = get_size_dict(s, default_to_square=square, param_name=key)
+    return {k: v for k, v in dict(s).items() if v is not None}
 
 
-def _channels(values: Any) -> list:
-    return [values] * 3 if np.ndim(values) == 0 else list(values)
+def _channels(values: Any, backend: str) -> list:
+    """Per-channel mean/std as the backend applies them to 3 channels."""
+    values = [values] * 3 if np.ndim(values) == 0 else list(values)
+    if len(values) == 1 and backend == "torchvision":
+        values = values * 3  # a 1-element tensor broadcasts
+    if len(values) != 3:
+        raise UnsupportedTransform(f"{len(values)} mean/std values for 3 channels (transformers raises)")
+    return values
 
 
 def _check_settings(p, name: str, recipe: Recipe) -> None:
     cls = type(p).__name__
     valid = getattr(p, "valid_kwargs", None)
     keys = set(getattr(valid, "__annotations__", {}))
-    for key in sorted(keys - COMMON - set(recipe.uses) - set(recipe.ignore) - {k for k, _ in recipe.off}):
-        raise UnsupportedTransform(f"{cls}: setting {key!r} is not one pixelpact has verified for {name or 'this class'}")
+    unknown = sorted(keys - COMMON - set(recipe.uses) - set(recipe.ignore) - {k for k, _ in recipe.off})
+    if unknown:
+        raise UnsupportedTransform(f"{cls}: setting {unknown[0]!r} is not one pixelpact has verified for "
+                                   f"{name or 'this class'}")
     for key, reason in recipe.off:
         if getattr(p, key, None):
             raise UnsupportedTransform(f"{cls}.{key}={getattr(p, key)!r}: {reason}")
@@ -275,7 +299,9 @@ def _interpolation(p, backend: str) -> str:
     if resample is None:
         mode = "bilinear"
     elif isinstance(resample, int):
-        mode = iu.pil_torch_interpolation_mapping[resample].value
+        mode = getattr(iu.pil_torch_interpolation_mapping.get(resample), "value", None)
+        if mode is None:
+            raise UnsupportedTransform(f"resample {resample!r} is not a Pillow filter (transformers raises)")
     else:
         mode = getattr(resample, "value", resample)
     if mode == "lanczos":
@@ -302,11 +328,11 @@ def _base_size(size: dict):
     int(size * long / short) for the other) or [height, width]."""
     keys = set(size)
     if {"shortest_edge", "longest_edge"} <= keys:
-        raise UnsupportedTransform(f"size {size}: {SHORT_LONG}")
+        raise UnsupportedTransform(f"{SHORT_LONG}; size {size}")
     if "shortest_edge" in keys:
         return int(size["shortest_edge"])
     if {"max_height", "max_width"} <= keys:
-        raise UnsupportedTransform(f"size {size}: {FIT_BOX}")
+        raise UnsupportedTransform(f"{FIT_BOX}; size {size}")
     if {"height", "width"} <= keys:
         return [int(size["height"]), int(size["width"])]
     raise UnsupportedTransform(f"size {size}: not a shortest_edge or height/width size")
@@ -345,7 +371,9 @@ def _resize(p, recipe: Recipe, geo: _Geometry, interpolation: str) -> None:
         if edge is None:
             raise UnsupportedTransform(f"size {size}: ConvNext needs shortest_edge (transformers raises)")
         if edge < 384:
-            geo.resize(int(edge / _get(p, "crop_pct", 224 / 256)), interpolation, antialias)
+            if getattr(p, "crop_pct", None) is None:
+                raise UnsupportedTransform("crop_pct=None with shortest_edge < 384 (transformers raises)")
+            geo.resize(int(edge / p.crop_pct), interpolation, antialias)
             geo.center_crop(edge, edge)
         else:
             geo.resize([edge, edge], interpolation, antialias)
@@ -367,13 +395,13 @@ def _resize(p, recipe: Recipe, geo: _Geometry, interpolation: str) -> None:
     elif recipe.resize == "dpt":  # dpt get_resize_output_image_size
         multiple = _get(p, "ensure_multiple_of", 1)
         if _get(p, "keep_aspect_ratio", False):
-            raise UnsupportedTransform(f"keep_aspect_ratio=True: {KEEP_RATIO}")
+            raise UnsupportedTransform(f"{KEEP_RATIO}; keep_aspect_ratio=True")
         if not {"height", "width"} <= set(size):
             raise UnsupportedTransform(f"size {size}: DPT needs height and width (transformers raises)")
         h, w = int(size["height"]), int(size["width"])
         # round((h / in) * in / m) * m is h for every input only when m divides h
         if multiple != int(multiple) or h % int(multiple) or w % int(multiple):
-            raise UnsupportedTransform(f"ensure_multiple_of={multiple} does not divide {h}x{w}: {KEEP_RATIO}")
+            raise UnsupportedTransform(f"{KEEP_RATIO}; ensure_multiple_of={multiple} does not divide {h}x{w}")
         geo.resize([h, w], interpolation, antialias)
     else:  # pragma: no cover - a recipe typo
         raise AssertionError(recipe.resize)
@@ -393,7 +421,7 @@ def _pad(p, recipe: Recipe, geo: _Geometry, zero_stays_zero: bool) -> None:
                 raise UnsupportedTransform("do_pad without size_divisor (transformers raises)")
             return
         if geo.fixed is None or any(side % int(divisor) for side in geo.fixed):
-            raise UnsupportedTransform(f"do_pad with size_divisor={divisor}: {MULTIPLE}")
+            raise UnsupportedTransform(f"{MULTIPLE}; do_pad with size_divisor={divisor}")
         return
     if not getattr(p, "do_pad", None):
         return
@@ -404,7 +432,7 @@ def _pad(p, recipe: Recipe, geo: _Geometry, zero_stays_zero: bool) -> None:
                                        "cannot state it")
         return
     if geo.fixed is None:
-        raise UnsupportedTransform(f"do_pad to {pad}: {LONGEST_PAD}")
+        raise UnsupportedTransform(f"{PAD_TO_SIZE}; do_pad to {pad}")
     (h, w), (ph, pw) = geo.fixed, (int(pad["height"]), int(pad["width"]))
     if (ph, pw) == (h, w):
         return
@@ -422,8 +450,8 @@ def _arithmetic(p, recipe: Recipe, backend: str) -> tuple[list[dict], list[dict]
     factor = float(_get(p, "rescale_factor", 1 / 255))
     if recipe.arithmetic == "rescale_only":
         do_normalize = False
-    mean = _channels(_get(p, "image_mean", 0.0)) if do_normalize else None
-    std = _channels(_get(p, "image_std", 1.0)) if do_normalize else None
+    mean = _channels(_get(p, "image_mean", 0.0), backend) if do_normalize else None
+    std = _channels(_get(p, "image_std", 1.0), backend) if do_normalize else None
     if recipe.arithmetic == "efficientnet":
         return _efficientnet(p, backend, do_rescale, do_normalize, factor, mean, std), []
     if recipe.arithmetic == "rescale_first":  # DINOv3ViT: rescale, resize the floats, normalize
@@ -480,8 +508,8 @@ def _efficientnet(p, backend, do_rescale, do_normalize, factor, mean, std) -> li
     if top:
         if not steps:
             raise UnsupportedTransform("include_top on a uint8 image (no rescale, no normalize) is not verified")
-        steps.append({"op": "normalize", "mean": [0.0, 0.0, 0.0], "std": f32(std if std else _channels(
-            _get(p, "image_std", 1.0)))})
+        steps.append({"op": "normalize", "mean": [0.0, 0.0, 0.0],
+                      "std": f32(std if std else _channels(_get(p, "image_std", 1.0), backend))})
     return steps
 
 
