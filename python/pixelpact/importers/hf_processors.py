@@ -338,6 +338,13 @@ def _base_size(size: dict):
     raise UnsupportedTransform(f"size {size}: not a shortest_edge or height/width size")
 
 
+def _hw(size: dict) -> tuple[int, int]:
+    if not {"height", "width"} <= set(size):
+        _base_size(size)  # refuses with the reason when there is one
+        raise UnsupportedTransform(f"size {size}: this class needs height and width here (transformers raises)")
+    return int(size["height"]), int(size["width"])
+
+
 class _Geometry:
     """The geometric steps and whether their output size is the same for every image."""
 
@@ -362,10 +369,7 @@ def _resize(p, recipe: Recipe, geo: _Geometry, interpolation: str) -> None:
     if recipe.resize == "size":
         geo.resize(_base_size(size), interpolation, antialias)
     elif recipe.resize == "fixed":  # RTDetrImageProcessor.resize
-        if not {"height", "width"} <= set(size):
-            _base_size(size)  # refuses with the reason
-            raise UnsupportedTransform(f"size {size}: not a height/width size")
-        geo.resize([int(size["height"]), int(size["width"])], interpolation, antialias)
+        geo.resize(list(_hw(size)), interpolation, antialias)
     elif recipe.resize == "convnext":  # ConvNextImageProcessor.resize
         edge = int(size["shortest_edge"]) if "shortest_edge" in size else None
         if edge is None:
@@ -381,24 +385,22 @@ def _resize(p, recipe: Recipe, geo: _Geometry, interpolation: str) -> None:
         if "shortest_edge" in size:
             geo.resize(int((256 / 224) * size["shortest_edge"]), interpolation, antialias)
         else:
-            geo.resize([int(size["height"]), int(size["width"])], interpolation, antialias)
+            geo.resize(list(_hw(size)), interpolation, antialias)
     elif recipe.resize == "poolformer":  # PoolFormerImageProcessor.resize
         crop_pct = getattr(p, "crop_pct", None)
         if crop_pct is None:
             geo.resize(_base_size(size), interpolation, antialias)
         elif "shortest_edge" in size:
             geo.resize(int(size["shortest_edge"] / crop_pct), interpolation, antialias)
-        elif size["height"] == size["width"]:
-            geo.resize(int(size["height"] / crop_pct), interpolation, antialias)
         else:
-            geo.resize([int(size["height"] / crop_pct), int(size["width"] / crop_pct)], interpolation, antialias)
+            h, w = _hw(size)
+            geo.resize(int(h / crop_pct) if h == w else [int(h / crop_pct), int(w / crop_pct)], interpolation,
+                       antialias)
     elif recipe.resize == "dpt":  # dpt get_resize_output_image_size
         multiple = _get(p, "ensure_multiple_of", 1)
         if _get(p, "keep_aspect_ratio", False):
             raise UnsupportedTransform(f"{KEEP_RATIO}; keep_aspect_ratio=True")
-        if not {"height", "width"} <= set(size):
-            raise UnsupportedTransform(f"size {size}: DPT needs height and width (transformers raises)")
-        h, w = int(size["height"]), int(size["width"])
+        h, w = _hw(size)
         # round((h / in) * in / m) * m is h for every input only when m divides h
         if multiple != int(multiple) or h % int(multiple) or w % int(multiple):
             raise UnsupportedTransform(f"{KEEP_RATIO}; ensure_multiple_of={multiple} does not divide {h}x{w}")
@@ -537,7 +539,7 @@ def steps_for(p: Any, name: str, recipe: Recipe, backend: str) -> tuple[list[dic
         if getattr(p, "do_resize", None):
             size = _base_size(_size(p, "size"))
             if not isinstance(size, list):
-                raise UnsupportedTransform(f"size {_size(p, 'size')}: a float resize needs height and width")
+                raise UnsupportedTransform(f"size {_size(p, 'size')}: a shortest_edge float resize is not verified")
             if not before:
                 geo.resize(size, interpolation, recipe.antialias)
             else:
