@@ -23,7 +23,7 @@ import tempfile
 from typing import Any
 
 from ._common import UnsupportedTransform, contract
-from .hf_processors import backend_of, family_of, steps_for
+from .hf_processors import backend_of, backend_of_class, family_of, steps_for
 
 BACKENDS = ("torchvision", "pil")
 INPUT_COLORS = ("RGB", "BGR", "RGBA", "BGRA", "GRAY")
@@ -112,19 +112,13 @@ def _other_backend(processor: Any, backend: str):
     return other.from_dict(settings)
 
 
-def backend_of_class(cls) -> str:
-    from transformers.image_processing_backends import TorchvisionBackend
-
-    return "torchvision" if issubclass(cls, TorchvisionBackend) else "pil"
-
-
 def _contract(p: Any, route: str, input_color: str) -> dict:
     import transformers
 
     cls = type(p).__name__
     backend = backend_of(p)
     origin = f"transformers {transformers.__version__} {cls} ({backend} backend; {route})"
-    if cls == "TimmWrapperImageProcessor":
+    if cls == "TimmWrapperImageProcessor" and type(p).__module__.startswith("transformers."):
         return _timm_wrapper(p, origin, input_color)
     name, recipe, reason = family_of(p)
     if recipe is None:

@@ -221,11 +221,15 @@ def family_of(processor: Any) -> tuple[str, Recipe | None, str | None]:
     return type(processor).__name__, None, "not a transformers image processor pixelpact knows"
 
 
-def backend_of(processor: Any) -> str:
+def backend_of_class(cls: type) -> str:
     """'torchvision' or 'pil' (the numpy processors that predate the backends resize with Pillow)."""
     from transformers.image_processing_backends import TorchvisionBackend
 
-    return "torchvision" if isinstance(processor, TorchvisionBackend) else "pil"
+    return "torchvision" if issubclass(cls, TorchvisionBackend) else "pil"
+
+
+def backend_of(processor: Any) -> str:
+    return backend_of_class(type(processor))
 
 
 # ---- settings ---------------------------------------------------------------------------------
