@@ -528,7 +528,7 @@ Contract parse_contract(std::string_view json_text) {
   json doc;
   try {
     doc = json::parse(json_text.begin(), json_text.end());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // a syntax error, or a number out of double's range
     fail("", std::string("not valid JSON: ") + e.what());
   }
   Node root(doc, "");
@@ -696,7 +696,6 @@ Contract parse_contract(std::string_view json_text) {
          "a contract with 'to_float' cannot output uint8: the float-to-byte rounding "
          "rule is not part of contract v1");
   }
-  c.canonical_json = doc.dump();
   return c;
 }
 
