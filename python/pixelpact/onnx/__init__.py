@@ -1,0 +1,1 @@
+"""pixelpact.onnx (in progress)"""
