@@ -143,9 +143,10 @@ def apply_chain(b: Builder, x: V, steps: list, dtype) -> tuple:
     return x, dtype
 
 
-def build_graph(doc: dict, fixed_size: Optional[tuple], opset: int, name: str = "pixelpact"):
-    """(GraphProto, output shape: ints where static, names where not)."""
-    b = Builder(opset)
+def build_graph(doc: dict, fixed_size: Optional[tuple], opset: int, name: str = "pixelpact", prefix: str = "pp_"):
+    """(GraphProto, output shape: ints where static, names where not). Every
+    internal tensor name starts with ``prefix``."""
+    b = Builder(opset, prefix=prefix)
     with b.building():
         return _build_graph(b, doc, fixed_size, name)
 

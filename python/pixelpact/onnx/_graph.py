@@ -99,8 +99,9 @@ def _libm(fn):
 class Builder:
     """Collects nodes; ``root`` holds the initializers and the name counter."""
 
-    def __init__(self, opset: int, parent: Optional["Builder"] = None):
+    def __init__(self, opset: int, parent: Optional["Builder"] = None, prefix: str = "pp_"):
         self.opset = opset
+        self.prefix = parent.prefix if parent else prefix
         self.parent = parent
         self.root: Builder = parent.root if parent else self
         self.nodes: list = []
@@ -126,7 +127,7 @@ class Builder:
     # ---- naming and emission --------------------------------------------------
     def fresh(self, hint: str = "t") -> str:
         self.root._count += 1
-        return f"pp_{hint}{self.root._count}"
+        return f"{self.prefix}{hint}{self.root._count}"
 
     def name(self, v: V) -> str:
         if not v.const:
