@@ -111,8 +111,12 @@ def resize_dispatch(premultiplied: bool, channels: int):
         engine = p.step["engine"]
         if engine == "pillow":
             if premultiplied and p.step["interpolation"] != "nearest":
-                return unpremultiply(b, _pillow.resize(b, premultiply(b, x), p.in_h, p.in_w, p.out_h, p.out_w,
-                                                       p.step, need))
+                # Image.resize to the same size is a copy: no RGBa round trip.
+                (ylo, yhi), (xlo, xhi) = need
+                same = p.out_h.eq(p.in_h) & p.out_w.eq(p.in_w)
+                return b.cond(same, lambda bb: [bb.slice(x, [ylo, xlo], [yhi, xhi], [1, 2])],
+                              lambda bb: [unpremultiply(bb, _pillow.resize(
+                                  bb, premultiply(bb, x), p.in_h, p.in_w, p.out_h, p.out_w, p.step, need))])[0]
             return _pillow.resize(b, x, p.in_h, p.in_w, p.out_h, p.out_w, p.step, need)
         if engine == "torch":
             return _torch.resize(b, x, p.in_h, p.in_w, p.out_h, p.out_w, p.step, need)
