@@ -299,6 +299,11 @@ class Builder:
             return self.c(np.take(x.value, idx.value, axis=axis), x.dtype)
         return self.emit("Gather", [x, idx], x.dtype, axis=axis)
 
+    def gather_elements(self, x: V, idx: V, axis: int) -> V:
+        if x.const and idx.const:
+            return self.c(np.take_along_axis(x.value, idx.value, axis=axis), x.dtype)
+        return self.emit("GatherElements", [x, idx], x.dtype, axis=axis)
+
     def slice(self, x: V, starts, ends, axes: Sequence[int]) -> V:
         starts, ends = self.vec(*starts), self.vec(*ends)
         if x.const and starts.const and ends.const:

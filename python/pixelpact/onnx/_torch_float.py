@@ -168,58 +168,66 @@ def cubic(b: Builder, x: V, in_h: V, in_w: V, out_h: V, out_w: V) -> V:
 
 
 def area(b: Builder, x: V, in_h: V, in_w: V, out_h: V, out_w: V) -> V:
-    """adaptive_avg_pool2d: sum += in[h][w] row-major over the window, then
-    (sum / kh) / kw."""
+    """adaptive_avg_pool2d: sum += in[h][w] row-major over the window (a running
+    sum over the window's values laid out row by row; taps outside the window add
+    0, which changes no float sum), then (sum / kh) / kw."""
     def axis(in_size, out_size):
         i = b.range(b.c(0, I64), out_size)
         start = b.cast(b.floor(b.cast(i * in_size, F32) / b.cast(out_size, F32)), I64)
         end = b.cast(b.ceil(b.cast((i + b.c(1, I64)) * in_size, F32) / b.cast(out_size, F32)), I64)
-        return start, end - start
-    hy, ky = axis(in_h, out_h)
-    wx, kx = axis(in_w, out_w)
-    max_ky, max_kx = b.reduce("ReduceMax", ky, [0]), b.reduce("ReduceMax", kx, [0])
-
-    def body(bb: Builder, t: V, state: list) -> list:
-        dy, dx = bb.div(t, max_kx), bb.mod(t, max_kx)
-        rows = bb.gather(x, bb.minimum(hy + dy, in_h - bb.c(1, I64)), axis=1)
-        v = bb.gather(rows, bb.minimum(wx + dx, in_w - bb.c(1, I64)), axis=2)
-        inside = bb.unsqueeze(dy < ky, [0, 2]) & bb.unsqueeze(dx < kx, [0, 1])
-        return [bb.where(inside, state[0] + v, state[0])]
-
-    start = b.expand(_f(b, 0.0), b.vec(3, out_h, out_w))
-    total, = b.loop(max_ky * max_kx, [start], body)
+        count = end - start
+        k = b.reduce("ReduceMax", count, [0])
+        j = b.unsqueeze(b.range(b.c(0, I64), k), [0])
+        index = b.minimum(b.unsqueeze(start, [1]) + j, in_size - b.c(1, I64))
+        return index, j < b.unsqueeze(count, [1]), count, k
+    iy, vy, ky, my = axis(in_h, out_h)
+    ix, vx, kx, mx = axis(in_w, out_w)
+    rows = b.gather(x, iy, axis=1)                                   # [C, oh, KY, W]
+    g = b.gather(rows, ix, axis=3)                                   # [C, oh, KY, ow, KX]
+    inside = b.unsqueeze(vy, [0, 3, 4]) & b.unsqueeze(vx, [0, 1, 2])
+    g = b.where(inside, g, _f(b, 0.0))
+    g = b.transpose(g, [0, 1, 3, 2, 4])                              # [C, oh, ow, KY, KX]
+    flat = b.reshape(g, b.vec(3, out_h, out_w, my * mx))
+    total = b.squeeze(b.slice(b.cumsum(flat, 3), [my * mx - b.c(1, I64)], [my * mx], [3]), [3])
     return total / b.unsqueeze(b.cast(ky, F32), [0, 2]) / b.unsqueeze(b.cast(kx, F32), [0, 1])
+
+
+def _tap_of_each_output(b: Builder, data: V, tap: V, axis: int) -> V:
+    """data [C, n, K, W] (axis 1) or [C, H, n, K] (axis 2): for output i the value
+    at tap ``tap[i]``, i.e. [C, n, W] or [C, H, n]."""
+    tap_axis = axis + 1
+    where = [0, 2, 3] if axis == 1 else [0, 1, 3]
+    shape = b.shape(data)
+    one_tap = b.concat([b.slice(shape, [b.c(0, I64)], [b.c(tap_axis, I64)], [0]), b.c([1], I64),
+                        b.slice(shape, [b.c(tap_axis + 1, I64)], [b.c(4, I64)], [0])], 0)
+    index = b.expand(b.unsqueeze(tap, where), one_tap)
+    return b.squeeze(b.gather_elements(data, index, tap_axis), [tap_axis])
 
 
 def _aa_pass(b: Builder, x: V, first: V, count: V, w: V, k: V, axis: int, same_taps: V) -> V:
     """interpolate_aa_single_dim along ``axis`` of x [C, H, W]: o = t0 * w0, then
-    taps in blocks of four with separate multiply and add, the remaining taps fused.
+    taps in blocks of four with separate multiply and add (a running sum of the
+    products), then the remaining (at most three) taps fused.
     ``same_taps``: every output uses output 0's taps (torch's width-1 restriding)."""
-    n = b.shape(first) if not first.const else b.c(list(first.value.shape), I64)
-    rows = b.where(same_taps, b.expand(b.c(0, I64), n), b.range(b.c(0, I64), b.gather(n, b.c(0, I64), axis=0)))
+    n = b.gather(b.shape(first), b.c(0, I64), axis=0) if not first.const else b.c(first.value.shape[0], I64)
+    rows = b.where(same_taps, b.expand(b.c([0], I64), b.vec(n)), b.range(b.c(0, I64), n))
     first, count, w = b.gather(first, rows, 0), b.gather(count, rows, 0), b.gather(w, rows, 0)
     size = b.gather(b.shape(x), b.c(axis, I64), axis=0)
-    last = size - b.c(1, I64)
-
-    def tap(bb: Builder, j: V) -> tuple:
-        t = bb.gather(x, bb.minimum(first + j, last), axis=axis)
-        weight = _along(bb, bb.gather(w, j, axis=1), axis)
-        return t, weight
-
-    t0, w0 = tap(b, b.c(0, I64))
+    j = b.unsqueeze(b.range(b.c(0, I64), k), [0])
+    index = b.minimum(b.unsqueeze(first, [1]) + j, size - b.c(1, I64))     # [n, K]
+    taps = b.gather(x, index, axis=axis)                                     # [C, n, K, W] / [C, H, n, K]
+    weights = b.unsqueeze(w, [0, 3] if axis == 1 else [0, 1])
     blocks_end = b.c(1, I64) + b.div(b.maximum(count - b.c(1, I64), b.c(0, I64)), b.c(4, I64)) * b.c(4, I64)
-    blocks_end, count_ = _along(b, blocks_end, axis), _along(b, count, axis)
-
-    def body(bb: Builder, i: V, state: list) -> list:
-        j = i + bb.c(1, I64)
-        t, weight = tap(bb, j)
-        o = state[0]
-        plain = o + t * weight
-        fused = fma32(bb, t, weight, o)
-        o = bb.where(j < blocks_end, plain, bb.where(j < count_, fused, o))
-        return [o]
-
-    return b.loop(k - b.c(1, I64), [t0 * w0], body)[0]
+    prefix = b.cumsum(taps * weights, axis + 1)
+    o = _tap_of_each_output(b, prefix, blocks_end - b.c(1, I64), axis)
+    last = k - b.c(1, I64)
+    for extra in range(3):  # blocks_end <= count <= blocks_end + 3
+        tap = blocks_end + b.c(extra, I64)
+        clamped = b.minimum(tap, last)
+        t = _tap_of_each_output(b, taps, clamped, axis)
+        weight = _along(b, b.squeeze(b.gather_elements(w, b.unsqueeze(clamped, [1]), 1), [1]), axis)
+        o = b.where(_along(b, tap < count, axis), fma32(b, t, weight, o), o)
+    return o
 
 
 def antialias(b: Builder, x: V, in_h: V, in_w: V, out_h: V, out_w: V, name: str) -> V:
