@@ -11,7 +11,7 @@ import numpy as np
 from onnx import TensorProto, helper
 
 from . import _geometry, _opencv, _pillow, _torch, _torch_float
-from ._graph import F32, I32, I64, U8, Builder, V
+from ._graph import F32, I64, U8, Builder, V
 
 INPUT_CHANNELS = {"RGB": 3, "BGR": 3, "RGBA": 4, "BGRA": 4, "GRAY": 1}
 OUTPUT_DTYPES = {"float32": np.dtype(np.float32), "float16": np.dtype(np.float16), "uint8": np.dtype(np.uint8)}
@@ -222,10 +222,11 @@ def _build_graph(b: Builder, doc: dict, fixed_size: Optional[tuple], name: str):
 
 
 def lookup(b: Builder, selected: V, table: np.ndarray) -> V:
-    """table[c][selected[c]] for planes [3, h, w] of bytes."""
-    flat = b.c(table.reshape(-1), table.dtype)
-    offsets = b.c(np.array([0, 256, 512], np.int32).reshape(3, 1, 1), I32)
-    return b.gather(flat, b.cast(selected, I32) + offsets, axis=0)
+    """table[c][selected[c]] for planes [3, h, w] of bytes (GatherElements along
+    the table's 256 entries: element by element, the fast form in onnxruntime)."""
+    shape = b.shape(selected)
+    index = b.reshape(b.cast(selected, I64), b.c([3, -1], I64))
+    return b.reshape(b.gather_elements(b.c(table, table.dtype), index, 1), shape)
 
 
 def _elem(dtype) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._graph import F64, I64, U8, Builder, V
+from ._graph import F32, F64, I32, I64, U8, Builder, V
 
 
 @dataclass
@@ -42,21 +42,47 @@ def span(b: Builder, first: V, count: V) -> tuple:
     return b.reduce("ReduceMin", first, [0]), b.reduce("ReduceMax", first + count, [0])
 
 
+# float32 sums are exact while every partial sum stays below 2^24: with the
+# weights split as hi * 2^11 + lo (|lo| <= 1024), |sum pixel * lo| <= 255 * 1024 * K,
+# below 2^24 for K <= 64 window taps, and |sum pixel * hi| is far smaller (the
+# weights of one output sum to about 2^22 in absolute value).
+SPLIT, MAX_F32_TAPS = 2048, 64
+
+
 def conv_rows(b: Builder, x: V, index: V, weight: V) -> V:
-    """x [C, R, B] (uint8 or integer-valued float64), index [n, K] rows of x,
-    weight [n, K] float64 -> sum_k x[c, index[i, k], j] * weight[i, k], [C, n, B]."""
-    gathered = b.cast(b.gather(x, index, axis=1), F64)         # [C, n, K, B]
-    acc = b.matmul(b.unsqueeze(weight, [1]), gathered)           # [n, 1, K] @ -> [C, n, 1, B]
-    return b.squeeze(acc, [2])
+    """x [C, R, B] (uint8, or int32), index [n, K] rows of x, weight [n, K]
+    integer-valued float64 (|w| < 2^23) -> sum_k x[c, index[i, k], j] * weight[i, k]
+    as int32, [C, n, B]: exact, as the libraries' int32 accumulators (every sum
+    here stays below 2^31 in absolute value, as theirs do). uint8 inputs with at
+    most 64 taps per output sum in float32 (half the memory traffic), others in
+    float64 (every product and partial sum an integer below 2^53)."""
+    def wide(bb: Builder):
+        gathered = bb.cast(bb.gather(x, index, axis=1), F64)          # [C, n, K, B]
+        return [bb.cast(bb.squeeze(bb.matmul(bb.unsqueeze(weight, [1]), gathered), [2]), I32)]
+
+    if x.dtype != U8:
+        return wide(b)[0]
+
+    def split(bb: Builder):
+        hi = bb.floor((weight + bb.c(SPLIT / 2, F64)) / bb.c(float(SPLIT), F64))
+        lo = weight - hi * bb.c(float(SPLIT), F64)
+        parts = bb.cast(bb.concat([bb.unsqueeze(hi, [1]), bb.unsqueeze(lo, [1])], 1), F32)  # [n, 2, K]
+        gathered = bb.cast(bb.gather(x, index, axis=1), F32)          # [C, n, K, B]
+        sums = bb.cast(bb.matmul(parts, gathered), I32)               # [C, n, 2, B], exact integers
+        two = [bb.squeeze(bb.slice(sums, [bb.c(i, I64)], [bb.c(i + 1, I64)], [2]), [2]) for i in range(2)]
+        return [two[0] * bb.c(SPLIT, I32) + two[1]]
+
+    taps = b.gather(b.shape(index), b.c(1, I64), axis=0) if not index.const else b.c(index.value.shape[1], I64)
+    return b.cond(taps <= b.c(MAX_F32_TAPS, I64), split, wide)[0]
 
 
 def fixed_point_to_u8(b: Builder, acc: V, bits: V) -> V:
-    """clip8((acc + 2^(bits-1)) >> bits) for an integer-valued float64 acc:
-    Pillow's and torch's rounding (an arithmetic shift, i.e. floor)."""
-    unit = pow2(b, bits)
-    half = pow2(b, bits - b.c(1, I64))
-    shifted = b.floor((acc + half) / unit)                       # division by 2^bits: exact
-    return b.cast(b.clip(shifted, b.c(0.0, F64), b.c(255.0, F64)), U8)
+    """clip8((acc + 2^(bits-1)) >> bits) of an int32 sum: Pillow's and torch's
+    rounding (an arithmetic shift, i.e. floor; a negative sum clips to 0 either way)."""
+    half = b.cast(b.gather(b.c([0] + [2 ** (i - 1) for i in range(1, 31)], I64), bits, axis=0), I32)
+    unit = b.cast(b.gather(b.c([2 ** i for i in range(31)], I64), bits, axis=0), I32)
+    shifted = b.div(b.maximum(acc + half, b.c(0, I32)), unit)   # non-negative: truncation is floor
+    return b.cast(b.minimum(shifted, b.c(255, I32)), U8)
 
 
 def pow2(b: Builder, bits: V) -> V:

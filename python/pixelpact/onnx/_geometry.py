@@ -221,18 +221,27 @@ class Img:
 
 
 def crop(b: Builder, img: Img, c: Crop, fill: V) -> Img:
-    """A crop with padding: gathers the rows and columns it reads (clamped into
-    what the image stores) and puts ``fill`` [C, 1, 1] where it reads outside."""
-    zero, one = _i(b, 0), _i(b, 1)
-    ry = b.range(zero, c.out_h) + c.oy
-    rx = b.range(zero, c.out_w) + c.ox
-    vy = (ry >= zero) & (ry < img.H)
-    vx = (rx >= zero) & (rx < img.W)
-    iy = b.clip(ry - img.y0, zero, img.h - one)
-    ix = b.clip(rx - img.x0, zero, img.w - one)
-    out = b.gather(b.gather(img.t, iy, axis=1), ix, axis=2)
-    mask = b.unsqueeze(vy, [0, 2]) & b.unsqueeze(vx, [0, 1])
-    return Img(b.where(mask, out, fill), zero, zero, c.out_h, c.out_w, c.out_h, c.out_w)
+    """A crop with padding: the part inside the image is a slice of what the image
+    stores, the rest is ``fill`` [C, 1, 1] (a Pad, then a Where for per-channel
+    colours)."""
+    zero = _i(b, 0)
+
+    def content(off, out, full):  # output range [begin, end) that reads the image
+        begin = b.clip(-off, zero, out)
+        return begin, b.clip(full - off, begin, out)
+    yb, ye = content(c.oy, c.out_h, img.H)
+    xb, xe = content(c.ox, c.out_w, img.W)
+    inside = b.slice(img.t, [yb + c.oy - img.y0, xb + c.ox - img.x0], [ye + c.oy - img.y0, xe + c.ox - img.x0],
+                     [1, 2])
+    values = fill.value.reshape(-1)
+    uniform = bool((values == values[0]).all())
+    pads = b.vec(zero, yb, xb, zero, c.out_h - ye, c.out_w - xe)
+    out = b.pad(inside, pads, b.c(values[0] if uniform else 0, fill.dtype))
+    if not uniform:
+        ry, rx = b.range(zero, c.out_h), b.range(zero, c.out_w)
+        mask = b.unsqueeze((ry >= yb) & (ry < ye), [0, 2]) & b.unsqueeze((rx >= xb) & (rx < xe), [0, 1])
+        out = b.where(mask, out, fill)
+    return Img(out, zero, zero, c.out_h, c.out_w, c.out_h, c.out_w)
 
 
 def need_of(b: Builder, out_size: V, nxt: Optional[Crop], axis: int) -> tuple:

@@ -299,6 +299,21 @@ class Builder:
             return self.c(np.take(x.value, idx.value, axis=axis), x.dtype)
         return self.emit("Gather", [x, idx], x.dtype, axis=axis)
 
+    def gather_last(self, x: V, idx: V, rank: int) -> V:
+        """np.take(x, idx, axis=-1) for x of the given rank, as GatherElements on an
+        expanded index (onnxruntime's Gather copies element by element when the
+        gathered axis is the last one, GatherElements is several times faster)."""
+        if x.const and idx.const:
+            return self.c(np.take(x.value, idx.value, axis=-1), x.dtype)
+        lead = self.slice(self.shape(x), [self.c(0, I64)], [self.c(rank - 1, I64)], [0])
+        flat = self.reshape(idx, self.c([-1], I64))
+        n = self.shape(flat)
+        index = self.expand(self.reshape(flat, self.concat([self.c([1] * (rank - 1), I64), n], 0)),
+                            self.concat([lead, n], 0))
+        out = self.emit("GatherElements", [x, index], x.dtype, axis=rank - 1)
+        idx_shape = self.shape(idx) if not idx.const else self.c(list(idx.value.shape), I64)
+        return self.reshape(out, self.concat([lead, idx_shape], 0))
+
     def gather_elements(self, x: V, idx: V, axis: int) -> V:
         if x.const and idx.const:
             return self.c(np.take_along_axis(x.value, idx.value, axis=axis), x.dtype)
@@ -312,6 +327,14 @@ class Builder:
                 index[a] = slice(int(s), int(e))
             return self.c(x.value[tuple(index)], x.dtype)
         return self.emit("Slice", [x, starts, ends, self.c(list(axes), I64)], x.dtype)
+
+    def pad(self, x: V, pads: V, value: V) -> V:
+        """Constant padding; pads = [begin of each axis..., end of each axis...]."""
+        if x.const and pads.const:
+            n = x.value.ndim
+            widths = [(int(pads.value[i]), int(pads.value[i + n])) for i in range(n)]
+            return self.c(np.pad(x.value, widths, constant_values=value.value), x.dtype)
+        return self.emit("Pad", [x, pads, value], x.dtype, mode="constant")
 
     def range(self, start: V, limit: V) -> V:
         start, limit = self._v(start, self.c(0, I64)), self._v(limit, self.c(0, I64))

@@ -7,9 +7,9 @@ they are exact; float32 sums keep OpenCV's order (a running sum, never a tree).
 """
 from __future__ import annotations
 
-from ._conv import Taps, conv_rows, span, taps_from_window
+from ._conv import Taps, conv_rows, fixed_point_to_u8, span, taps_from_window
 from ._geometry import Resize
-from ._graph import F32, F64, I64, U8, Builder, V
+from ._graph import F32, F64, I32, I64, U8, Builder, V
 
 COEF_SCALE = 2048.0  # INTER_RESIZE_COEF_SCALE
 DBL_EPSILON = 2.220446049250313e-16
@@ -182,20 +182,18 @@ def _tap_weight(b: Builder, ytaps: Taps, k: int) -> V:
 
 def vertical_linear(b: Builder, h: V, ytaps: Taps) -> V:
     """VResizeLinear<uchar>: (((b0 * (h0 >> 4)) >> 16) + ((b1 * (h1 >> 4)) >> 16) + 2) >> 2
-    (h and the weights are non-negative, so each shift is a floor division)."""
+    in int32 (h and the weights are non-negative, so each shift is a division)."""
     terms = []
     for k in range(2):
-        hk = b.floor(_tap_rows(b, h, ytaps, k) / b.c(16.0, F64))
-        terms.append(b.floor(_tap_weight(b, ytaps, k) * hk / b.c(65536.0, F64)))
-    value = b.floor((terms[0] + terms[1] + b.c(2.0, F64)) / b.c(4.0, F64))
+        hk = b.div(_tap_rows(b, h, ytaps, k), b.c(16, I32))
+        terms.append(b.div(b.cast(_tap_weight(b, ytaps, k), I32) * hk, b.c(65536, I32)))
+    value = b.div(terms[0] + terms[1] + b.c(2, I32), b.c(4, I32))
     return b.cast(value, U8)  # at most 255: the weights of a pair sum to at most 2049
 
 
 def vertical_fixed(b: Builder, h: V, ytaps: Taps, shift: int) -> V:
     """sat_u8((sum h_k * b_k + 2^(shift - 1)) >> shift)."""
-    acc = _sum_rows(b, h, ytaps.begin, ytaps)
-    value = b.floor((acc + b.c(float(1 << (shift - 1)), F64)) / b.c(float(1 << shift), F64))
-    return b.cast(b.clip(value, b.c(0.0, F64), b.c(255.0, F64)), U8)
+    return fixed_point_to_u8(b, _sum_rows(b, h, ytaps.begin, ytaps), b.c(shift, I64))
 
 
 def vertical_cubic(b: Builder, h: V, ytaps: Taps, out_w: V, xlo: V, xhi: V, channels: int) -> V:
@@ -266,7 +264,7 @@ def area_fast(b: Builder, x: V, p: Resize, need, block_y: V, block_x: V) -> V:
     area = block_x * block_y
     pairs = block_x.eq(b.c(2, I64)) & block_y.eq(b.c(2, I64))
     whole = b.unsqueeze(cy.eq(block_y), [0, 2]) & b.unsqueeze(cx.eq(block_x), [0, 1])
-    by_pairs = b.floor((total + b.c(2.0, F64)) / b.c(4.0, F64))
+    by_pairs = b.div(total + b.c(2, I32), b.c(4, I32))
     s32 = b.cast(total, F32)
     by_scale = b.round_even(s32 * b.reciprocal(b.cast(area, F32)))
     n = b.cast(b.unsqueeze(cy, [0, 2]) * b.unsqueeze(cx, [0, 1]), F32)
@@ -341,7 +339,7 @@ def resize(b: Builder, x: V, p: Resize, need, channels: int) -> V:
         def nearest(bb: Builder):
             sy = nearest_indices(bb, p, step, True, ylo, yhi)
             sx = nearest_indices(bb, p, step, False, xlo, xhi)
-            return [bb.gather(bb.gather(x, sy, axis=1), sx, axis=2)]
+            return [bb.gather_last(bb.gather(x, sy, axis=1), sx, 3)]
         return b.cond(copy, copied, nearest)[0]
 
     one = b.c(1.0, F64)

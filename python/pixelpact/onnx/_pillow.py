@@ -99,7 +99,7 @@ def resize(b: Builder, x: V, in_h: V, in_w: V, out_h: V, out_w: V, step: dict, n
     if name == "nearest":
         sy, vy = nearest_indices(b, in_h, out_h, ylo, yhi)
         sx, vx = nearest_indices(b, in_w, out_w, xlo, xhi)
-        out = b.gather(b.gather(x, sy, axis=1), sx, axis=2)
+        out = b.gather_last(b.gather(x, sy, axis=1), sx, 3)
         mask = b.unsqueeze(vy, [0, 2]) & b.unsqueeze(vx, [0, 1])
         return b.where(mask, out, b.c(0, U8))
     ytaps = axis_taps(b, in_h, out_h, name, ylo, yhi)

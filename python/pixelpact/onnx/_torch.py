@@ -138,7 +138,7 @@ def resize(b: Builder, x: V, in_h: V, in_w: V, out_h: V, out_w: V, step: dict, n
         exact = name == "nearest-exact"
         sy = nearest_indices(b, in_h, out_h, exact, ylo, yhi)
         sx = nearest_indices(b, in_w, out_w, exact, xlo, xhi)
-        return b.gather(b.gather(x, sy, axis=1), sx, axis=2)
+        return b.gather_last(b.gather(x, sy, axis=1), sx, 3)
     ytaps, py = axis_taps(b, in_h, out_h, name, step["antialias"], ylo, yhi)
     xtaps, px = axis_taps(b, in_w, out_w, name, step["antialias"], xlo, xhi)
     # torch resamples horizontally first; each axis rounds at its own precision.

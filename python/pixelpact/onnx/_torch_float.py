@@ -120,7 +120,7 @@ def aa_axis(b: Builder, in_size: V, out_size: V, name: str) -> tuple:
 # ---- kernels -------------------------------------------------------------------------
 
 def _pick(b: Builder, x: V, index: V, axis: int) -> V:
-    return b.gather(x, index, axis=axis)
+    return b.gather(x, index, axis=1) if axis == 1 else b.gather_last(x, index, 3)
 
 
 def _along(b: Builder, w: V, axis: int) -> V:
@@ -183,7 +183,7 @@ def area(b: Builder, x: V, in_h: V, in_w: V, out_h: V, out_w: V) -> V:
     iy, vy, ky, my = axis(in_h, out_h)
     ix, vx, kx, mx = axis(in_w, out_w)
     rows = b.gather(x, iy, axis=1)                                   # [C, oh, KY, W]
-    g = b.gather(rows, ix, axis=3)                                   # [C, oh, KY, ow, KX]
+    g = b.gather_last(rows, ix, 4)                                   # [C, oh, KY, ow, KX]
     inside = b.unsqueeze(vy, [0, 3, 4]) & b.unsqueeze(vx, [0, 1, 2])
     g = b.where(inside, g, _f(b, 0.0))
     g = b.transpose(g, [0, 1, 3, 2, 4])                              # [C, oh, ow, KY, KX]
@@ -215,7 +215,7 @@ def _aa_pass(b: Builder, x: V, first: V, count: V, w: V, k: V, axis: int, same_t
     size = b.gather(b.shape(x), b.c(axis, I64), axis=0)
     j = b.unsqueeze(b.range(b.c(0, I64), k), [0])
     index = b.minimum(b.unsqueeze(first, [1]) + j, size - b.c(1, I64))     # [n, K]
-    taps = b.gather(x, index, axis=axis)                                     # [C, n, K, W] / [C, H, n, K]
+    taps = _pick(b, x, index, axis)                                          # [C, n, K, W] / [C, H, n, K]
     weights = b.unsqueeze(w, [0, 3] if axis == 1 else [0, 1])
     blocks_end = b.c(1, I64) + b.div(b.maximum(count - b.c(1, I64), b.c(0, I64)), b.c(4, I64)) * b.c(4, I64)
     prefix = b.cumsum(taps * weights, axis + 1)
