@@ -63,7 +63,7 @@ def elementwise_table(doc: dict, steps: list, dtype: str) -> np.ndarray:
 
 def input_planes(b: Builder, doc: dict, image: V) -> V:
     """The working planes [C, H, W] of the input: alpha dropped, composited or kept."""
-    planes = b.transpose(image, [2, 0, 1])
+    planes = b.fence(b.transpose(image, [2, 0, 1]))
     color, alpha = doc["input"]["color"], doc["input"].get("alpha", "drop")
     if color not in ("RGBA", "BGRA") or alpha == "premultiply":
         return planes
@@ -168,6 +168,7 @@ def _build_graph(b: Builder, doc: dict, fixed_size: Optional[tuple], name: str):
         H = b.gather(shape, b.c(0, I64), axis=0)
         W = b.gather(shape, b.c(1, I64), axis=0)
     b.set_runtime_one(H)
+    b.set_data_zero(image)
     work, source = channel_map(doc)
     geometry, to_float, float_steps = split_steps(doc)
     planes = input_planes(b, doc, image)

@@ -107,6 +107,7 @@ class Builder:
         self.nodes: list = []
         if parent is None:
             self.runtime_ones: dict = {}
+            self.data_zero = None
             self.initializers: list = []
             self._constants: dict = {}
             self._count = 0
@@ -288,6 +289,26 @@ class Builder:
         if x.const and shape.const:
             return self.c(x.value.reshape(shape.value), x.dtype)
         return self.emit("Reshape", [x, shape], x.dtype)
+
+    def fence(self, x: V) -> V:
+        """x unchanged, behind a Reshape to its own (run-time) shape: onnxruntime's
+        transpose optimizer cannot move a Transpose across it. Without it the
+        optimizer merges HWC -> CHW -> CWH into one HWC -> WHC transpose, which
+        onnxruntime runs ~15x slower for uint8 than the two it replaces."""
+        if x.const:
+            return x
+        zero = self.root.data_zero
+        if zero is None:
+            raise RuntimeError("set_data_zero() first")
+        # shape + 0, the 0 computed from the image: onnxruntime cannot fold it away
+        # even when the input shape is static.
+        return self.emit("Reshape", [x, self.add(self.shape(x), zero)], x.dtype)
+
+    def set_data_zero(self, image: V) -> None:
+        """A run-time int64 zero [1] computed from the image's first byte (v - v)."""
+        first = self.cast(self.reshape(self.slice(image, [self.c(0, I64)] * 3, [self.c(1, I64)] * 3, [0, 1, 2]),
+                                       self.c([1], I64)), I64)
+        self.root.data_zero = first - first
 
     def transpose(self, x: V, perm: Sequence[int]) -> V:
         if x.const:
