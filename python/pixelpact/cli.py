@@ -228,44 +228,43 @@ def _cmd_onnx_export(args) -> int:
     return 0
 
 
-def _cmd_onnx_attach(args) -> int:
+def _save_model(args, command: str, make) -> dict:
+    """Runs make() (attach or stamp), saves the model to args.output and returns
+    its metadata; None (after a message on stderr) if the inputs are refused."""
     import onnx
 
-    ppx = _onnx_module()
     from . import ContractError
 
     try:
-        model = ppx.attach(args.model, Path(args.contract), fixed_size=_fixed_size(args.fixed_size),
-                           allow_approximate=args.allow_approximate)
+        model = make()
     except ContractError as err:
         print(f"{args.contract}: invalid: {err}", file=sys.stderr)
-        return 1
+        return None
     except (ValueError, OSError) as err:
-        print(f"pixelpact onnx attach: {err}", file=sys.stderr)
-        return 1
+        print(f"pixelpact onnx {command}: {err}", file=sys.stderr)
+        return None
     onnx.save(model, args.output)
-    meta = {p.key: p.value for p in model.metadata_props}
+    return {p.key: p.value for p in model.metadata_props}
+
+
+def _cmd_onnx_attach(args) -> int:
+    ppx = _onnx_module()
+    meta = _save_model(args, "attach", lambda: ppx.attach(
+        args.model, Path(args.contract), fixed_size=_fixed_size(args.fixed_size),
+        allow_approximate=args.allow_approximate))
+    if meta is None:
+        return 1
     print(f"{args.output}: takes image uint8 [H, W, C]; {meta['pixelpact.exactness']}, "
           f"contract {meta['pixelpact.fingerprint']}")
     return 0
 
 
 def _cmd_onnx_stamp(args) -> int:
-    import onnx
-
     ppx = _onnx_module()
-    from . import ContractError
-
-    try:
-        model = ppx.stamp(args.model, Path(args.contract))
-    except ContractError as err:
-        print(f"{args.contract}: invalid: {err}", file=sys.stderr)
+    meta = _save_model(args, "stamp", lambda: ppx.stamp(args.model, Path(args.contract)))
+    if meta is None:
         return 1
-    except (ValueError, OSError) as err:
-        print(f"pixelpact onnx stamp: {err}", file=sys.stderr)
-        return 1
-    onnx.save(model, args.output)
-    print(f"{args.output}: stamped with contract {ppx.check(model)['pixelpact.fingerprint']}")
+    print(f"{args.output}: stamped with contract {meta['pixelpact.fingerprint']}")
     return 0
 
 
