@@ -29,7 +29,6 @@ import onnxruntime as ort
 from onnx import TensorProto, helper
 
 from pixelpact.onnx import _opencv, _pillow, _torch
-from pixelpact.onnx._geometry import Resize
 from pixelpact.onnx._graph import F64, I64, Builder, V
 
 

@@ -7,6 +7,7 @@ serves every input size."""
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -406,20 +407,32 @@ def test_output_forms_and_bgr_input(layout, dtype):
         assert_same(graph(np.ascontiguousarray(img[..., ::-1])), np.ascontiguousarray(expected))
 
 
-def test_graph_semantics_without_onnxruntime_optimizations(torch_default_threads):
+def test_graph_semantics_without_onnxruntime_optimizations(torch_default_threads, opencv_own_code):
     """The graphs are exact as written, not thanks to (or despite) onnxruntime's
-    rewrites: the same bytes with every graph optimization off."""
-    docs = [contract([resize(list(OUT_HW), "lanczos", "pillow")]),
-            contract([{"op": "resize", "scale": [0.37, 2.5], "interpolation": "bilinear", "engine": "opencv"}]),
-            contract([{"op": "to_float", "dtype": "float32"}, resize([41, 23], "bicubic", "torch", antialias=True)],
-                     output={"layout": "CHW", "dtype": "float32", "color": "RGB"})]
-    for doc in docs:
-        graph, pipe = Exported(doc), pixelpact.load(doc)
-        for label, img in hostile_images():
-            if refused(pipe, img):
-                continue
-            assert_same(graph(img, optimized=False), graph(img))
-            assert_same(graph(img), pipe(img))  # pixelpact: the real libraries' bytes, tested above
+    rewrites: the real library's bytes with every graph optimization off too, and
+    at the oldest supported opset."""
+    def torch_float(img):
+        t = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1))).float()
+        return torch.nn.functional.interpolate(t[None], size=(41, 23), mode="bicubic", antialias=True,
+                                               align_corners=False)[0].numpy()
+
+    cases = [
+        (contract([resize(list(OUT_HW), "lanczos", "pillow")]),
+         lambda img: np.asarray(Image.fromarray(img).resize(OUT_HW[::-1], Image.LANCZOS))),
+        (contract([{"op": "resize", "scale": [0.37, 2.5], "interpolation": "bilinear", "engine": "opencv"}]),
+         lambda img: cv2.resize(img, None, fx=2.5, fy=0.37, interpolation=cv2.INTER_LINEAR)),
+        (contract([{"op": "to_float", "dtype": "float32"}, resize([41, 23], "bicubic", "torch", antialias=True)],
+                  output={"layout": "CHW", "dtype": "float32", "color": "RGB"}), torch_float),
+    ]
+    for doc, reference in cases:
+        pipe = pixelpact.load(doc)
+        for graph in (Exported(doc), Exported(doc, opset=13)):
+            for label, img in hostile_images():
+                if refused(pipe, img):
+                    continue
+                expected = reference(img)
+                assert_same(graph(img, optimized=False), expected)
+                assert_same(graph(img), expected)
 
 
 def test_fixed_size_exports_are_exact_for_trigonometric_filters():
@@ -469,3 +482,21 @@ def test_attached_model_gives_the_original_logits(torch_single_thread):
     for img in list(photos().values()) + [noise(97, 131), noise(1, 1)]:
         expected = original.run(None, {"input": training(Image.fromarray(img)).unsqueeze(0).numpy()})[0]
         assert_same(full.run(None, {"image": img})[0], expected)
+
+
+# ---- the shared conformance suite -----------------------------------------------------------
+
+CONFORMANCE = sorted((Path(__file__).resolve().parent / "conformance").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", CONFORMANCE, ids=lambda p: p.stem)
+def test_conformance_cases(path):
+    """Every conformance case (expected tensors from Pillow and torchvision), exported
+    at the default opset and at the oldest supported one (13)."""
+    import json
+
+    doc = json.loads(path.read_text())
+    image = np.load(path.with_name(path.stem + "_input.npy"))
+    expected = np.load(path.with_name(path.stem + "_expected.npy"))
+    for opset in (17, 13):
+        assert_same(Exported(doc, opset=opset)(image), expected)

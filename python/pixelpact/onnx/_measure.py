@@ -89,7 +89,7 @@ def measure_bound(model, doc: dict) -> dict:
     import onnxruntime as ort
 
     try:
-        import torch  # noqa: F401
+        import torch  # noqa: F401  (the reference library)
     except ImportError:
         raise ValueError("measuring the error bound of an approximate export needs the reference library "
                          "(torch): pip install 'pixelpact[reference]'") from None

@@ -216,7 +216,6 @@ def generic(b: Builder, x: V, p: Resize, need, mode: str, channels: int) -> V:
     (ylo, yhi), (xlo, xhi) = need
     ksize = KSIZE[mode]
     ix, iy = inv_scale(b, p, False), inv_scale(b, p, True)
-    one = b.c(1.0, F64)
     area = mode == "area"
     xtaps = generic_axis(b, p.in_w, xlo, xhi, b.reciprocal(ix), ix, area, ksize, True)
     ytaps = generic_axis(b, p.in_h, ylo, yhi, b.reciprocal(iy), iy, area, ksize, False)
@@ -277,7 +276,6 @@ def area(b: Builder, x: V, p: Resize, need) -> V:
     """ResizeArea_Invoker<uchar, float>: float weights, running float sums in table
     order along rows, then along columns; cvRound and saturate."""
     (ylo, yhi), (xlo, xhi) = need
-    one = b.c(1.0, F64)
     fx, cx, wx, kx = area_axis(b, p.in_w, xlo, xhi, b.reciprocal(inv_scale(b, p, False)))
     fy, cy, wy, ky = area_axis(b, p.in_h, ylo, yhi, b.reciprocal(inv_scale(b, p, True)))
     xtaps = _window_taps(b, fx, cx, kx, wx, p.in_w)
