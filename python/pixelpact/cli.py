@@ -225,6 +225,10 @@ def _cmd_onnx_export(args) -> int:
     onnx.save(model, args.output)
     meta = {p.key: p.value for p in model.metadata_props}
     print(f"{args.output}: {meta['pixelpact.exactness']}, contract {meta['pixelpact.fingerprint']}")
+    if "pixelpact.error_bound" in meta:
+        bound = json.loads(meta["pixelpact.error_bound"])
+        print(f"measured against {bound['reference']}: max |difference| {bound['max_abs_difference']:.3g}, "
+              f"{bound['values_differing']} of {bound['values']} values differ ({bound['images']})")
     return 0
 
 

@@ -58,7 +58,8 @@ def _resize_finding(path: str, step: dict, fixed: bool, after_float: bool) -> Fi
                 return Finding(path, what, APPROXIMATE,
                                "an area resize to 1x1 is torch's mean() (a cascade summation pixelpact does not "
                                "reproduce and refuses); the graph sums the plane in order, which differs in the "
-                               "last bits")
+                               "last bits. With allow_approximate the error against torch is measured at export "
+                               "and written into the model")
             return Finding(path, what, EXACT, "adaptive average pooling: float32 sums in torch's order "
                                               "(a running sum over each window), then two divisions")
         return Finding(path, what, EXACT, "torch's fused multiply-adds computed exactly: float64 products "
@@ -128,8 +129,10 @@ def explain(doc: dict, fixed_size: Optional[tuple] = None, opset: int = MIN_OPSE
         else:
             out.append(Finding(path, op, EXACT, "index arithmetic and a fill colour"))
             cropped = True
-    out.append(Finding("/output", "output", EXACT, "layout by transposition; dtype from the tables (float16 "
-                                                   "rounded to nearest even)"))
+    float_resize = any(_after_resize(doc, i + 1) for i in range(len(doc["steps"])))
+    out.append(Finding("/output", "output", EXACT,
+                       "layout by transposition; dtype by Cast (float16: round to nearest even)" if float_resize
+                       else "layout by transposition; dtype from the tables"))
     return out
 
 
