@@ -15,7 +15,6 @@ from ._graph import F32, I64, U8, Builder, V
 
 INPUT_CHANNELS = {"RGB": 3, "BGR": 3, "RGBA": 4, "BGRA": 4, "GRAY": 1}
 OUTPUT_DTYPES = {"float32": np.dtype(np.float32), "float16": np.dtype(np.float16), "uint8": np.dtype(np.uint8)}
-ARITHMETIC = ("add", "sub", "mul", "div", "normalize", "cast")
 
 
 def split_steps(doc: dict) -> tuple:
@@ -49,16 +48,16 @@ def channel_map(doc: dict) -> tuple:
     return work, source
 
 
-def elementwise_table(doc: dict, steps: list, dtype: str) -> np.ndarray:
+def elementwise_table(steps: list, dtype: str) -> np.ndarray:
     """[3, 256] values of every byte after ``steps`` (to_float and arithmetic),
     computed by pixelpact's core on a 256-pixel gradient: the same per-channel
     tables its writer applies."""
-    import pixelpact
+    from .._pipeline import Pipeline
 
     table_doc = {"pixelpact": 1, "input": {"color": "RGB"}, "steps": steps,
                  "output": {"layout": "HWC", "dtype": dtype, "color": "RGB"}}
     gradient = np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 3, axis=2)
-    return np.ascontiguousarray(pixelpact.load(table_doc)(gradient)[0].T)
+    return np.ascontiguousarray(Pipeline(table_doc)(gradient)[0].T)
 
 
 def input_planes(b: Builder, doc: dict, image: V) -> V:
@@ -192,10 +191,10 @@ def _build_graph(b: Builder, doc: dict, fixed_size: Optional[tuple], name: str):
         if out_dtype == U8:
             tensor = selected
         else:
-            table = elementwise_table(doc, ([to_float] if to_float else []) + float_steps, doc["output"]["dtype"])
+            table = elementwise_table(([to_float] if to_float else []) + float_steps, doc["output"]["dtype"])
             tensor = lookup(b, selected, table)
     else:
-        table = elementwise_table(doc, [to_float] + before, "float32")
+        table = elementwise_table([to_float] + before, "float32")
         planes_f = lookup(b, selected, table)
         tensor, out_h, out_w = _torch_float.resize(b, planes_f, out_h, out_w, float_resize, crops)
         value, _ = apply_chain(b, tensor, after, F32)
