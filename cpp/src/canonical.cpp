@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <string_view>
 #include <utility>
 #include <variant>
@@ -57,7 +56,9 @@ std::string number32(double value) {
   if (std::isinf(f)) return f > 0 ? "1e39" : "-1e39";
   if (f == 0 && std::signbit(f)) return "-0.0";
   std::string text = shortest(f);
-  if (static_cast<float>(std::strtod(text.c_str(), nullptr)) != f) text = shortest(static_cast<double>(f));
+  double parsed = 0;  // from_chars, not strtod: no locale may change the text
+  std::from_chars(text.data(), text.data() + text.size(), parsed);
+  if (static_cast<float>(parsed) != f) text = shortest(static_cast<double>(f));
   return text;
 }
 
