@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "alpha.hpp"
+#include "canonical.hpp"
 #include "contract.hpp"
 #include "dispatch.hpp"
 #include "geometry_steps.hpp"
@@ -17,6 +18,7 @@
 #include "kernels/kernels.hpp"
 #include "pixelpact/pixelpact.hpp"
 #include "plan.hpp"
+#include "sha256.hpp"
 #include "thread_pool.hpp"
 
 namespace pixelpact {
@@ -26,6 +28,8 @@ namespace detail {
 struct CompiledContract {
   Contract contract;
   PipelineOptions options;
+  std::string canonical;    // canonical_json(contract)
+  std::string fingerprint;  // SHA-256 of `canonical`, hex
   const kernels::KernelTable* kernel_table = &kernels::reference::table;
   int work_channels = 3;         // 1 for GRAY, 4 for alpha "premultiply", else 3
   std::array<std::uint8_t, 3> background{};  // alpha "composite": working channel order
@@ -105,6 +109,8 @@ std::shared_ptr<CompiledContract> compile(Contract contract, const kernels::Kern
   cc->kernel_table = &table;
   cc->contract = std::move(contract);
   const Contract& c = cc->contract;
+  cc->canonical = canonical_json(c);
+  cc->fingerprint = sha256_hex(cc->canonical);
   const bool gray = c.input_color == InputColor::GRAY;
   const bool input_bgr = c.input_color == InputColor::BGR || c.input_color == InputColor::BGRA;
   const bool output_bgr = c.output_color == OutputColor::BGR;
@@ -584,7 +590,8 @@ std::string_view Pipeline::isa() const noexcept { return impl_->kernel_table->na
 std::vector<std::pair<std::string, std::string>> Pipeline::kernels() const {
   return detail::kernel_report(*impl_->kernel_table);
 }
-const std::string& Pipeline::canonical_json() const noexcept { return impl_->contract.canonical_json; }
+const std::string& Pipeline::canonical_json() const noexcept { return impl_->canonical; }
+const std::string& Pipeline::fingerprint() const noexcept { return impl_->fingerprint; }
 
 namespace detail {
 namespace {

@@ -10,7 +10,7 @@ core interprets it; this package validates, loads and runs contracts.
 from __future__ import annotations
 
 from ._contract import ContractError, load_schema, validate
-from ._pipeline import Geometry, Pipeline, load, supported_isas
+from ._pipeline import Geometry, Pipeline, fingerprint, load, supported_isas
 from .importers import (UnsupportedTransform, from_hf, from_opencv_blob, from_timm, from_torchvision,
                         from_ultralytics)
 
@@ -24,4 +24,4 @@ except ImportError as exc:  # pragma: no cover - only on a broken install
     ) from exc
 
 __all__ = ["ContractError", "Geometry", "Pipeline", "UnsupportedTransform", "from_hf", "from_opencv_blob",
-           "from_timm", "from_torchvision", "from_ultralytics", "load", "load_schema", "supported_isas", "validate", "__version__"]
+           "fingerprint", "from_timm", "from_torchvision", "from_ultralytics", "load", "load_schema", "supported_isas", "validate", "__version__"]
