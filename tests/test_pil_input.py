@@ -201,3 +201,7 @@ def test_batch_converts_pil_images_too():
     ims = [Image.fromarray(photo()).convert(m) for m in ("RGB", "P", "L", "CMYK")]
     out = pipe.batch(ims, threads=2)
     assert_same(out, np.stack([torchvision_rgb(TF, im) for im in ims]))
+    for im in ims:  # what the kernel reads
+        assert_same(pipe.input_array(im), np.asarray(im.convert("RGB")))
+    bgr = pixelpact.load(pixelpact.from_torchvision(TF, input_color="BGR"))
+    assert_same(bgr.input_array(ims[1]), np.asarray(ims[1].convert("RGB"))[..., ::-1])

@@ -140,6 +140,10 @@ def test_out_tensors_are_written_in_place():
     outs = torch.empty(2, 3, 56, 56)
     assert transform.batch([image, image], out=outs) is outs
     assert_same(outs.numpy()[1], TF(Image.fromarray(image)).numpy())
+    pil = Image.fromarray(image).convert("P")
+    assert transform(pil, out=out) is out and transform.batch([pil, image], out=outs) is outs
+    assert_same(out.numpy(), TF(pil.convert("RGB")).numpy())
+    assert_same(outs.numpy()[0], TF(pil.convert("RGB")).numpy())
     with pytest.raises(ValueError, match=r"out has shape \(3, 56, 55\), the image's tensor has shape \(3, 56, 56\)"):
         transform(image, out=torch.empty(3, 56, 55))
     with pytest.raises(TypeError, match="dtype"):

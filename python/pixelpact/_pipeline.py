@@ -187,6 +187,12 @@ class Pipeline:
             raise _translate(err) from None
         return out
 
+    def input_array(self, image) -> np.ndarray:
+        """The array the kernel reads for ``image``: a PIL image converted as the
+        contract's input says (docs/integrations.md), a numpy array checked (dtype,
+        dimensions, channels) and returned as it is. Raises what a call would."""
+        return self._check_image(image)
+
     def _check_image(self, image) -> np.ndarray:
         if is_pil_image(image):
             image = pil_to_input(image, self.input_color, self.input_alpha)

@@ -98,8 +98,8 @@ class Preprocessor:
 
             with Image.open(io.BytesIO(bytes(value))) as im:
                 im.load()
-                return self.pipeline._check_image(im)
-        return self.pipeline._check_image(value)
+                return self.pipeline.input_array(im)
+        return self.pipeline.input_array(value)
 
     def _one_by_one(self, images: list, paths) -> np.ndarray:
         batched = self.pipeline.layout in ("NCHW", "NHWC")

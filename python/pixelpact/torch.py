@@ -78,8 +78,9 @@ class Transform:
         if out is None:
             tensor = torch.from_numpy(self.pipeline(array))  # no copy: the kernel's own output
             return tensor[0] if self._batched_layout else tensor
-        full = self.pipeline.output_shape(*array.shape[:2])
-        self.pipeline(array, out=self._out_array(out, tuple(full), "the image's tensor"))
+        full = tuple(self.pipeline.output_shape(*array.shape[:2]))
+        self.pipeline(array, out=self._out_array(out, full, full[1:] if self._batched_layout else full,
+                                                 "the image's tensor"))
         return out
 
     def batch(self, images: Sequence[Any], *, out: Optional[torch.Tensor] = None) -> torch.Tensor:
@@ -93,7 +94,8 @@ class Transform:
         if out is not None:
             first = self.pipeline.output_shape(*arrays[0].shape[:2])
             per_image = first[1:] if self._batched_layout else first
-            target = self._out_array(out, (len(arrays),) + tuple(per_image), "the batch")
+            shape = (len(arrays),) + tuple(per_image)
+            target = self._out_array(out, shape, shape, "the batch")
         result = self.pipeline.batch(arrays, threads=self._threads(), out=target)
         return out if out is not None else torch.from_numpy(result)
 
@@ -125,9 +127,10 @@ class Transform:
 
         return 1 if get_worker_info() is not None else None
 
-    def _input(self, image: Any):
+    def _input(self, image: Any) -> np.ndarray:
+        """The kernel's input array (PIL images converted, everything checked)."""
         if not torch.is_tensor(image):
-            return image  # numpy arrays and PIL images: Pipeline checks and converts them
+            return self.pipeline.input_array(image)
         if image.dtype != torch.uint8:
             raise TypeError(f"a tensor image must have dtype torch.uint8, got {image.dtype}")
         if image.device.type != "cpu":
@@ -135,7 +138,7 @@ class Transform:
         channels = 1 if self.pipeline.input_color == "GRAY" else 4 if self.pipeline.input_color in ("RGBA", "BGRA") \
             else 3
         if image.dim() == 2 and channels == 1:
-            return image.numpy()
+            return self.pipeline.input_array(image.numpy())
         axis = 0 if self.tensor_layout == "CHW" else 2
         if image.dim() != 3 or image.shape[axis] != channels:
             want = f"({channels}, H, W)" if self.tensor_layout == "CHW" else f"(H, W, {channels})"
@@ -144,17 +147,16 @@ class Transform:
                 f"a tensor image for input color {self.pipeline.input_color} must have shape {want} "
                 f"(tensor_layout={self.tensor_layout!r}), got {tuple(image.shape)}; "
                 f"pass tensor_layout={other!r} for {other} tensors")
-        if image.requires_grad:  # pragma: no cover - uint8 tensors cannot require grad
-            image = image.detach()
         array = image.numpy()
-        return array.transpose(1, 2, 0) if self.tensor_layout == "CHW" else array  # a view, never a copy
+        return self.pipeline.input_array(array.transpose(1, 2, 0) if self.tensor_layout == "CHW" else array)
 
-    def _out_array(self, out: torch.Tensor, full: tuple, what: str) -> np.ndarray:
+    @staticmethod
+    def _out_array(out: torch.Tensor, full: tuple, expected: tuple, what: str) -> np.ndarray:
+        """``out`` (of shape ``expected``) as a numpy view of shape ``full`` (the kernel's)."""
         if not torch.is_tensor(out):
             raise TypeError(f"out must be a torch tensor, got {type(out).__name__}")
         if out.device.type != "cpu" or not out.is_contiguous():
             raise ValueError("out must be a contiguous CPU tensor")
-        expected = full[1:] if self._batched_layout and what == "the image's tensor" else full
         if tuple(out.shape) != tuple(expected):
             raise ValueError(f"out has shape {tuple(out.shape)}, {what} has shape {tuple(expected)}")
         return out.numpy().reshape(full)  # a view of out's memory
