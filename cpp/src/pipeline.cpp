@@ -11,7 +11,7 @@
 
 #include "alpha.hpp"
 #include "contract.hpp"
-#include "dispatch.hpp"
+#include "kernels/dispatch.hpp"
 #include "geometry_steps.hpp"
 #include "half.hpp"
 #include "kernels/kernels.hpp"
@@ -26,7 +26,7 @@ namespace detail {
 struct CompiledContract {
   Contract contract;
   PipelineOptions options;
-  const kernels::KernelTable* kernel_table = &kernels::reference::table;
+  const kernels::KernelTable* kernel_table = &kernels::reference::table();
   int work_channels = 3;         // 1 for GRAY, 4 for alpha "premultiply", else 3
   std::array<std::uint8_t, 3> background{};  // alpha "composite": working channel order
   int source_channel[3] = {0, 1, 2};  // output channel -> working channel

@@ -35,7 +35,7 @@
 #endif
 
 #include "check.hpp"
-#include "dispatch.hpp"
+#include "kernels/dispatch.hpp"
 #include "kernels/kernels.hpp"
 #include "pillow_coefficients.hpp"
 #include "torch_coefficients.hpp"
@@ -169,7 +169,7 @@ void compare_kernel(const std::string& isa, const char* what, int out_rows, int 
   const std::size_t size = static_cast<std::size_t>(out_rows) * stride + kGuard;
   Buffer want(size, 0, kSentinel), got(size, 3, kSentinel);
   g_running = std::string(what) + " (" + label + ") on reference";
-  call(k::reference::table, want.data, stride);
+  call(k::reference::table(), want.data, stride);
   g_running = std::string(what) + " (" + label + ") on " + isa;
   call(d::select_kernels(isa), got.data, stride);
   ++stats.cases;
@@ -592,8 +592,8 @@ TEST_CASE("the forced ISA is the one a pipeline runs") {
     }
     // Every SIMD table brings at least its own resample passes.
     if (isa != "reference") {
-      CHECK(table.conv_horizontal != k::reference::table.conv_horizontal);
-      CHECK(table.conv_vertical != k::reference::table.conv_vertical);
+      CHECK(table.conv_horizontal != k::reference::table().conv_horizontal);
+      CHECK(table.conv_vertical != k::reference::table().conv_vertical);
       for (const auto& [kernel, by] : pipe.kernels())
         if (kernel == "conv_horizontal" || kernel == "conv_vertical") CHECK(by == isa);
     } else {

@@ -35,7 +35,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "../kernels.hpp"
+#include "kernels/kernels.hpp"
 
 namespace pixelpact::kernels::reference {
 namespace {

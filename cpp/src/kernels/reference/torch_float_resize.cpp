@@ -26,7 +26,7 @@
 #include <cmath>
 #include <cstddef>
 
-#include "../kernels.hpp"
+#include "kernels/kernels.hpp"
 
 namespace pixelpact::kernels::reference {
 namespace {

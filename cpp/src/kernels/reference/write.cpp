@@ -3,7 +3,7 @@
 // is a lookup: exact by construction, whatever the float arithmetic was.
 #include <cstdint>
 
-#include "../kernels.hpp"
+#include "kernels/kernels.hpp"
 
 namespace pixelpact::kernels::reference {
 namespace {

@@ -1,4 +1,4 @@
-#include "dispatch.hpp"
+#include "kernels/dispatch.hpp"
 
 #include <cstdlib>
 
@@ -9,7 +9,7 @@ namespace {
 
 struct Candidate {
   const char* name;
-  const kernels::KernelTable* table;  // nullptr: not compiled into this build
+  const kernels::KernelTable& (*table)();  // nullptr: not compiled into this build
   bool (*cpu_runs)();
 };
 
@@ -29,21 +29,21 @@ bool always() { return true; }
 // Best first.
 const Candidate kCandidates[] = {
 #if defined(PIXELPACT_HAVE_AVX512)
-    {"avx512", &kernels::avx512::table, cpu_has_avx512},
+    {"avx512", kernels::avx512::table, cpu_has_avx512},
 #else
     {"avx512", nullptr, cpu_has_avx512},
 #endif
 #if defined(PIXELPACT_HAVE_AVX2)
-    {"avx2", &kernels::avx2::table, cpu_has_avx2},
+    {"avx2", kernels::avx2::table, cpu_has_avx2},
 #else
     {"avx2", nullptr, cpu_has_avx2},
 #endif
 #if defined(PIXELPACT_HAVE_NEON)
-    {"neon", &kernels::neon::table, always},
+    {"neon", kernels::neon::table, always},
 #else
     {"neon", nullptr, always},
 #endif
-    {"reference", &kernels::reference::table, always},
+    {"reference", kernels::reference::table, always},
 };
 
 std::string joined(const std::vector<std::string>& names) {
@@ -63,24 +63,13 @@ std::vector<std::string> supported_isas() {
 }
 
 std::vector<std::pair<std::string, std::string>> kernel_report(const kernels::KernelTable& t) {
-  const kernels::KernelTable& r = kernels::reference::table;
-  auto who = [&](bool same) { return std::string(same ? "reference" : t.name); };
-  return {
-      {"conv_horizontal", who(t.conv_horizontal == r.conv_horizontal)},
-      {"conv_vertical", who(t.conv_vertical == r.conv_vertical)},
-      {"gather_nearest", who(t.gather_nearest == r.gather_nearest)},
-      {"write_tensor_u8", who(t.write_tensor_u8 == r.write_tensor_u8)},
-      {"write_tensor_u16", who(t.write_tensor_u16 == r.write_tensor_u16)},
-      {"write_tensor_f32", who(t.write_tensor_f32 == r.write_tensor_f32)},
-      {"opencv_horizontal", who(t.opencv_horizontal == r.opencv_horizontal)},
-      {"opencv_vertical_linear", who(t.opencv_vertical_linear == r.opencv_vertical_linear)},
-      {"opencv_vertical_fixed", who(t.opencv_vertical_fixed == r.opencv_vertical_fixed)},
-      {"opencv_vertical_cubic", who(t.opencv_vertical_cubic == r.opencv_vertical_cubic)},
-      {"opencv_area_horizontal", who(t.opencv_area_horizontal == r.opencv_area_horizontal)},
-      {"opencv_area_vertical", who(t.opencv_area_vertical == r.opencv_area_vertical)},
-      {"torch_float_resize", who(t.torch_float_resize == r.torch_float_resize)},
-      {"opencv_area_fast", who(t.opencv_area_fast == r.opencv_area_fast)},
-  };
+  const kernels::KernelTable& r = kernels::reference::table();
+  std::vector<std::pair<std::string, std::string>> report;
+#define PIXELPACT_KERNEL(kernel, result, parameters) \
+  report.emplace_back(#kernel, t.kernel == r.kernel ? "reference" : t.name);
+#include "kernels/kernel_list.def"
+#undef PIXELPACT_KERNEL
+  return report;
 }
 
 const kernels::KernelTable& select_kernels(std::string_view requested) {
@@ -96,7 +85,7 @@ const kernels::KernelTable& select_kernels(std::string_view requested) {
   }
   if (name.empty() || name == "auto") {
     for (const auto& c : kCandidates) {
-      if (c.table && c.cpu_runs()) return *c.table;
+      if (c.table && c.cpu_runs()) return c.table();
     }
   }
   for (const auto& c : kCandidates) {
@@ -111,7 +100,7 @@ const kernels::KernelTable& select_kernels(std::string_view requested) {
                   source + "=" + name + ": this CPU does not support " + name +
                       " (available: " + joined(supported_isas()) + ")");
     }
-    return *c.table;
+    return c.table();
   }
   throw Error(ErrorCode::Unsupported, "",
               source + "=" + name + ": unknown instruction set (choose auto, avx512, avx2, neon or reference)");

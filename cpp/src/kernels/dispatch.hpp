@@ -18,8 +18,9 @@ std::vector<std::string> supported_isas();
 // or one this build or CPU cannot run.
 const kernels::KernelTable& select_kernels(std::string_view requested);
 
-// For each kernel of `table`: its name and the ISA that implements it (the
-// table's own, or "reference" where the table borrows the scalar kernel).
+// For each kernel of `table`, in kernel_list.def order: its name and the ISA that
+// implements it (the table's own, or "reference" where the table borrows the
+// scalar kernel). Pipeline::kernels() and `pixelpact info` print it.
 std::vector<std::pair<std::string, std::string>> kernel_report(const kernels::KernelTable& table);
 
 }  // namespace pixelpact::detail
