@@ -9,15 +9,15 @@
 #include <string>
 #include <vector>
 
-#include "alpha.hpp"
-#include "contract.hpp"
+#include "image/alpha.hpp"
+#include "contract/contract.hpp"
 #include "kernels/dispatch.hpp"
-#include "geometry_steps.hpp"
-#include "half.hpp"
+#include "plan/geometry_steps.hpp"
+#include "plan/half.hpp"
 #include "kernels/kernels.hpp"
 #include "pixelpact/pixelpact.hpp"
-#include "plan.hpp"
-#include "thread_pool.hpp"
+#include "plan/plan.hpp"
+#include "run/thread_pool.hpp"
 
 namespace pixelpact {
 

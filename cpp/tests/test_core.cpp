@@ -7,12 +7,12 @@
 #include <vector>
 
 #include "check.hpp"
-#include "contract.hpp"
-#include "half.hpp"
-#include "pillow_coefficients.hpp"
+#include "contract/contract.hpp"
+#include "plan/half.hpp"
+#include "engines/pillow/coefficients.hpp"
 #include "pixelpact/pixelpact.hpp"
-#include "geometry_steps.hpp"
-#include "plan.hpp"
+#include "plan/geometry_steps.hpp"
+#include "plan/plan.hpp"
 
 using pixelpact::ErrorCode;
 using pixelpact::Pipeline;

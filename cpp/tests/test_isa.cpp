@@ -37,8 +37,8 @@
 #include "check.hpp"
 #include "kernels/dispatch.hpp"
 #include "kernels/kernels.hpp"
-#include "pillow_coefficients.hpp"
-#include "torch_coefficients.hpp"
+#include "engines/pillow/coefficients.hpp"
+#include "engines/torch/coefficients.hpp"
 #include "pixelpact/pixelpact.hpp"
 
 namespace d = pixelpact::detail;

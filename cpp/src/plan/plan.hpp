@@ -13,9 +13,9 @@
 #include <variant>
 #include <vector>
 
-#include "contract.hpp"
-#include "pillow_coefficients.hpp"
-#include "torch_coefficients.hpp"
+#include "contract/contract.hpp"
+#include "engines/pillow/coefficients.hpp"
+#include "engines/torch/coefficients.hpp"
 
 namespace pixelpact::detail {
 

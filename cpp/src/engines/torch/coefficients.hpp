@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "contract.hpp"
+#include "contract/contract.hpp"
 #include "kernels/kernels.hpp"
-#include "pillow_coefficients.hpp"  // ConvWeights
+#include "engines/pillow/coefficients.hpp"  // ConvWeights
 
 namespace pixelpact::detail {
 

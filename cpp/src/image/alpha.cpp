@@ -1,4 +1,4 @@
-#include "alpha.hpp"
+#include "image/alpha.hpp"
 
 namespace pixelpact::detail {
 namespace {

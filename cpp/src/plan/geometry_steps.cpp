@@ -1,16 +1,16 @@
 // Size and offset rules of the geometry steps, each reproducing one library's
 // arithmetic (Python's int() truncates, round() rounds half to even, // floors).
-#include "geometry_steps.hpp"
+#include "plan/geometry_steps.hpp"
 
 #include <memory>
 
-#include "opencv_resize.hpp"
+#include "engines/opencv/tables.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <string>
 
-#include "plan.hpp"
+#include "plan/plan.hpp"
 
 namespace pixelpact::detail {
 namespace {

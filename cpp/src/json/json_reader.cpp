@@ -1,4 +1,4 @@
-#include "json_reader.hpp"
+#include "json/json_reader.hpp"
 
 #include <utility>
 #include <vector>

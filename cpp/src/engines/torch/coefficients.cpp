@@ -11,7 +11,7 @@
 // for every in <= 1500, out <= 700, bilinear and bicubic with and without
 // antialias, so the choice is unobservable there; without FMAs is what the
 // parity tests (tests/test_torch_resize.py) run.
-#include "torch_coefficients.hpp"
+#include "engines/torch/coefficients.hpp"
 
 #include <algorithm>
 #include <cmath>

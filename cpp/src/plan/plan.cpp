@@ -1,12 +1,12 @@
-#include "plan.hpp"
+#include "plan/plan.hpp"
 
-#include "geometry_steps.hpp"
+#include "plan/geometry_steps.hpp"
 
 #include <algorithm>
 #include <string>
 
-#include "torch_coefficients.hpp"
-#include "opencv_resize.hpp"
+#include "engines/torch/coefficients.hpp"
+#include "engines/opencv/tables.hpp"
 
 namespace pixelpact::detail {
 namespace {

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "plan.hpp"
+#include "plan/plan.hpp"
 
 namespace pixelpact::detail {
 

@@ -10,7 +10,7 @@
 #include <memory>
 #include <vector>
 
-#include "contract.hpp"
+#include "contract/contract.hpp"
 
 namespace pixelpact::detail {
 

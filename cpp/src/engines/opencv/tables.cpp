@@ -12,7 +12,7 @@
 //
 // Every output pixel of every mode depends only on its own table entries, so a
 // plan computes just the output rectangle later stages read.
-#include "opencv_resize.hpp"
+#include "engines/opencv/tables.hpp"
 
 #include <algorithm>
 #include <cfloat>

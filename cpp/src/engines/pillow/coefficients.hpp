@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "contract.hpp"
+#include "contract/contract.hpp"
 
 namespace pixelpact::detail {
 

@@ -3,7 +3,7 @@
 // types (float box coordinates, double weights, division by the weight sum,
 // round-half-away-from-zero to 22 bits); this file is compiled with
 // -ffp-contract=off so no multiply-add is fused.
-#include "pillow_coefficients.hpp"
+#include "engines/pillow/coefficients.hpp"
 
 #include <algorithm>
 #include <cmath>

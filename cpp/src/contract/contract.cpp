@@ -2,7 +2,7 @@
 // it mirrors schema/pixelpact.schema.json rule for rule (tests/test_contract.py
 // checks that both reject the same documents at the same JSON Pointer) and adds
 // the checks a schema cannot express (step order, max_size > size).
-#include "contract.hpp"
+#include "contract/contract.hpp"
 
 #include <cmath>
 #include <initializer_list>
@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "json_reader.hpp"
+#include "json/json_reader.hpp"
 
 namespace pixelpact::detail {
 namespace {
