@@ -11,98 +11,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "contract/resize_step.hpp"
+#include "engines/registry.hpp"
 #include "json/json_reader.hpp"
+#include "json/node.hpp"
 
 namespace pixelpact::detail {
 namespace {
 
 using json = nlohmann::json;
-
-constexpr double kMaxDimension = 1 << 20;  // also the schema's "maximum"
-
-[[noreturn]] void fail(const std::string& path, const std::string& message) {
-  throw Error(ErrorCode::InvalidContract, path, message);
-}
-
-// A JSON value together with its JSON Pointer, so every error names its place.
-class Node {
- public:
-  Node(const json& value, std::string path) : value_(value), path_(std::move(path)) {}
-
-  const json& value() const { return value_; }
-  const std::string& path() const { return path_; }
-
-  const Node& require_object(std::initializer_list<const char*> required,
-                             std::initializer_list<const char*> allowed) const {
-    if (!value_.is_object()) fail(path_, "expected an object, got " + describe());
-    for (auto it = value_.begin(); it != value_.end(); ++it) {
-      bool known = false;
-      for (const char* name : allowed) known = known || it.key() == name;
-      if (!known) {
-        fail(path_ + "/" + pointer_token(it.key()),
-             "unknown property '" + bounded_utf8(it.key(), 60) + "'");
-      }
-    }
-    for (const char* name : required) {
-      if (!value_.contains(name)) fail(path_, std::string("missing required property '") + name + "'");
-    }
-    return *this;
-  }
-
-  bool has(const char* key) const { return value_.contains(key); }
-  Node at(const char* key) const { return Node(value_.at(key), path_ + "/" + key); }
-  Node at(std::size_t index) const {
-    return Node(value_.at(index), path_ + "/" + std::to_string(index));
-  }
-
-  std::string as_string() const {
-    if (!value_.is_string()) fail(path_, "expected a string, got " + describe());
-    return value_.get<std::string>();
-  }
-
-  // JSON Schema's "integer": a number with no fractional part (2 and 2.0 alike).
-  bool is_integer() const {
-    if (value_.is_number_integer()) return true;
-    if (!value_.is_number_float()) return false;
-    double v = value_.get<double>();
-    return std::isfinite(v) && std::floor(v) == v;
-  }
-
-  int as_dimension() const {
-    if (!is_integer()) fail(path_, "expected an integer, got " + describe());
-    double v = value_.get<double>();
-    if (v < 1) fail(path_, describe() + " is less than the minimum of 1");
-    if (v > kMaxDimension) fail(path_, describe() + " is greater than the maximum of 1048576");
-    return static_cast<int>(v);
-  }
-
-  double as_number() const {
-    if (!value_.is_number()) fail(path_, "expected a number, got " + describe());
-    return value_.get<double>();
-  }
-
-  template <typename Enum>
-  Enum as_enum(std::initializer_list<std::pair<const char*, Enum>> choices) const {
-    if (value_.is_string()) {
-      const auto& s = value_.get_ref<const std::string&>();
-      for (const auto& choice : choices) {
-        if (s == choice.first) return choice.second;
-      }
-    }
-    std::string names;
-    for (const auto& choice : choices) {
-      names += names.empty() ? "" : ", ";
-      names += std::string("'") + choice.first + "'";
-    }
-    fail(path_, describe() + " is not one of " + names);
-  }
-
-  std::string describe() const { return describe_json(value_); }
-
- private:
-  const json& value_;
-  std::string path_;
-};
 
 std::array<double, 3> per_channel_values(const Node& node, bool nonzero) {
   std::array<double, 3> out{};
@@ -125,177 +42,7 @@ std::array<double, 3> per_channel_values(const Node& node, bool nonzero) {
   return out;
 }
 
-std::pair<int, int> height_width(const Node& node) {
-  if (node.is_integer()) {
-    int s = node.as_dimension();
-    return {s, s};
-  }
-  if (!node.value().is_array()) {
-    fail(node.path(), "expected an integer or [height, width], got " + node.describe());
-  }
-  if (node.value().size() != 2) {
-    fail(node.path(), "expected [height, width] (2 integers), got " +
-                          std::to_string(node.value().size()) + " items");
-  }
-  return {node.at(std::size_t{0}).as_dimension(), node.at(std::size_t{1}).as_dimension()};
-}
-
-Filter parse_filter(const Node& node) {
-  return node.as_enum<Filter>({{"nearest", Filter::Nearest},
-                               {"box", Filter::Box},
-                               {"bilinear", Filter::Bilinear},
-                               {"hamming", Filter::Hamming},
-                               {"bicubic", Filter::Bicubic},
-                               {"lanczos", Filter::Lanczos},
-                               {"nearest-exact", Filter::NearestExact}});
-}
-
-// Engine 'torch': torchvision v2's Resize on a uint8 tensor.
-void parse_torch_resize(const Node& step, ResizeStep& r) {
-  if (r.filter == Filter::Box || r.filter == Filter::Hamming) {
-    fail(step.at("interpolation").path(), step.at("interpolation").describe() +
-                                              " is not a torch interpolation (bilinear, bicubic, "
-                                              "lanczos, nearest, nearest-exact)");
-  }
-  if (step.has("version")) {
-    fail(step.at("version").path(), "version applies only to engine 'pillow'");
-  }
-  if (step.has("antialias")) {
-    const Node aa = step.at("antialias");
-    if (!aa.value().is_boolean()) fail(aa.path(), "expected a boolean, got " + aa.describe());
-    r.antialias = aa.value().get<bool>();
-    if (r.filter == Filter::Lanczos && !r.antialias) {
-      fail(aa.path(), "lanczos requires antialias true (torchvision raises ValueError)");
-    }
-  }
-}
-
-ResizeStep parse_resize(const Node& step) {
-  step.require_object({"op", "interpolation", "engine"},
-                      {"op", "size", "scale", "max_size", "keep_ratio", "interpolation", "engine", "version",
-                       "antialias"});
-  ResizeStep r;
-  r.engine = step.at("engine").as_enum<ResizeEngine>(
-      {{"pillow", ResizeEngine::Pillow}, {"torch", ResizeEngine::Torch}, {"opencv", ResizeEngine::Opencv}});
-  if (step.has("scale")) {
-    // cv2.resize(img, None, fx=fx, fy=fy): the sampling scale is fx itself.
-    if (r.engine != ResizeEngine::Opencv) {
-      fail(step.at("scale").path(), "scale applies only to engine 'opencv' (cv2.resize's fx, fy)");
-    }
-    if (step.has("size")) fail(step.at("size").path(), "give either size or scale, not both");
-    if (step.has("max_size")) {
-      fail(step.at("max_size").path(), "max_size applies only when size is a single integer");
-    }
-    if (step.has("keep_ratio")) {
-      fail(step.at("keep_ratio").path(), "keep_ratio applies only with size, not scale");
-    }
-    Node scale = step.at("scale");
-    auto positive = [](const Node& n) {
-      double v = n.as_number();
-      if (!(v > 0)) fail(n.path(), n.describe() + " is less than or equal to the minimum of 0");
-      return v;
-    };
-    r.has_scale = true;
-    if (scale.value().is_array()) {
-      if (scale.value().size() != 2) {
-        fail(scale.path(), "expected [fy, fx] (2 numbers), got " + std::to_string(scale.value().size()) +
-                               " items");
-      }
-      r.scale_y = positive(scale.at(std::size_t{0}));
-      r.scale_x = positive(scale.at(std::size_t{1}));
-    } else {
-      if (!scale.value().is_number()) {
-        fail(scale.path(), "expected a number or [fy, fx], got " + scale.describe());
-      }
-      r.scale_y = r.scale_x = positive(scale);
-    }
-  } else if (!step.has("size")) {
-    fail(step.path(), "missing required property 'size'");
-  }
-  if (!r.has_scale) {
-    Node size = step.at("size");
-    if (step.has("keep_ratio")) {
-      Node keep = step.at("keep_ratio");
-      r.keep_ratio = keep.as_enum<KeepRatio>({{"shorter", KeepRatio::None},
-                                              {"longer", KeepRatio::Longer},
-                                              {"not_smaller", KeepRatio::NotSmaller},
-                                              {"not_larger", KeepRatio::NotLarger}});
-      const bool wants_int = r.keep_ratio == KeepRatio::None || r.keep_ratio == KeepRatio::Longer;
-      if (wants_int != size.is_integer()) {
-        fail(keep.path(), wants_int ? "keep_ratio 'shorter' and 'longer' need an integer size"
-                                    : "keep_ratio 'not_smaller' and 'not_larger' need size [height, width]");
-      }
-      if (r.keep_ratio == KeepRatio::Longer && step.has("max_size")) {
-        fail(step.at("max_size").path(), "max_size does not combine with keep_ratio 'longer'");
-      }
-    }
-    if (size.is_integer()) {
-      r.shorter_side = true;
-      r.size = size.as_dimension();
-      if (step.has("max_size")) {
-        r.max_size = step.at("max_size").as_dimension();
-        if (r.max_size <= r.size) {
-          fail(step.at("max_size").path(), "max_size (" + std::to_string(r.max_size) +
-                                               ") must be greater than size (" +
-                                               std::to_string(r.size) + ")");
-        }
-      }
-    } else {
-      if (step.has("max_size")) {
-        fail(step.at("max_size").path(), "max_size applies only when size is a single integer");
-      }
-      auto hw = height_width(size);
-      r.height = hw.first;
-      r.width = hw.second;
-    }
-  }
-  if (r.engine == ResizeEngine::Opencv) {
-    r.opencv_interpolation = step.at("interpolation").as_enum<OpencvInterpolation>(
-        {{"nearest", OpencvInterpolation::Nearest},
-         {"nearest-exact", OpencvInterpolation::NearestExact},
-         {"bilinear", OpencvInterpolation::Linear},
-         {"bilinear-exact", OpencvInterpolation::LinearExact},
-         {"bicubic", OpencvInterpolation::Cubic},
-         {"area", OpencvInterpolation::Area},
-         {"lanczos4", OpencvInterpolation::Lanczos4}});
-    if (step.has("antialias")) {
-      fail(step.at("antialias").path(), "antialias applies only to engine 'torch' (cv2.resize has none)");
-    }
-    if (step.has("version")) r.opencv_major = step.at("version").as_enum<int>({{"4", 4}, {"5", 5}});
-    return r;
-  }
-  if (r.engine == ResizeEngine::Torch && step.at("interpolation").value() == "area") {
-    // F.interpolate(mode='area'): adaptive average pooling, float only
-    // (parse_float_geometry rejects antialias).
-    if (step.has("version")) fail(step.at("version").path(), "version applies only to engine 'pillow'");
-    r.area = true;
-    r.antialias = false;
-    return r;
-  }
-  r.filter = parse_filter(step.at("interpolation"));
-  if (r.engine == ResizeEngine::Torch) {
-    parse_torch_resize(step, r);
-    return r;
-  }
-  if (r.filter == Filter::NearestExact) {
-    fail(step.at("interpolation").path(), "'nearest-exact' is a torch interpolation; engine 'pillow' has 'nearest'");
-  }
-  if (step.has("antialias")) {
-    fail(step.at("antialias").path(), "antialias applies only to engine 'torch' (Pillow always antialiases)");
-  }
-  if (step.has("version")) {
-    r.pillow_version = step.at("version").as_enum<PillowVersion>(
-        {{"12.1", PillowVersion::V12_1},
-         {"12", PillowVersion::V12_2},
-         {"12.2", PillowVersion::V12_2},
-         {"12.3", PillowVersion::V12_2},
-         {"13", PillowVersion::V13}});
-  }
-  return r;
-}
-
-
-// ---- crop, pad, letterbox, center_crop rules and fills (geometry_steps.cpp plans them)
+// ---- crop, pad, letterbox, center_crop rules and fills (plan/geometry_steps.cpp plans them)
 
 FillBytes parse_fill(const Node& node, InputColor input_color) {
   auto byte = [](const Node& n) {
@@ -337,10 +84,7 @@ int parse_padding_amount(const Node& node) {
   return static_cast<int>(v);
 }
 
-bool parse_bool(const Node& node) {
-  if (!node.value().is_boolean()) fail(node.path(), "expected a boolean, got " + node.describe());
-  return node.value().get<bool>();
-}
+bool parse_bool(const Node& node) { return node.as_bool(); }
 
 
 CropStep parse_crop(const Node& step, InputColor color) {
@@ -408,23 +152,11 @@ LetterboxStep parse_letterbox(const Node& step, InputColor color) {
   if (step.has("stride")) l.stride = step.at("stride").as_dimension();
   if (step.has("scaleup")) l.scaleup = parse_bool(step.at("scaleup"));
   if (step.has("center")) l.center = parse_bool(step.at("center"));
-  l.resize.filter = step.has("interpolation") ? parse_filter(step.at("interpolation")) : Filter::Bilinear;
-  const bool opencv =
-      !step.has("engine") || step.at("engine").as_enum<int>({{"opencv", 1}, {"pillow", 0}}) == 1;
-  if (opencv) {  // Ultralytics: cv2.resize(img, new_unpad, interpolation=cv2.INTER_LINEAR)
-    l.resize.engine = ResizeEngine::Opencv;
-    switch (l.resize.filter) {
-      case Filter::Nearest: l.resize.opencv_interpolation = OpencvInterpolation::Nearest; break;
-      case Filter::Bilinear: l.resize.opencv_interpolation = OpencvInterpolation::Linear; break;
-      case Filter::Bicubic: l.resize.opencv_interpolation = OpencvInterpolation::Cubic; break;
-      default:
-        fail(step.at("interpolation").path(), step.at("interpolation").describe() +
-                                                  " is not a cv2 interpolation letterbox offers "
-                                                  "(nearest, bilinear, bicubic); use \"engine\": \"pillow\"");
-    }
-  } else if (l.resize.filter == Filter::NearestExact) {
-    fail(step.at("interpolation").path(), "'nearest-exact' is not a Pillow filter");
-  }
+  // Ultralytics resizes with cv2.resize (engine 'opencv', the default); cv2.dnn's
+  // rules always do; "engine": "pillow" is Pillow's Image.resize.
+  const char* engine = "opencv";
+  if (step.has("engine")) engine = step.at("engine").as_enum<const char*>({{"opencv", "opencv"}, {"pillow", "pillow"}});
+  l.resize = letterbox_resize(step, engine);
   return l;
 }
 
@@ -443,28 +175,24 @@ CenterCropStep parse_center_crop(const Node& step, InputColor color) {
   return c;
 }
 
-// A geometric step after to_float: torchvision v1 on a float tensor. Only one
-// torch float32 resize, then torchvision center crops, are reproduced.
+// A geometric step after to_float: torchvision v1 on a float tensor. One resize
+// by an engine that resizes float32 planes, then torchvision center crops.
 void parse_float_geometry(const Node& step, bool is_resize, bool is_center_crop, DType current_dtype,
                           Contract& c) {
   if (is_resize) {
-    ResizeStep r = parse_resize(step);
+    if (step.has("engine") && step.at("engine").value().is_string()) {
+      const ResizeEngine* engine = find_engine(step.at("engine").value().get_ref<const std::string&>());
+      if (engine && !engine->resizes_floats()) {
+        fail(step.at("engine").path(),
+             "after 'to_float' only " + engines_that([](const ResizeEngine& e) { return e.resizes_floats(); }) +
+                 " resizes (float32 planes, as torchvision v1 on a float tensor); engine '" +
+                 std::string(engine->name()) + "' resizes uint8 pixels: move the resize before 'to_float'");
+      }
+    }
+    ResizeStep r = parse_resize(step, ResizeUse::Float);
     if (c.has_float_resize) fail(step.at("op").path(), "only one resize may follow 'to_float'");
-    if (r.engine != ResizeEngine::Torch) {
-      fail(step.at("engine").path(),
-           "after 'to_float' only engine 'torch' resizes (torch's float32 kernels, as torchvision v1 on a "
-           "float tensor); Pillow and OpenCV resize uint8 pixels: move the resize before 'to_float'");
-    }
     if (current_dtype != DType::Float32) {
-      fail(step.at("op").path(),
-           "a resize after 'to_float' runs torch's float32 kernels: float64 pixels are not supported");
-    }
-    if (r.area && step.has("antialias")) {
-      fail(step.at("antialias").path(), "antialias does not apply to 'area' (F.interpolate rejects it)");
-    }
-    if (!r.area && r.filter != Filter::Bilinear && r.filter != Filter::Bicubic) {
-      fail(step.at("interpolation").path(),
-           "a float resize supports bilinear, bicubic and area (nearest modes and lanczos are not supported)");
+      fail(step.at("op").path(), "a resize after 'to_float' resizes float32 planes: float64 pixels are not supported");
     }
     c.has_float_resize = true;
     c.float_resize = r;
@@ -483,7 +211,7 @@ void parse_float_geometry(const Node& step, bool is_resize, bool is_center_crop,
     return;
   }
   fail(step.at("op").path(),
-       "geometric steps must come before 'to_float', except one torch resize (float32) and center crops "
+       "geometric steps must come before 'to_float', except one resize of float32 planes and center crops "
        "after it");
 }
 
@@ -596,32 +324,29 @@ Contract parse_document(const json& doc) {
       case Op::Letterbox:
         if (c.has_float) {
           if (op == Op::Resize && c.alpha == AlphaPolicy::Premultiply) {
-            fail(step.at("op").path(), "alpha 'premultiply' is Pillow's RGBA resize on uint8 pixels: "
+            fail(step.at("op").path(), "alpha 'premultiply' resizes premultiplied uint8 RGBA pixels: "
                                        "a float resize does not premultiply");
           }
           parse_float_geometry(step, op == Op::Resize, op == Op::CenterCrop, current_dtype, c);
           break;
         }
-        if (op == Op::Resize) {
-          ResizeStep r = parse_resize(step);
-          if (r.area) {
-            fail(step.at("interpolation").path(),
-                 "'area' is torch's float resize (adaptive average pooling): put the resize after 'to_float'");
-          }
-          c.geometry.emplace_back(r);
-        } else if (op == Op::CenterCrop) c.geometry.emplace_back(parse_center_crop(step, c.input_color));
+        if (op == Op::Resize) c.geometry.emplace_back(parse_resize(step, ResizeUse::Pixels));
+        else if (op == Op::CenterCrop) c.geometry.emplace_back(parse_center_crop(step, c.input_color));
         else if (op == Op::Crop) c.geometry.emplace_back(parse_crop(step, c.input_color));
         else if (op == Op::Pad) c.geometry.emplace_back(parse_pad(step, c.input_color));
         else c.geometry.emplace_back(parse_letterbox(step, c.input_color));
         if (c.alpha == AlphaPolicy::Premultiply) {
-          // Only Pillow premultiplies; and padded pixels would need an alpha value.
+          // Only engines that premultiply may resize; padded pixels would need an alpha value.
           if (op == Op::Pad || op == Op::Letterbox) {
             fail(step.at("op").path(), "alpha 'premultiply' does not combine with padding steps "
                                        "(the alpha of padded pixels is not part of contract v1)");
           }
-          if (op == Op::Resize && std::get<ResizeStep>(c.geometry.back()).engine != ResizeEngine::Pillow) {
-            fail(step.at("engine").path(), "alpha 'premultiply' is Pillow's RGBA resize: engines "
-                                           "'torch' and 'opencv' do not premultiply");
+          const auto* resize = std::get_if<ResizeStep>(&c.geometry.back());
+          if (resize && !resize->engine->premultiplies_alpha()) {
+            fail(step.at("engine").path(),
+                 "alpha 'premultiply' resizes premultiplied RGBA, as only " +
+                     engines_that([](const ResizeEngine& e) { return e.premultiplies_alpha(); }) +
+                     " does; engine '" + std::string(resize->engine->name()) + "' does not premultiply");
           }
         }
         break;

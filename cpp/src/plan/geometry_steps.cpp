@@ -2,15 +2,12 @@
 // arithmetic (Python's int() truncates, round() rounds half to even, // floors).
 #include "plan/geometry_steps.hpp"
 
-#include <memory>
-
-#include "engines/opencv/tables.hpp"
-
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <string>
 
-#include "plan/plan.hpp"
+#include "geometry/size_rules.hpp"
 
 namespace pixelpact::detail {
 namespace {
@@ -52,44 +49,10 @@ int center_offset(CenterCropRule rule, int in, int crop) {
 
 }  // namespace
 
-std::pair<int, int> resize_output_size(const ResizeStep& r, int in_h, int in_w) {
-  if (r.has_scale) return opencv_scaled_size(r, in_h, in_w);  // cv2.resize with fx, fy
-  switch (r.keep_ratio) {
-    case KeepRatio::None:
-      return r.shorter_side ? shorter_side_size(in_h, in_w, r.size, r.max_size)
-                            : std::make_pair(r.height, r.width);
-    case KeepRatio::Longer: {
-      // torchvision v2 _compute_resized_output_size(size=None, max_size):
-      // new_short = int(max_size * short / long), new_long = max_size.
-      const bool tall = in_w <= in_h;
-      const long long shorter = tall ? in_w : in_h, longer = tall ? in_h : in_w;
-      const long long new_short = static_cast<long long>(static_cast<double>(r.size * shorter) /
-                                                         static_cast<double>(longer));
-      const int s = static_cast<int>(std::min<long long>(new_short, 1LL << 30));
-      return tall ? std::make_pair(r.size, s) : std::make_pair(s, r.size);
-    }
-    case KeepRatio::NotSmaller:
-    case KeepRatio::NotLarger: {
-      // timm ResizeKeepRatio.get_params: ratio = max(rh, rw) * longest +
-      // min(rh, rw) * (1 - longest); size = round(dim / ratio).
-      const double ratio_h = static_cast<double>(in_h) / r.height;
-      const double ratio_w = static_cast<double>(in_w) / r.width;
-      const double ratio = r.keep_ratio == KeepRatio::NotLarger ? std::max(ratio_h, ratio_w)
-                                                                : std::min(ratio_h, ratio_w);
-      auto side = [&](int dim) {
-        return static_cast<int>(std::min<long long>(py_round(dim / ratio), 1LL << 30));
-      };
-      return {side(in_h), side(in_w)};
-    }
-  }
-  return {r.height, r.width};
-}
-
 ResizeStep blob_crop_resize(const LetterboxStep& l, int in_h, int in_w) {
   const float f = std::max(l.width / static_cast<float>(in_w), l.height / static_cast<float>(in_h));
   ResizeStep r = l.resize;
-  r.has_scale = true;
-  r.scale_x = r.scale_y = static_cast<double>(f);  // cv2.resize's fx, fy (a double of the float)
+  r.size = SizeRule::scale(f, f);  // cv2.resize's fx, fy (a double of the float)
   return r;
 }
 
@@ -112,7 +75,7 @@ LetterboxParams letterbox_params(const LetterboxStep& l, int in_h, int in_w) {
     // f = max(w / W, h / H) (dsize rounded half to even, sampled at f), then the
     // window at (int(0.5 * (cols - w)), int(0.5 * (rows - h))): negative padding.
     const ResizeStep scaled = blob_crop_resize(l, in_h, in_w);
-    const auto hw = opencv_scaled_size(scaled, in_h, in_w);
+    const auto hw = resized_size(scaled.size, in_h, in_w);
     LetterboxParams p;
     p.resized_h = hw.first;
     p.resized_w = hw.second;
@@ -150,7 +113,7 @@ LetterboxParams letterbox_params(const LetterboxStep& l, int in_h, int in_w) {
 }
 
 std::array<std::uint8_t, 3> working_fill(const Contract& contract, const FillBytes& fill) {
-  // Output channel c reads working channel source(c) (see compile() in pipeline.cpp).
+  // Output channel c reads working channel source(c) (see compile() in plan/compiled.cpp).
   const bool gray = contract.input_color == InputColor::GRAY;
   const bool input_bgr = contract.input_color == InputColor::BGR || contract.input_color == InputColor::BGRA;
   const bool swap = input_bgr != (contract.output_color == OutputColor::BGR);
@@ -190,7 +153,7 @@ std::vector<PrimitiveStep> expand_geometry(const Contract& contract, int in_h, i
   for (std::size_t i = 0; i < contract.geometry.size(); ++i) {
     const GeometryStep& step = contract.geometry[i];
     if (const auto* r = std::get_if<ResizeStep>(&step)) {
-      auto hw = resize_output_size(*r, h, w);
+      auto hw = resized_size(r->size, h, w);
       check_size("resize", i, h, w, hw.first, hw.second);
       resize(r, hw.first, hw.second);
     } else if (const auto* c = std::get_if<CenterCropStep>(&step)) {
@@ -231,7 +194,7 @@ std::vector<PrimitiveStep> expand_float_geometry(const Contract& contract, int h
   std::vector<PrimitiveStep> out;
   if (!contract.has_float_resize) return out;
   const std::size_t index = contract.geometry.size();
-  auto hw = resize_output_size(contract.float_resize, h, w);
+  auto hw = resized_size(contract.float_resize.size, h, w);
   check_size("resize", index, h, w, hw.first, hw.second);
   PrimitiveStep r;
   r.is_resize = true;

@@ -16,7 +16,7 @@ namespace pixelpact::detail {
 
 struct PrimitiveStep {
   bool is_resize = false;
-  const ResizeStep* resize = nullptr;  // is_resize: filter and Pillow version
+  const ResizeStep* resize = nullptr;  // is_resize: its size rule and engine mode
   std::shared_ptr<const ResizeStep> owned_resize;  // when `resize` is made for this input size
   int in_h = 0, in_w = 0, out_h = 0, out_w = 0;
   // Crops: out(y, x) = in(y + offset_y, x + offset_x), `fill` outside the input.
@@ -37,16 +37,14 @@ std::vector<PrimitiveStep> expand_float_geometry(const Contract& contract, int h
 // The fill pixel in working channel order (the channels the stages carry).
 std::array<std::uint8_t, 3> working_fill(const Contract& contract, const FillBytes& fill);
 
-// Output size of a resize step for an input size (every size rule).
-std::pair<int, int> resize_output_size(const ResizeStep& step, int in_h, int in_w);
-
 // Ultralytics LetterBox.get_params: resized size and the four paddings.
 struct LetterboxParams {
   int resized_h = 0, resized_w = 0;
   int top = 0, bottom = 0, left = 0, right = 0;
 };
 LetterboxParams letterbox_params(const LetterboxStep& step, int in_h, int in_w);
-// blobFromImage(crop=True)'s resize for an input size: cv2.resize with fx = fy = f.
+// blobFromImage(crop=True)'s resize for an input size: the letterbox's resampler
+// with the size rule "scale" fx = fy = f (cv2.resize samples at f).
 ResizeStep blob_crop_resize(const LetterboxStep& step, int in_h, int in_w);
 
 // The composed per-axis affine map of the geometry for an input size.

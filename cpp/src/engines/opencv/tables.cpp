@@ -44,8 +44,8 @@ int floor_int(double v) { return static_cast<int>(std::floor(v)); }  // cvFloor
 int floor_int(float v) { return static_cast<int>(std::floor(v)); }
 
 // Per axis: inv_scale as hal::resize receives it (fx, or dsize / ssize in double).
-double inv_scale_of(const ResizeStep& step, bool vertical, int in_size, int out_size) {
-  if (step.has_scale) return vertical ? step.scale_y : step.scale_x;
+double inv_scale_of(const OpencvResize& step, bool vertical, int in_size, int out_size) {
+  if (step.scale_y > 0) return vertical ? step.scale_y : step.scale_x;
   return static_cast<double>(out_size) / in_size;
 }
 
@@ -208,21 +208,14 @@ std::pair<int, int> rebase_spans(std::vector<std::int32_t>& first, const std::ve
 
 }  // namespace
 
-std::pair<int, int> opencv_scaled_size(const ResizeStep& step, int in_h, int in_w) {
-  // cv::resize: dsize = Size(saturate_cast<int>(ssize.width * inv_scale_x), ...)
-  return {round_int(in_h * step.scale_y), round_int(in_w * step.scale_x)};
+bool opencv_is_nearest(OpencvInterpolation interpolation) {
+  return interpolation == OpencvInterpolation::Nearest || interpolation == OpencvInterpolation::NearestExact;
 }
 
-bool opencv_is_nearest(const ResizeStep& step) {
-  return step.engine == ResizeEngine::Opencv &&
-         (step.opencv_interpolation == OpencvInterpolation::Nearest ||
-          step.opencv_interpolation == OpencvInterpolation::NearestExact);
-}
-
-std::vector<std::int32_t> opencv_nearest_indices(const ResizeStep& step, bool vertical, int in_size,
+std::vector<std::int32_t> opencv_nearest_indices(const OpencvResize& step, bool vertical, int in_size,
                                                  int out_size, int out_begin, int out_end) {
   std::vector<std::int32_t> src(out_end - out_begin);
-  if (step.opencv_interpolation == OpencvInterpolation::Nearest) {
+  if (step.interpolation == OpencvInterpolation::Nearest) {
     // resizeNN: ifx = 1. / inv_scale; sx = min(cvFloor(x * ifx), ssize - 1).
     const double ifx = 1. / inv_scale_of(step, vertical, in_size, out_size);
     for (int x = out_begin; x < out_end; ++x) {
@@ -230,7 +223,7 @@ std::vector<std::int32_t> opencv_nearest_indices(const ResizeStep& step, bool ve
     }
     return src;
   }
-  if (step.opencv_major == 4) {
+  if (step.major == 4) {
     // 4.x resizeNN_bitexact (sizes only, fx/fy ignored): 16.16 fixed point in
     // int; computed in wrapping 32-bit arithmetic as the C++ int overflows for
     // sides of 32768 and more.
@@ -257,9 +250,12 @@ std::vector<std::int32_t> opencv_nearest_indices(const ResizeStep& step, bool ve
   return src;
 }
 
-OpencvResizeStage make_opencv_stage(const ResizeStep& step, int in_h, int in_w, int out_h, int out_w,
-                                    const Rect& need, int channels) {
-  OpencvResizeStage st;
+std::unique_ptr<OpencvStage> make_opencv_stage(const OpencvResize& step, const ResampleRequest& request) {
+  const int in_h = request.in_h, in_w = request.in_w, out_h = request.out_h, out_w = request.out_w;
+  const Rect& need = request.need;
+  const int channels = request.channels;
+  auto stage = std::make_unique<OpencvStage>();
+  OpencvStage& st = *stage;
   st.in_h = in_h;
   st.in_w = in_w;
   st.out_h = out_h;
@@ -268,12 +264,12 @@ OpencvResizeStage make_opencv_stage(const ResizeStep& step, int in_h, int in_w, 
   if (out_h == in_h && out_w == in_w) {  // cv::resize: dsize == ssize copies
     st.kind = OpencvKind::Copy;
     st.in_rect = need;
-    return st;
+    return stage;
   }
   if (need.empty()) {
     st.kind = OpencvKind::Copy;
     st.in_rect = Rect{};
-    return st;
+    return stage;
   }
   // hal::resize
   const double inv_scale_x = inv_scale_of(step, false, in_w, out_w);
@@ -282,7 +278,7 @@ OpencvResizeStage make_opencv_stage(const ResizeStep& step, int in_h, int in_w, 
   const int iscale_x = round_int(scale_x), iscale_y = round_int(scale_y);
   const bool is_area_fast =
       std::abs(scale_x - iscale_x) < DBL_EPSILON && std::abs(scale_y - iscale_y) < DBL_EPSILON;
-  OpencvInterpolation mode = step.opencv_interpolation;
+  OpencvInterpolation mode = step.interpolation;
   // Exactly 1/2 on both axes: INTER_AREA's fast path equals (and replaces)
   // LINEAR_EXACT (for cn != 2; pixelpact works on 1 or 3 channels) and LINEAR.
   if ((mode == OpencvInterpolation::LinearExact || mode == OpencvInterpolation::Linear) && is_area_fast &&
@@ -322,7 +318,7 @@ OpencvResizeStage make_opencv_stage(const ResizeStep& step, int in_h, int in_w, 
     auto xs = rebase_spans(st.x_first, st.x_count);
     auto ys = rebase_spans(st.y_first, st.y_count);
     st.in_rect = Rect{ys.first, xs.first, ys.second, xs.second};
-    return st;
+    return stage;
   } else {
     // resizeGeneric_: LINEAR, AREA emulated by linear with "area" coordinates
     // (when a factor is < 1), CUBIC, LANCZOS4.
@@ -360,7 +356,7 @@ OpencvResizeStage make_opencv_stage(const ResizeStep& step, int in_h, int in_w, 
       if (simd) st.x_simd_elements = e + 1;
     }
   }
-  return st;
+  return stage;
 }
 
 }  // namespace pixelpact::detail

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "pixelpact/pixelpact.hpp"
+
 namespace pixelpact::detail {
 namespace {
 
@@ -53,41 +55,21 @@ struct FilterDef {
   double support;
 };
 
-FilterDef filter_def(Filter filter) {
+FilterDef filter_def(PillowFilter filter) {
   switch (filter) {
-    case Filter::Box: return {box_filter, 0.5};
-    case Filter::Bilinear: return {bilinear_filter, 1.0};
-    case Filter::Hamming: return {hamming_filter, 1.0};
-    case Filter::Bicubic: return {bicubic_filter, 2.0};
-    case Filter::Lanczos: return {lanczos_filter, 3.0};
-    case Filter::Nearest:
-    case Filter::NearestExact: break;
+    case PillowFilter::Box: return {box_filter, 0.5};
+    case PillowFilter::Bilinear: return {bilinear_filter, 1.0};
+    case PillowFilter::Hamming: return {hamming_filter, 1.0};
+    case PillowFilter::Bicubic: return {bicubic_filter, 2.0};
+    case PillowFilter::Lanczos: return {lanczos_filter, 3.0};
+    case PillowFilter::Nearest: break;
   }
   throw Error(ErrorCode::Internal, "", "nearest has no convolution filter");
 }
 
 }  // namespace
 
-int ConvWeights::input_begin() const {
-  int lo = 0x7fffffff;
-  for (std::size_t i = 0; i < first.size(); ++i) {
-    if (count[i] > 0) lo = std::min(lo, first[i]);
-  }
-  return lo == 0x7fffffff ? 0 : lo;
-}
-
-int ConvWeights::input_end() const {
-  int hi = 0;
-  for (std::size_t i = 0; i < first.size(); ++i) hi = std::max(hi, first[i] + count[i]);
-  return std::max(hi, input_begin());
-}
-
-void ConvWeights::rebase(int input_origin) {
-  for (auto& f : first) f -= input_origin;
-}
-
-ConvWeights pillow_axis_weights(int in_size, int out_size, Filter filter, int out_begin,
-                                      int out_end) {
+ConvWeights pillow_axis_weights(int in_size, int out_size, PillowFilter filter, int out_begin, int out_end) {
   const FilterDef def = filter_def(filter);
   // The box is float in Pillow: in1 - in0 is a float subtraction.
   const float in0 = 0.0f, in1 = static_cast<float>(in_size);

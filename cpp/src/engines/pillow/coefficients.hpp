@@ -5,27 +5,25 @@
 #include <cstdint>
 #include <vector>
 
-#include "contract/contract.hpp"
+#include "engines/common/conv_stage.hpp"  // ConvWeights
 
 namespace pixelpact::detail {
+
+// Pillow's six resampling filters (Image.Resampling).
+enum class PillowFilter { Nearest, Box, Bilinear, Hamming, Bicubic, Lanczos };
+
+// Pillow release lines whose resize pixels differ (only in the order of the two
+// passes, which matters because the intermediate image is uint8).
+enum class PillowVersion {
+  V12_1,  // 12.1 and older: always horizontal first
+  V12_2,  // 12.2 and 12.3: vertical first when the image is over 100x taller than wide
+  V13,    // 13.x: vertical first when the height shrinks by more than twice the width
+};
 
 // Fixed-point weights for outputs [out_begin, out_end) of one axis resampled
 // from in_size to out_size with a Pillow filter (not Nearest). `first` holds
 // absolute input indices.
-struct ConvWeights {
-  int ksize = 0;
-  std::vector<std::int32_t> first;
-  std::vector<std::int32_t> count;
-  std::vector<std::int32_t> weight;  // (out_end - out_begin) x ksize
-
-  // Smallest and one-past-largest input index the outputs read.
-  int input_begin() const;
-  int input_end() const;
-  void rebase(int input_origin);  // make `first` relative to input_origin
-};
-
-ConvWeights pillow_axis_weights(int in_size, int out_size, Filter filter, int out_begin,
-                                      int out_end);
+ConvWeights pillow_axis_weights(int in_size, int out_size, PillowFilter filter, int out_begin, int out_end);
 
 // Pillow NEAREST (Geometry.c:ImagingScaleAffine): source index of outputs
 // [out_begin, out_end), or -1 where Pillow writes nothing (left black).

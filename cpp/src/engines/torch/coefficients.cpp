@@ -17,6 +17,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "pixelpact/pixelpact.hpp"
+
 namespace pixelpact::detail {
 namespace {
 
@@ -53,16 +55,16 @@ double lanczos_filter(double x) {  // HelperInterpLanczos::aa_filter: |x| < 3 (P
   return 0.0;
 }
 
-struct TorchFilter {
+struct FilterDef {
   double (*fn)(double);
   int interp_size;  // taps without antialias; support = interp_size / 2
 };
 
-TorchFilter torch_filter(Filter filter, bool antialias) {
+FilterDef filter_def(TorchInterpolation filter, bool antialias) {
   switch (filter) {
-    case Filter::Bilinear: return {linear_filter, 2};
-    case Filter::Bicubic: return {antialias ? cubic_filter<true> : cubic_filter<false>, 4};
-    case Filter::Lanczos: return {lanczos_filter, 6};
+    case TorchInterpolation::Bilinear: return {linear_filter, 2};
+    case TorchInterpolation::Bicubic: return {antialias ? cubic_filter<true> : cubic_filter<false>, 4};
+    case TorchInterpolation::Lanczos: return {lanczos_filter, 6};
     default: break;
   }
   throw Error(ErrorCode::Internal, "", "the torch engine has no convolution filter for this interpolation");
@@ -76,8 +78,8 @@ struct AxisWeights {
   double wt_max = 0.0;
 };
 
-AxisWeights double_weights(int in_size, int out_size, Filter filter, bool antialias) {
-  const TorchFilter f = torch_filter(filter, antialias);
+AxisWeights double_weights(int in_size, int out_size, TorchInterpolation filter, bool antialias) {
+  const FilterDef f = filter_def(filter, antialias);
   // area_pixel_compute_scale<double>(in, out, align_corners=false, no scale factor)
   const double scale = static_cast<double>(in_size) / out_size;
   AxisWeights a;
@@ -168,11 +170,11 @@ int precision_for(double wt_max) {
 
 }  // namespace
 
-int torch_weights_precision(int in_size, int out_size, Filter filter, bool antialias) {
+int torch_weights_precision(int in_size, int out_size, TorchInterpolation filter, bool antialias) {
   return precision_for(double_weights(in_size, out_size, filter, antialias).wt_max);
 }
 
-ConvWeights torch_axis_weights(int in_size, int out_size, Filter filter, bool antialias,
+ConvWeights torch_axis_weights(int in_size, int out_size, TorchInterpolation filter, bool antialias,
                                int out_begin, int out_end) {
   // The precision depends on the whole axis, so every output is computed.
   const AxisWeights a = double_weights(in_size, out_size, filter, antialias);
@@ -197,14 +199,14 @@ ConvWeights torch_axis_weights(int in_size, int out_size, Filter filter, bool an
   return out;
 }
 
-std::vector<std::int32_t> torch_nearest_indices(int in_size, int out_size, Filter filter,
+std::vector<std::int32_t> torch_nearest_indices(int in_size, int out_size, TorchInterpolation filter,
                                                 int out_begin, int out_end) {
   // compute_scales_value<float>: (float)input_size / output_size, in float.
   const float scale = static_cast<float>(in_size) / static_cast<float>(out_size);
   std::vector<std::int32_t> src(out_end - out_begin);
   for (int i = out_begin; i < out_end; ++i) {
     long long s;
-    if (filter == Filter::NearestExact) {
+    if (filter == TorchInterpolation::NearestExact) {
       // nearest_exact_idx: floorf((dst_index + 0.5) * scale); the product is a
       // double (0.5 is a double literal), rounded to float by floorf's argument.
       s = static_cast<long long>(std::floor(static_cast<float>((i + 0.5) * static_cast<double>(scale))));
@@ -216,133 +218,6 @@ std::vector<std::int32_t> torch_nearest_indices(int in_size, int out_size, Filte
     src[i - out_begin] = static_cast<std::int32_t>(std::min(s, static_cast<long long>(in_size) - 1));
   }
   return src;
-}
-
-// ---- float32 paths (engine 'torch' after to_float) -------------------------
-// UpSample.h (torch 2.14.1): area_pixel_compute_scale<float> = (float)in / out;
-// area_pixel_compute_source_index = scale * (i + 0.5f) - 0.5f, which the x86
-// wheel contracts to fma(scale, i + 0.5f, -0.5f), clamped at 0 for linear only;
-// guard_index_and_lambda: idx = min(floor(real), in - 1), lambda = clamp(real - idx, 0, 1).
-namespace {
-
-void torch_float_source(int in_size, int out_size, int i, bool cubic, std::int64_t& idx, float& lambda) {
-  const float scale = static_cast<float>(in_size) / static_cast<float>(out_size);
-  float real = std::fma(scale, static_cast<float>(i) + 0.5f, -0.5f);
-  if (!cubic && real < 0.0f) real = 0.0f;
-  idx = std::min<std::int64_t>(static_cast<std::int64_t>(std::floor(real)), in_size - 1);
-  lambda = std::min(std::max(real - static_cast<float>(idx), 0.0f), 1.0f);
-}
-
-// UpSample.h cubic_convolution1/2 with A = -0.75, as the wheel contracts them
-// (measured: the last multiply-add of each is not fused).
-float cubic1(float x, float a) { return (std::fma(a + 2.0f, x, -(a + 3.0f)) * x) * x + 1.0f; }
-float cubic2(float x, float a) {
-  return std::fma(std::fma(a, x, -(5.0f * a)), x, 8.0f * a) * x - 4.0f * a;
-}
-
-
-// Antialias filters (HelperInterpLinear/Cubic::aa_filter<float>), float
-// argument; the cubic one (a = -0.5) is fully fused in the wheel, unlike
-// get_cubic_upsample_coefficients above (measured).
-float aa_filter(Filter filter, float x) {
-  x = std::fabs(x);
-  if (filter == Filter::Bilinear) return x < 1.0f ? static_cast<float>(1.0 - static_cast<double>(x)) : 0.0f;
-  const float a = -0.5f;
-  if (x < 1.0f) return std::fma(std::fma(a + 2.0f, x, -(a + 3.0f)) * x, x, 1.0f);
-  if (x < 2.0f) return std::fma(std::fma(std::fma(a, x, -(5.0f * a)), x, 8.0f * a), x, -(4.0f * a));
-  return 0.0f;
-}
-
-// HelperInterpBase::_compute_index_ranges_weights + _compute_weights_aa with
-// scalar_t = float: double where torch's expression mixes in a double literal.
-void torch_float_aa_axis(int in_size, int out_size, Filter filter, TorchFloatAxisPlan& p) {
-  const int interp_size = filter == Filter::Bicubic ? 4 : 2;
-  const float scale = static_cast<float>(in_size) / static_cast<float>(out_size);
-  const float support = scale >= 1.0f ? static_cast<float>((interp_size * 0.5) * static_cast<double>(scale))
-                                      : static_cast<float>(interp_size * 0.5);
-  const int maxk = static_cast<int>(std::ceil(support)) * 2 + 1;
-  const float invscale = scale >= 1.0f ? static_cast<float>(1.0 / static_cast<double>(scale)) : 1.0f;
-  p.taps = maxk;
-  p.weight.assign(static_cast<std::size_t>(out_size) * maxk, 0.0f);
-  for (int i = 0; i < out_size; ++i) {
-    const float center = static_cast<float>(static_cast<double>(scale) * (i + 0.5));
-    const std::int64_t xmin =
-        std::max<std::int64_t>(static_cast<std::int64_t>(static_cast<double>(center - support) + 0.5), 0);
-    std::int64_t xsize =
-        std::min<std::int64_t>(static_cast<std::int64_t>(static_cast<double>(center + support) + 0.5), in_size) -
-        xmin;
-    xsize = std::clamp<std::int64_t>(xsize, 0, maxk);
-    float* w = p.weight.data() + static_cast<std::size_t>(i) * maxk;
-    float total = 0.0f;
-    for (std::int64_t j = 0; j < xsize; ++j) {
-      const float d = static_cast<float>(j + xmin) - center;
-      w[j] = aa_filter(filter, static_cast<float>((static_cast<double>(d) + 0.5) * static_cast<double>(invscale)));
-      total += w[j];
-    }
-    if (total != 0.0f)
-      for (std::int64_t j = 0; j < xsize; ++j) w[j] /= total;
-    p.first.push_back(static_cast<std::int32_t>(xmin));
-    p.count.push_back(static_cast<std::int32_t>(xsize));
-  }
-}
-
-}  // namespace
-
-TorchFloatAxisPlan torch_float_axis(int in_size, int out_size, kernels::TorchFloatKind kind, Filter filter) {
-  TorchFloatAxisPlan p;
-  switch (kind) {
-    case kernels::TorchFloatKind::Antialias:
-      torch_float_aa_axis(in_size, out_size, filter, p);
-      break;
-    case kernels::TorchFloatKind::LinearGeneric:
-    case kernels::TorchFloatKind::LinearChannelsLast:
-      // HelperInterpLinear / compute_source_index_and_lambda: identity when in == out.
-      p.taps = 2;
-      for (int i = 0; i < out_size; ++i) {
-        if (in_size == out_size) {
-          p.index.insert(p.index.end(), {i, i});
-          p.weight.insert(p.weight.end(), {1.0f, 0.0f});
-          continue;
-        }
-        std::int64_t idx;
-        float l1;
-        torch_float_source(in_size, out_size, i, false, idx, l1);
-        const std::int64_t idx1 = idx + (idx < in_size - 1 ? 1 : 0);
-        p.index.insert(p.index.end(), {static_cast<std::int32_t>(idx), static_cast<std::int32_t>(idx1)});
-        p.weight.insert(p.weight.end(), {1.0f - l1, l1});
-      }
-      break;
-    case kernels::TorchFloatKind::Cubic: {
-      // HelperInterpCubic::compute_indices_weights + get_cubic_upsample_coefficients.
-      p.taps = 4;
-      const float a = -0.75f;
-      for (int i = 0; i < out_size; ++i) {
-        std::int64_t idx;
-        float t;
-        torch_float_source(in_size, out_size, i, true, idx, t);
-        const float x2 = 1.0f - t;
-        const float c[4] = {cubic2(t + 1.0f, a), cubic1(t, a), cubic1(x2, a), cubic2(x2 + 1.0f, a)};
-        for (int k = 0; k < 4; ++k) {
-          const std::int64_t j = std::max<std::int64_t>(std::min<std::int64_t>(idx - 1 + k, in_size - 1), 0);
-          p.index.push_back(static_cast<std::int32_t>(j));
-          p.weight.push_back(c[k]);
-        }
-      }
-      break;
-    }
-    case kernels::TorchFloatKind::Area:
-      // AdaptiveAvgPoolKernel.cpp start_index / end_index, in float as torch has them.
-      for (int i = 0; i < out_size; ++i) {
-        const auto start = static_cast<std::int64_t>(
-            std::floor(static_cast<float>(static_cast<std::int64_t>(i) * in_size) / static_cast<float>(out_size)));
-        const auto end = static_cast<std::int64_t>(std::ceil(
-            static_cast<float>(static_cast<std::int64_t>(i + 1) * in_size) / static_cast<float>(out_size)));
-        p.first.push_back(static_cast<std::int32_t>(start));
-        p.count.push_back(static_cast<std::int32_t>(end - start));
-      }
-      break;
-  }
-  return p;
 }
 
 }  // namespace pixelpact::detail

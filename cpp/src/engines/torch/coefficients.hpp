@@ -6,11 +6,13 @@
 #include <cstdint>
 #include <vector>
 
-#include "contract/contract.hpp"
-#include "kernels/kernels.hpp"
-#include "engines/pillow/coefficients.hpp"  // ConvWeights
+#include "engines/common/conv_stage.hpp"  // ConvWeights
 
 namespace pixelpact::detail {
+
+// torchvision's InterpolationMode values the torch engine reproduces on uint8
+// (and, Bilinear and Bicubic, on float32 planes).
+enum class TorchInterpolation { Nearest, NearestExact, Bilinear, Bicubic, Lanczos };
 
 // Weights of torch's separable uint8 "int16 path" for outputs [out_begin,
 // out_end) of one axis resampled from in_size to out_size (filter Bilinear,
@@ -20,31 +22,16 @@ namespace pixelpact::detail {
 // values times 2^(22 - p), which the 22-bit conv kernels turn into exactly the
 // same bytes (see ConvAxis in kernels/kernels.hpp). `first` holds absolute
 // input indices.
-ConvWeights torch_axis_weights(int in_size, int out_size, Filter filter, bool antialias,
+ConvWeights torch_axis_weights(int in_size, int out_size, TorchInterpolation filter, bool antialias,
                                int out_begin, int out_end);
 
 // The precision p (bits) torch chooses for that axis: for tests and reports.
-int torch_weights_precision(int in_size, int out_size, Filter filter, bool antialias);
+int torch_weights_precision(int in_size, int out_size, TorchInterpolation filter, bool antialias);
 
 // Source index of outputs [out_begin, out_end) for torch's 'nearest'
-// (Filter::Nearest: floor(i * s), OpenCV's rule) or 'nearest-exact'
-// (Filter::NearestExact: floor((i + 0.5) * s)), s = (float)in / out in float.
-std::vector<std::int32_t> torch_nearest_indices(int in_size, int out_size, Filter filter,
+// (Nearest: floor(i * s), OpenCV's rule) or 'nearest-exact'
+// (NearestExact: floor((i + 0.5) * s)), s = (float)in / out in float.
+std::vector<std::int32_t> torch_nearest_indices(int in_size, int out_size, TorchInterpolation filter,
                                                 int out_begin, int out_end);
-
-// One axis of torch's float32 resize (kernels::TorchFloatResize), in_size ->
-// out_size: 2 (linear) or 4 (cubic) clamped indices and float weights per
-// output, or the Area pooling window.
-struct TorchFloatAxisPlan {
-  int taps = 0;
-  std::vector<std::int32_t> index;
-  std::vector<float> weight;
-  std::vector<std::int32_t> first, count;  // Area
-  kernels::TorchFloatAxis view() const {
-    return kernels::TorchFloatAxis{taps, index.data(), weight.data(), first.data(), count.data()};
-  }
-};
-TorchFloatAxisPlan torch_float_axis(int in_size, int out_size, kernels::TorchFloatKind kind,
-                                    Filter filter = Filter::Bilinear);
 
 }  // namespace pixelpact::detail
