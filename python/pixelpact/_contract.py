@@ -8,17 +8,13 @@ import os
 from importlib import resources
 from typing import Any, Mapping, Union
 
+from . import _native
+from ._errors import ContractError
+
+__all__ = ["ContractError", "ContractSource", "check_document", "load_schema", "read_document", "schema_errors",
+           "validate"]
+
 ContractSource = Union[str, bytes, os.PathLike, Mapping[str, Any]]
-
-
-class ContractError(ValueError):
-    """A contract is not valid. ``path`` is the JSON Pointer of the faulty value
-    (``""`` for the document itself), ``message`` says what is wrong."""
-
-    def __init__(self, path: str, message: str):
-        self.path = path
-        self.message = message
-        super().__init__(f"{path or '/'}: {message}")
 
 
 @functools.lru_cache(maxsize=None)
@@ -71,10 +67,8 @@ def _check_json_values(doc: Any) -> None:
 def _core_parse_error(text: str) -> ContractError:
     """The C++ core's error for JSON text Python's json module cannot read
     (nesting beyond the interpreter's recursion limit)."""
-    from ._pipeline import _compile
-
     try:
-        _compile(text)
+        _native.compile_contract(text)
     except ContractError as err:
         return err
     return ContractError("", f"arrays and objects nest deeper than {MAX_JSON_NESTING} levels")
@@ -152,8 +146,6 @@ def check_document(doc: Any) -> str:
 
 def validate(source: ContractSource) -> dict:
     """Raise ContractError if ``source`` is not a valid contract; return it as a dict."""
-    from ._pipeline import _compile
-
     doc = read_document(source)
-    _compile(check_document(doc))
+    _native.compile_contract(check_document(doc))
     return doc
