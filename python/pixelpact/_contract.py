@@ -106,6 +106,13 @@ def _deepest(error):
     return max((_deepest(e) for e in error.context), key=lambda e: len(e.absolute_path))
 
 
+def _engines_with_field(field: str) -> list:
+    """The resize engines whose $defs/resize_<engine> lists `field`, in schema order."""
+    defs = json.loads(_schema_text())["$defs"]
+    return [name[len("resize_"):] for name, d in defs.items()
+            if name.startswith("resize_") and field in d.get("properties", {})]
+
+
 def _contract_error(error) -> ContractError:
     error = _deepest(error)
     path = list(error.absolute_path)
@@ -114,6 +121,12 @@ def _contract_error(error) -> ContractError:
         known = error.schema.get("properties", {})
         extra = sorted(k for k in error.instance if k not in known)
         if extra:
+            owners = _engines_with_field(extra[0]) if error.instance.get("op") == "resize" else []
+            if owners:  # another engine's field, as the C++ core says it
+                names = " and ".join(", ".join(f"'{e}'" for e in owners).rsplit(", ", 1))
+                return ContractError(_pointer(path + [extra[0]]),
+                                     f"{extra[0]} applies only to engine{'s' if len(owners) > 1 else ''} {names}, "
+                                     f"not {error.instance.get('engine')!r}")
             return ContractError(_pointer(path + [extra[0]]), f"unknown property {extra[0]!r}")
     if error.validator == "required" and isinstance(error.validator_value, list):
         missing = [k for k in error.validator_value if k not in error.instance]
