@@ -13,17 +13,17 @@ import numpy as np
 import pytest
 
 import pixelpact
-from cmake_helpers import libdir
-from conftest import assert_same, noise
+from helpers import CONFORMANCE, CONTRACTS, assert_same, noise, vector_names
+from helpers.cmake import libdir
 
-TESTS = Path(__file__).resolve().parent
-CASES = sorted((TESTS / "conformance").glob("*.json")) + sorted((TESTS / "vectors").glob("*.json"))
+pytestmark = pytest.mark.build
+
+CASES = sorted(CONFORMANCE.glob("*.json")) + [CONTRACTS / f"{name}.json" for name in vector_names()]
 
 PP_OK, PP_ERROR_INVALID_CONTRACT, PP_ERROR_INVALID_ARGUMENT, PP_ERROR_BUFFER_TOO_SMALL = 0, 1, 2, 3
 DTYPES = {1: np.uint8, 2: np.float16, 3: np.float32}
 P = ctypes.c_void_p
 I64x4 = ctypes.c_int64 * 4
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class PPGeometry(ctypes.Structure):
@@ -104,7 +104,7 @@ def api(installed_shared):
 
 @pytest.fixture(scope="module")
 def e1(api):
-    handle = api.create((TESTS / "vectors" / "e1.json").read_bytes())
+    handle = api.create((CONTRACTS / "resnet50_imagenet_eval.json").read_bytes())
     yield handle
     api.lib.pp_pipeline_destroy(handle)
 
@@ -142,7 +142,7 @@ def test_describe(api, e1):
     assert api.shape(e1, 480, 640) == (1, 3, 224, 224)
     g = PPGeometry()
     assert lib.pp_pipeline_geometry(e1, 480, 640, ctypes.byref(g)) == PP_OK
-    expected = pixelpact.load(ROOT / "tests" / "vectors" / "e1.json").geometry(480, 640)
+    expected = pixelpact.load(CONTRACTS / "resnet50_imagenet_eval.json").geometry(480, 640)
     assert (g.output_height, g.output_width) == expected.output_size
     assert (g.scale_y, g.scale_x, g.offset_y, g.offset_x) == expected.scale + expected.offset
     assert (g.content_y0, g.content_x0, g.content_y1, g.content_x1) == expected.content
@@ -156,7 +156,7 @@ def test_contract_errors(api):
     assert lib.pp_pipeline_create(bad, len(bad), ctypes.byref(handle)) == PP_ERROR_INVALID_CONTRACT
     assert handle.value is None
     assert "not valid JSON" in api.error()
-    doc = json.loads((TESTS / "vectors" / "e1.json").read_text())
+    doc = json.loads((CONTRACTS / "resnet50_imagenet_eval.json").read_text())
     doc["steps"][0]["interpolation"] = "trilinear"
     text = json.dumps(doc).encode()
     assert lib.pp_pipeline_create(text, len(text), ctypes.byref(handle)) == PP_ERROR_INVALID_CONTRACT
@@ -199,7 +199,7 @@ def test_strided_and_batch(api, e1):
     lib = api.lib
     big = noise(50, 70, seed=4)
     view = big[5:45:2, 60:3:-3]  # rows step 2, columns reversed step 3
-    expected = pixelpact.load(TESTS / "vectors" / "e1.json")(view)
+    expected = pixelpact.load(CONTRACTS / "resnet50_imagenet_eval.json")(view)
     out = np.empty_like(expected)
     assert lib.pp_pipeline_run_strided(e1, view.ctypes.data, view.shape[0], view.shape[1], 3, *view.strides,
                                        out.ctypes.data, out.nbytes) == PP_OK, api.error()
@@ -213,7 +213,7 @@ def test_strided_and_batch(api, e1):
     widths = (ctypes.c_int * n)(*[img.shape[1] for img in images])
     assert lib.pp_pipeline_run_batch(e1, n, pointers, heights, widths, 3, None, batch.ctypes.data,
                                      batch.nbytes) == PP_OK, api.error()
-    assert_same(batch, pixelpact.load(TESTS / "vectors" / "e1.json").batch(images))
+    assert_same(batch, pixelpact.load(CONTRACTS / "resnet50_imagenet_eval.json").batch(images))
     assert lib.pp_pipeline_run_batch(e1, n, pointers, heights, widths, 3, None, batch.ctypes.data,
                                      batch.nbytes - 1) == PP_ERROR_BUFFER_TOO_SMALL
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 import pixelpact
 from pixelpact.importers import conventions
-from conftest import assert_same
+from helpers import assert_same
 
 
 def all_bytes() -> np.ndarray:

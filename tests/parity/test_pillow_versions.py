@@ -11,7 +11,9 @@ import PIL
 import pytest
 
 import pixelpact
-from conftest import assert_same, noise, reference_environment
+from helpers import assert_same, noise, reference_environment
+
+pytestmark = pytest.mark.slow  # a sweep: the fast subset leaves it out (CONTRIBUTING.md)
 
 RELEASES = {"12.1": "12.1.1", "12": "12.2.0", "12.3": "12.3.0"}
 FILTERS = {"box": 4, "bilinear": 2, "hamming": 5, "bicubic": 3, "lanczos": 1, "nearest": 0}

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import pixelpact
-from conftest import assert_same, noise
+from helpers import assert_same, noise
 
 SIZES = [(1, 1), (1, 9), (9, 1), (13, 11), (31, 17), (4, 97), (120, 3), (333, 500), (480, 640), (224, 224),
          (97, 131)]

@@ -13,7 +13,9 @@ from torchvision import transforms as T
 from torchvision.transforms import InterpolationMode
 
 import pixelpact
-from conftest import assert_same, noise
+from helpers import assert_same, noise
+
+pytestmark = pytest.mark.slow  # a sweep: the fast subset leaves it out (CONTRIBUTING.md)
 
 FILTERS = {
     "nearest": Image.NEAREST,

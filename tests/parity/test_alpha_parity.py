@@ -10,7 +10,7 @@ from PIL import Image
 from torchvision import transforms as T
 
 import pixelpact
-from conftest import assert_same, noise
+from helpers import assert_same, noise
 
 FILTERS = {"nearest": Image.NEAREST, "box": Image.BOX, "bilinear": Image.BILINEAR,
            "hamming": Image.HAMMING, "bicubic": Image.BICUBIC, "lanczos": Image.LANCZOS}

@@ -9,7 +9,13 @@ import pytest
 
 import pixelpact
 from pixelpact import _core
-from test_examples import E1, E2, E3, E4, E5
+from helpers import contract
+
+E1 = contract("resnet50_imagenet_eval")
+E2 = contract("bgr_bicubic_imagenet_eval")
+E3 = contract("hamming_float16_nhwc")
+E4 = contract("lanczos_uint8_bgr_hwc")
+E5 = contract("rgba_box_64_chw")
 
 VALID = {
     "E1": E1, "E2": E2, "E3": E3, "E4": E4, "E5": E5,
@@ -478,3 +484,50 @@ def test_error_messages_are_valid_utf8_when_cut():
         _core.Pipeline(doc)
     assert info.value.path == "/input/color"
     assert "ééé" in str(info.value) and "..." in str(info.value)
+
+
+def _core_error(doc):
+    with pytest.raises(_core.CoreError) as info:
+        _core.Pipeline(json.dumps(doc))
+    return info.value
+
+
+def test_schema_engines_are_the_core_engines():
+    """The schema's resize engines (the enum and one $defs/resize_<engine> each) are
+    the engines the C++ registry knows, in the same order."""
+    schema = pixelpact.load_schema()
+    names = schema["$defs"]["resize"]["properties"]["engine"]["enum"]
+    assert [k[len("resize_"):] for k in schema["$defs"] if k.startswith("resize_")] == names
+    err = _core_error(_mutate(E1, ["steps", 0, "engine"], "no-such-engine"))
+    assert str(err).endswith("is not one of " + ", ".join(f"'{n}'" for n in names)), str(err)
+
+
+def test_engine_fields_agree_between_schema_and_core():
+    """Every engine's own fields ($defs/resize_<engine>) are the ones its C++ engine
+    declares: another engine's field is refused by both, naming the same owners."""
+    schema = pixelpact.load_schema()
+    defs = {k[len("resize_"):]: v["properties"] for k, v in schema["$defs"].items() if k.startswith("resize_")}
+    fields = {f for props in defs.values() for f in props} - {"op", "engine", "interpolation", "size",
+                                                               "keep_ratio", "max_size"}
+    assert fields, defs
+    for field in sorted(fields):
+        owners = [e for e, props in defs.items() if field in props]
+        value = {"antialias": True, "scale": 0.5}.get(field, "5")
+        for engine, props in defs.items():
+            step = {"op": "resize", "size": 8, "interpolation": "bilinear", "engine": engine, field: value}
+            if field == "scale":
+                del step["size"]
+            doc = {**E4, "steps": [step]}
+            if field in props:
+                try:
+                    _core.Pipeline(json.dumps(doc))
+                except _core.CoreError as err:
+                    assert not (err.path == f"/steps/0/{field}" and "applies only" in str(err)), str(err)
+                continue
+            err = _core_error(doc)
+            names = " and ".join(", ".join(f"'{e}'" for e in owners).rsplit(", ", 1))
+            assert err.path == f"/steps/0/{field}", str(err)
+            assert f"applies only to engine{'s' if len(owners) > 1 else ''} {names}" in str(err), str(err)
+            with pytest.raises(pixelpact.ContractError) as info:
+                pixelpact.validate(doc)
+            assert info.value.path == err.path and info.value.message == str(err).split(": ", 1)[1]

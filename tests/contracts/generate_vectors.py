@@ -1,10 +1,14 @@
-"""Regenerate the shared test vectors from the real reference libraries.
+"""Regenerate the shared test vectors of the example contracts from the real
+reference libraries.
 
-Each vector is <name>.json (a contract), <name>_input.npy (uint8 image) and
-<name>_expected.npy (the tensor the real training pipeline produces). pixelpact
-is never used here: expected outputs come from Pillow/torchvision only.
+tests/contracts/ holds the example contracts (<name>.json). Two of them are also
+shared vectors: <name>_input.npy (a photo-like uint8 image) and <name>_expected.npy
+(the tensor the real training pipeline produces), read by the Python tests, the
+C++ tests (ctest: vectors), the installed package's consumer project and the C
+API tests. pixelpact is never used here: expected outputs come from
+Pillow/torchvision only, and each contract file is rewritten only if it changed.
 
-    python tests/vectors/generate.py      # needs pillow 13.x, torch 2.14.1, torchvision 0.29.1
+    python tests/contracts/generate_vectors.py   # needs pillow 13.x, torch 2.14.1, torchvision 0.29.1
 """
 from __future__ import annotations
 
@@ -45,7 +49,7 @@ def vectors():
     rgb = photo_like(97, 131, 3, seed=1)
     ref = T.Compose([T.Resize(256, InterpolationMode.BILINEAR), T.CenterCrop(224), T.ToTensor(),
                      T.Normalize(MEAN, STD)])
-    yield "e1", e1, rgb, ref(Image.fromarray(rgb)).unsqueeze(0).numpy()
+    yield "resnet50_imagenet_eval", e1, rgb, ref(Image.fromarray(rgb)).unsqueeze(0).numpy()
 
     e5 = {"pixelpact": 1, "name": "rgba-box-64", "input": {"color": "RGBA"},
           "steps": [{"op": "resize", "size": [64, 64], "interpolation": "box", "engine": "pillow"},
@@ -54,12 +58,14 @@ def vectors():
           "output": {"layout": "CHW", "dtype": "float32", "color": "RGB"}}
     rgba = photo_like(150, 77, 4, seed=5)
     ref = T.Compose([T.Resize((64, 64), InterpolationMode.BOX), T.ToTensor()])
-    yield "e5", e5, rgba, ref(Image.fromarray(rgba).convert("RGB")).numpy()
+    yield "rgba_box_64_chw", e5, rgba, ref(Image.fromarray(rgba).convert("RGB")).numpy()
 
 
 def main():
     for name, contract, image, expected in vectors():
-        (HERE / f"{name}.json").write_text(json.dumps(contract, indent=1) + "\n")
+        path = HERE / f"{name}.json"
+        if not path.exists() or json.loads(path.read_text()) != contract:
+            path.write_text(json.dumps(contract, indent=1) + "\n")
         np.save(HERE / f"{name}_input.npy", image)
         np.save(HERE / f"{name}_expected.npy", np.ascontiguousarray(expected))
         print(f"{name}: input {image.shape} -> expected {expected.dtype} {expected.shape}")

@@ -11,8 +11,11 @@ import pytest
 from PIL import Image
 
 import pixelpact
-from conftest import assert_same, noise
-from test_examples import E1, E4, E5
+from helpers import assert_same, contract, noise
+
+E1 = contract("resnet50_imagenet_eval")
+E4 = contract("lanczos_uint8_bgr_hwc")
+E5 = contract("rgba_box_64_chw")
 
 GRAY_HWC = {"pixelpact": 1, "input": {"color": "GRAY"},
             "steps": [{"op": "resize", "size": [21, 34], "interpolation": "bicubic", "engine": "pillow"}],

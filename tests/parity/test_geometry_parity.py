@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 import pixelpact
-from conftest import assert_same, noise
+from helpers import assert_same, noise
 
 SIZES = [(1, 1), (1, 7), (9, 1), (2, 3), (5, 8), (13, 11), (31, 17), (4, 97), (120, 3)]
 

@@ -10,8 +10,10 @@ from PIL import Image
 from torchvision import transforms as T
 
 import pixelpact
-from conftest import assert_same, noise
-from test_examples import E1, E2
+from helpers import assert_same, contract, noise
+
+E1 = contract("resnet50_imagenet_eval")
+E2 = contract("bgr_bicubic_imagenet_eval")
 
 
 def cli(*args, cwd=None):

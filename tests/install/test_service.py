@@ -27,12 +27,14 @@ import pytest
 from PIL import Image, features
 from torchvision import transforms as T
 
-from cmake_helpers import ROOT, configure_and_build
-from conftest import assert_same
+from helpers import CONTRACTS, assert_same, system
+from helpers.cmake import ROOT, configure_and_build
+
+pytestmark = pytest.mark.build
 
 MEAN = [0.485, 0.456, 0.406]
 STD = [0.229, 0.224, 0.225]
-E1 = ROOT / "tests" / "vectors" / "e1.json"
+E1 = CONTRACTS / "resnet50_imagenet_eval.json"
 # Decoded pixels as the contract's input color BGRA (exercises the service's BGR and
 # alpha decode paths), written out as HWC uint8 RGB: exactly Image.open(f).convert("RGB").
 IDENTITY = {"pixelpact": 1, "name": "decoded-pixels", "input": {"color": "BGRA"}, "steps": [],
@@ -50,9 +52,19 @@ def torchvision_e1(path: Path) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def examples(installed_static, tmp_path_factory):
+    """The examples built against the installed package: the C example always,
+    the HTTP service where its Debian packages are installed."""
     build = tmp_path_factory.mktemp("examples")
-    configure_and_build(ROOT / "examples", build, f"-DCMAKE_PREFIX_PATH={installed_static}")
+    service = "ON" if not system.missing(system.SERVICE) else "OFF"
+    configure_and_build(ROOT / "examples", build, f"-DCMAKE_PREFIX_PATH={installed_static}",
+                        f"-DPIXELPACT_EXAMPLE_SERVICE={service}")
     return build
+
+
+@pytest.fixture(scope="module")
+def service_binary(examples):
+    system.require(system.SERVICE, "the example HTTP service")
+    return examples / "pixelpact-serve"
 
 
 @contextmanager
@@ -110,16 +122,16 @@ def tensor_of(base: str, path: Path) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def e1_service(examples):
-    with serving(examples / "pixelpact-serve", E1) as (base, port):
+def e1_service(service_binary):
+    with serving(service_binary, E1) as (base, port):
         yield base, port
 
 
 @pytest.fixture(scope="module")
-def identity_service(examples, tmp_path_factory):
+def identity_service(service_binary, tmp_path_factory):
     contract = tmp_path_factory.mktemp("identity") / "identity.json"
     contract.write_text(json.dumps(IDENTITY))
-    with serving(examples / "pixelpact-serve", contract) as (base, _):
+    with serving(service_binary, contract) as (base, _):
         yield base
 
 
@@ -309,16 +321,16 @@ def test_bad_uploads_are_400_with_a_message(e1_service, files, tmp_path):
     assert status == 413 and b"Content-Type: image/jpeg" in body
 
 
-def test_service_refuses_a_bad_contract(examples, tmp_path):
+def test_service_refuses_a_bad_contract(service_binary, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"pixelpact": 1, "input": {"color": "RGB"}, "steps": [],
                                "output": {"layout": "NCHW", "dtype": "float64", "color": "RGB"}}))
-    result = subprocess.run([examples / "pixelpact-serve", bad, "--port", "0"], capture_output=True, text=True,
+    result = subprocess.run([service_binary, bad, "--port", "0"], capture_output=True, text=True,
                             timeout=30)
     assert result.returncode == 1 and "/output/dtype" in result.stderr
     gray = tmp_path / "gray.json"
     gray.write_text(json.dumps({**IDENTITY, "input": {"color": "GRAY"}}))
-    result = subprocess.run([examples / "pixelpact-serve", gray, "--port", "0"], capture_output=True, text=True,
+    result = subprocess.run([service_binary, gray, "--port", "0"], capture_output=True, text=True,
                             timeout=30)
     assert result.returncode == 1 and "GRAY" in result.stderr
 

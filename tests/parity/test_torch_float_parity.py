@@ -24,7 +24,9 @@ from torchvision.transforms import InterpolationMode
 from torchvision.transforms import functional as TF
 
 import pixelpact
-from conftest import assert_same, noise
+from helpers import assert_same, noise
+
+pytestmark = pytest.mark.slow  # a sweep: the fast subset leaves it out (CONTRIBUTING.md)
 
 MODES = {"bilinear": InterpolationMode.BILINEAR, "bicubic": InterpolationMode.BICUBIC}
 

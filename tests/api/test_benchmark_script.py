@@ -7,12 +7,15 @@ import importlib.util
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
+from helpers import ROOT
+
+pytestmark = pytest.mark.slow  # runs the benchmark script (quick mode)
+
+BENCH = ROOT / "benchmarks" / "bench.py"
 
 
 def load_bench():

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import pixelpact
-from conftest import assert_same, noise
+from helpers import assert_same, noise
 
 ISAS = pixelpact.supported_isas()
 SIMD = [isa for isa in ISAS if isa != "reference"]

@@ -9,15 +9,13 @@ import ast
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import pixelpact
-from conftest import assert_same
+from helpers import CONFORMANCE, assert_same
 
-CONFORMANCE = Path(__file__).resolve().parent / "conformance"
 CASES = sorted(p.stem for p in CONFORMANCE.glob("*.json"))
 
 

@@ -14,7 +14,9 @@ from torchvision.transforms import v2
 from torchvision.transforms.v2 import functional as F
 
 import pixelpact
-from conftest import assert_same, noise
+from helpers import assert_same, noise
+
+pytestmark = pytest.mark.slow  # a sweep: the fast subset leaves it out (CONTRIBUTING.md)
 
 MODES = {
     "bilinear": InterpolationMode.BILINEAR,

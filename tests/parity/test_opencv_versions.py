@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 
 import pixelpact
-from conftest import assert_same, reference_environment
-from test_opencv_resize import CASES, FLAGS, IDS, as_rgb, case_image, contract
+from helpers import assert_same, reference_environment
+from helpers.opencv_cases import CASES, FLAGS, IDS, as_rgb, case_image, contract
+
+pytestmark = pytest.mark.slow  # a sweep: the fast subset leaves it out (CONTRIBUTING.md)
 
 RELEASE = "4.12.0.88"  # opencv-python-headless wheel of OpenCV 4.12.0
 
