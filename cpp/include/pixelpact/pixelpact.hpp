@@ -175,7 +175,8 @@ class Pipeline {
   // Instruction set of the kernels this pipeline runs ("avx512", "reference", ...).
   PIXELPACT_API std::string_view isa() const noexcept;
   // Each kernel this pipeline may call and the ISA implementing it, e.g.
-  // {"conv_horizontal", "avx512"}, {"gather_nearest", "reference"}.
+  // {"conv_horizontal", "avx512"}, {"gather_nearest", "reference"}; a test build
+  // configured with PIXELPACT_EMULATE_AVX512 says "avx512 (emulated)".
   PIXELPACT_API std::vector<std::pair<std::string, std::string>> kernels() const;
   // The contract in canonical JSON (as parsed; key order normalized).
   PIXELPACT_API const std::string& canonical_json() const noexcept;

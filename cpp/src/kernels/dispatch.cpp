@@ -9,41 +9,44 @@ namespace {
 
 struct Candidate {
   const char* name;
-  const kernels::KernelTable& (*table)();  // nullptr: not compiled into this build
+  const kernels::KernelTable* table;  // nullptr: not compiled into this build
   bool (*cpu_runs)();
+  bool emulated = false;  // compiled against SIMDe (a PIXELPACT_EMULATE_AVX512 test build)
 };
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
 bool cpu_has_avx2() { return __builtin_cpu_supports("avx2"); }
-bool cpu_has_avx512() {
+[[maybe_unused]] bool cpu_has_avx512() {  // unused by emulation builds
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
          __builtin_cpu_supports("avx2");
 }
 #else
 bool cpu_has_avx2() { return false; }
-bool cpu_has_avx512() { return false; }
+[[maybe_unused]] bool cpu_has_avx512() { return false; }
 #endif
 bool always() { return true; }
 
 // Best first.
 const Candidate kCandidates[] = {
-#if defined(PIXELPACT_HAVE_AVX512)
-    {"avx512", kernels::avx512::table, cpu_has_avx512},
+#if defined(PIXELPACT_HAVE_AVX512) && defined(PIXELPACT_EMULATE_AVX512)
+    {"avx512", &kernels::avx512::table, always, true},  // portable code: any CPU runs it
+#elif defined(PIXELPACT_HAVE_AVX512)
+    {"avx512", &kernels::avx512::table, cpu_has_avx512},
 #else
     {"avx512", nullptr, cpu_has_avx512},
 #endif
 #if defined(PIXELPACT_HAVE_AVX2)
-    {"avx2", kernels::avx2::table, cpu_has_avx2},
+    {"avx2", &kernels::avx2::table, cpu_has_avx2},
 #else
     {"avx2", nullptr, cpu_has_avx2},
 #endif
 #if defined(PIXELPACT_HAVE_NEON)
-    {"neon", kernels::neon::table, always},
+    {"neon", &kernels::neon::table, always},
 #else
     {"neon", nullptr, always},
 #endif
-    {"reference", kernels::reference::table, always},
+    {"reference", &kernels::reference::table, always},
 };
 
 std::string joined(const std::vector<std::string>& names) {
@@ -63,10 +66,13 @@ std::vector<std::string> supported_isas() {
 }
 
 std::vector<std::pair<std::string, std::string>> kernel_report(const kernels::KernelTable& t) {
-  const kernels::KernelTable& r = kernels::reference::table();
+  const kernels::KernelTable& r = kernels::reference::table;
+  bool emulated = false;
+  for (const auto& c : kCandidates) emulated |= c.table == &t && c.emulated;
+  const std::string own = std::string(t.name) + (emulated ? " (emulated)" : "");
   std::vector<std::pair<std::string, std::string>> report;
 #define PIXELPACT_KERNEL(kernel, result, parameters) \
-  report.emplace_back(#kernel, t.kernel == r.kernel ? "reference" : t.name);
+  report.emplace_back(#kernel, t.kernel == r.kernel ? std::string("reference") : own);
 #include "kernels/kernel_list.def"
 #undef PIXELPACT_KERNEL
   return report;
@@ -85,7 +91,7 @@ const kernels::KernelTable& select_kernels(std::string_view requested) {
   }
   if (name.empty() || name == "auto") {
     for (const auto& c : kCandidates) {
-      if (c.table && c.cpu_runs()) return c.table();
+      if (c.table && c.cpu_runs()) return *c.table;
     }
   }
   for (const auto& c : kCandidates) {
@@ -100,7 +106,7 @@ const kernels::KernelTable& select_kernels(std::string_view requested) {
                   source + "=" + name + ": this CPU does not support " + name +
                       " (available: " + joined(supported_isas()) + ")");
     }
-    return c.table();
+    return *c.table;
   }
   throw Error(ErrorCode::Unsupported, "",
               source + "=" + name + ": unknown instruction set (choose auto, avx512, avx2, neon or reference)");

@@ -20,7 +20,9 @@ const kernels::KernelTable& select_kernels(std::string_view requested);
 
 // For each kernel of `table`, in kernel_list.def order: its name and the ISA that
 // implements it (the table's own, or "reference" where the table borrows the
-// scalar kernel). Pipeline::kernels() and `pixelpact info` print it.
+// scalar kernel). Pipeline::kernels() and `pixelpact info` print it. A table
+// compiled against SIMDe (PIXELPACT_EMULATE_AVX512 test builds) names its own
+// kernels "avx512 (emulated)".
 std::vector<std::pair<std::string, std::string>> kernel_report(const kernels::KernelTable& table);
 
 }  // namespace pixelpact::detail

@@ -34,44 +34,51 @@ struct KernelTable {
 #define PIXELPACT_KERNEL(kernel, result, parameters) result kernel parameters;
 namespace reference {
 #include "kernels/kernel_list.def"
-// Every kernel of the list, all scalar.
-const KernelTable& table();
+extern const KernelTable table;  // every kernel of the list, all scalar
 }  // namespace reference
 #if defined(PIXELPACT_HAVE_AVX2)
 namespace avx2 {
 #include "kernels/kernel_list.def"
-const KernelTable& table();
+extern const KernelTable table;
 }  // namespace avx2
 #endif
 #if defined(PIXELPACT_HAVE_AVX512)
 namespace avx512 {
 #include "kernels/kernel_list.def"
-const KernelTable& table();
+extern const KernelTable table;
 }  // namespace avx512
 #endif
 #if defined(PIXELPACT_HAVE_NEON)
 namespace neon {
 #include "kernels/kernel_list.def"
-const KernelTable& table();
+extern const KernelTable table;
 }  // namespace neon
 #endif
 #undef PIXELPACT_KERNEL
 
-// Defines `table()` of an ISA namespace: the reference table with the kernels
+// Every entry the reference kernel, in list order. constexpr, so that every table
+// is constant-initialized data: no code compiled for an ISA runs to build it (a
+// CPU without that ISA may read every table).
+constexpr KernelTable reference_entries(const char* name) {
+  return KernelTable{name,
+#define PIXELPACT_KERNEL(kernel, result, parameters) &reference::kernel,
+#include "kernels/kernel_list.def"
+#undef PIXELPACT_KERNEL
+  };
+}
+
+// Defines `table` of an ISA namespace: the reference entries with the kernels
 // named by OWN_KERNELS(X) (an X-list of kernel names this ISA implements)
 // replaced, by name, with the ISA's own. Use inside the ISA's namespace:
 //   #define PIXELPACT_AVX2_KERNELS(X) X(conv_horizontal) X(conv_vertical)
 //   PIXELPACT_DEFINE_KERNEL_TABLE("avx2", PIXELPACT_AVX2_KERNELS)
-#define PIXELPACT_USE_OWN_KERNEL(kernel) own.kernel = &kernel;
-#define PIXELPACT_DEFINE_KERNEL_TABLE(isa_name, OWN_KERNELS) \
-  const KernelTable& table() {                               \
-    static const KernelTable instance = [] {                 \
-      KernelTable own = reference::table();                  \
-      own.name = isa_name;                                   \
-      OWN_KERNELS(PIXELPACT_USE_OWN_KERNEL)                  \
-      return own;                                            \
-    }();                                                     \
-    return instance;                                         \
-  }
+#define PIXELPACT_USE_OWN_KERNEL(kernel) entries.kernel = &kernel;
+#define PIXELPACT_DEFINE_KERNEL_TABLE(isa_name, OWN_KERNELS)    \
+  constexpr KernelTable own_entries() {                         \
+    KernelTable entries = reference_entries(isa_name);          \
+    OWN_KERNELS(PIXELPACT_USE_OWN_KERNEL)                       \
+    return entries;                                             \
+  }                                                             \
+  const KernelTable table = own_entries();
 
 }  // namespace pixelpact::kernels

@@ -30,7 +30,10 @@ class ChannelReader {
     if (ps_ == 1) {
       return _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(static_cast<__mmask16>((1u << n) - 1), p + channel_));
     }
-    const int bytes = n * ps_;
+    // Up to the last pixel's byte of this channel and no further: the bytes after
+    // it may lie past the end of the caller's buffer, and a masked load suppresses
+    // faults only on the bytes its mask leaves out.
+    const int bytes = (n - 1) * ps_ + channel_ + 1;
     const __mmask64 mask = bytes >= 64 ? ~__mmask64{0} : ((__mmask64{1} << bytes) - 1);
     const __m512i v = _mm512_maskz_loadu_epi8(mask, p);
     if (ps_ == 4) return _mm512_and_si512(_mm512_srli_epi32(v, 8 * channel_), _mm512_set1_epi32(0xff));

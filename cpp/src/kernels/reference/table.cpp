@@ -3,14 +3,6 @@
 
 namespace pixelpact::kernels::reference {
 
-const KernelTable& table() {
-  static const KernelTable instance = {
-      "reference",
-#define PIXELPACT_KERNEL(kernel, result, parameters) &kernel,
-#include "kernels/kernel_list.def"
-#undef PIXELPACT_KERNEL
-  };
-  return instance;
-}
+const KernelTable table = reference_entries("reference");
 
 }  // namespace pixelpact::kernels::reference
