@@ -40,7 +40,7 @@ def _pointer(parts) -> str:
 
 
 # Arrays and objects may nest at most this deep (the root is level 1; a contract
-# needs 4): the C++ core's limit (json_reader.hpp), checked here first so Python
+# needs 4): the C++ core's limit (cpp/src/json/json_reader.hpp), checked here first so Python
 # gives the same error instead of a RecursionError.
 MAX_JSON_NESTING = 64
 

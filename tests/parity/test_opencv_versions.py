@@ -1,7 +1,7 @@
 """OpenCV 4.x as a contract dialect: `"engine": "opencv", "version": "4"` reproduces
 opencv-python-headless 4.12 whatever OpenCV is installed here. The real 4.12 runs in
 its own virtual environment (created on first use) on every case of
-tests/test_opencv_resize.py, every interpolation flag, IPP off, one thread.
+tests/parity/test_opencv_parity.py (helpers/opencv_cases.py), every interpolation flag, IPP off, one thread.
 (4.x and 5.x differ in INTER_NEAREST_EXACT only.)"""
 from __future__ import annotations
 

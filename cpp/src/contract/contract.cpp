@@ -1,5 +1,5 @@
 // Contract parsing and validation. This is the one interpreter of a contract:
-// it mirrors schema/pixelpact.schema.json rule for rule (tests/test_contract.py
+// it mirrors schema/pixelpact.schema.json rule for rule (tests/contract/test_contract_validation.py
 // checks that both reject the same documents at the same JSON Pointer) and adds
 // the checks a schema cannot express (step order, max_size > size).
 #include "contract/contract.hpp"

@@ -10,7 +10,7 @@
 // instead gives the same effective int16 weights (per output, per input pixel)
 // for every in <= 1500, out <= 700, bilinear and bicubic with and without
 // antialias, so the choice is unobservable there; without FMAs is what the
-// parity tests (tests/test_torch_resize.py) run.
+// parity tests (tests/parity/test_torch_parity.py) run.
 #include "engines/torch/coefficients.hpp"
 
 #include <algorithm>
