@@ -6,11 +6,12 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 from torchvision import transforms as T
 
 import pixelpact
-from helpers import assert_same, contract, noise
+from helpers import ROOT, assert_same, contract, noise
 
 E1 = contract("resnet50_imagenet_eval")
 E2 = contract("bgr_bicubic_imagenet_eval")
@@ -73,6 +74,7 @@ def test_schema_prints_the_packaged_schema():
     assert json.loads(res.stdout) == pixelpact.load_schema()
 
 
+@pytest.mark.slow  # runs torchvision beside the demo contract
 def test_demo_is_bit_identical():
     res = cli("demo", "--repeat", "3")
     assert res.returncode == 0, res.stdout + res.stderr
@@ -83,3 +85,15 @@ def test_demo_is_bit_identical():
 def test_info():
     res = cli("info")
     assert res.returncode == 0 and pixelpact.__version__ in res.stdout
+    pipe = pixelpact.load(E1)
+    listed = [line.split()[0] for line in res.stdout.splitlines() if line.startswith("  ")]
+    assert listed == list(pipe.kernels), res.stdout
+    assert f"kernels in use: {pipe.isa}" in res.stdout
+
+
+def test_documented_info_listing_names_every_kernel():
+    """docs/kernels.md shows `pixelpact info`: it must list every kernel, in order."""
+    text = (ROOT / "docs" / "kernels.md").read_text(encoding="utf-8")
+    block = text.split("$ pixelpact info\n", 1)[1].split("```", 1)[0]
+    listed = [line.split()[0] for line in block.splitlines() if line.startswith("  ")]
+    assert listed == list(pixelpact.load(E1).kernels)

@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-README = ROOT / "README.md"
+# Where the documentation's compiled examples live.
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
 def run(cmd, *, cwd=None, env=None, timeout=600) -> subprocess.CompletedProcess:
@@ -63,14 +64,20 @@ def ctest(build: Path) -> str:
 SNIPPET = re.compile(r"<!-- snippet: (?P<name>[\w.]+) -->\s*```\w*\n(?P<code>.*?)```", re.S)
 
 
-def readme_snippets() -> dict:
-    """The README's code blocks marked `<!-- snippet: NAME -->`, by NAME."""
-    return {m["name"]: m["code"] for m in SNIPPET.finditer(README.read_text())}
+def doc_snippets() -> dict:
+    """The documentation's code blocks marked `<!-- snippet: NAME -->` (README.md and
+    docs/*.md), by NAME."""
+    found = {}
+    for document in DOCUMENTS:
+        for m in SNIPPET.finditer(document.read_text(encoding="utf-8")):
+            assert m["name"] not in found, f"snippet {m['name']} marked twice"
+            found[m["name"]] = m["code"]
+    return found
 
 
 def extract_snippets(directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    for name, code in readme_snippets().items():
+    for name, code in doc_snippets().items():
         (directory / name).write_text(code)
     return directory
 

@@ -1,7 +1,7 @@
 """The installed C++ package: `cmake --install` into a temporary prefix (static and
 shared), then what a service does with it: find_package from a separate CMake project
 (tests/cmake_consumer: a contract file against a stored vector, the C API test, the
-conformance suite, the README snippets), pkg-config with a plain C compiler, and the
+conformance suite, the documentation's examples), pkg-config with a plain C compiler, and the
 shared library's exported symbols."""
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import pytest
 import pixelpact
 from helpers import CONTRACTS, assert_same, system
 from helpers.cmake import (ROOT, cmake, configure_and_build, ctest, extract_snippets, libdir, library_env,
-                           readme_snippets, run)
+                           doc_snippets, run)
 
 pytestmark = pytest.mark.build
 
@@ -53,7 +53,8 @@ def test_installed_files(installed):
 def test_consumer_project(installed, tmp_path):
     """tests/cmake_consumer: find_package on the installed tree, then ctest: the
     stored vector, errors across the library boundary, the C API test (compiled as
-    C11 against the installed header), the conformance suite, the README snippets."""
+    C11 against the installed header), the conformance suite, the documentation's
+    C++ and C examples."""
     kind, prefix = installed
     snippets = extract_snippets(tmp_path / "snippets")
     build = tmp_path / "build"
@@ -62,7 +63,7 @@ def test_consumer_project(installed, tmp_path):
     cache = (build / "CMakeCache.txt").read_text()
     assert f"pixelpact_DIR:PATH={libdir(prefix) / 'cmake' / 'pixelpact'}" in cache  # not the source tree
     out = ctest(build)
-    for name in ["consumer", "vectors", "conformance_cpp", "c_api", "readme_cpp", "readme_c"]:
+    for name in ["consumer", "vectors", "conformance_cpp", "c_api", "example_cpp", "example_c"]:
         assert re.search(rf"Test +#\d+: {name} \.+ +Passed", out), (name, out)
     if kind == "shared":
         ldd = run(["ldd", build / "consumer_c_api"]).stdout
@@ -94,7 +95,7 @@ def test_pkg_config(installed, tmp_path):
     schema = run([pkg_config, "--variable=schema", "pixelpact"], env=env).stdout.strip()
     assert json.loads(Path(schema).read_text())["title"].startswith("pixelpact contract")
     flags = run([pkg_config, "--cflags", "--libs", "pixelpact"], env=env).stdout.split()
-    source = extract_snippets(tmp_path) / "readme_c.c"
+    source = extract_snippets(tmp_path) / "example.c"
     run([cc, "-std=c11", "-Wall", "-Werror", source, *flags, "-o", tmp_path / "app"], env=env)
     out = run([tmp_path / "app", CONTRACTS / "resnet50_imagenet_eval.json"], env=env).stdout
     assert out == "resnet50-imagenet-eval: 4 dims, 602112 bytes\n"
@@ -122,9 +123,9 @@ def test_shared_library_exports_only_the_public_api(installed_shared):
     assert not any("detail" in s for s in symbols)
 
 
-def test_readme_ctypes_snippet(installed_shared, tmp_path):
-    """The README's ctypes example, run as written against the installed library."""
-    code = readme_snippets()["readme_ctypes.py"]
+def test_ctypes_example(installed_shared, tmp_path):
+    """docs/services.md's ctypes example, run as written against the installed library."""
+    code = doc_snippets()["example_ctypes.py"]
     (tmp_path / "contract.json").write_text((CONTRACTS / "resnet50_imagenet_eval.json").read_text())
     script = code + "\nnp.save('tensor.npy', tensor)\n"
     run([sys.executable, "-c", script], cwd=tmp_path, env=library_env(installed_shared))
@@ -133,8 +134,8 @@ def test_readme_ctypes_snippet(installed_shared, tmp_path):
     assert_same(tensor, expected)
 
 
-def test_readme_snippets_are_marked():
-    assert set(readme_snippets()) == {"readme_cpp.cpp", "readme_c.c", "readme_ctypes.py"}
+def test_doc_snippets_are_marked():
+    assert set(doc_snippets()) == {"example.cpp", "example.c", "example_ctypes.py"}
 
 
 def test_every_c_function_is_tested_in_c_and_through_ctypes():

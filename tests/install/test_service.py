@@ -216,7 +216,7 @@ def pngs(files):
 
 
 def test_reference_decoders_are_the_ones_measured():
-    """The README's parity finding names these versions."""
+    """docs/services.md's parity finding names these versions."""
     assert features.version("jpg") is not None and features.check_feature("libjpeg_turbo")
     assert Image.__version__.startswith("13.")
 
