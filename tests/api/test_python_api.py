@@ -265,6 +265,7 @@ _UPSCALE_THEN_SHRINK = {"pixelpact": 1, "input": {"color": "RGB"},
                         "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}}
 
 
+@pytest.mark.slow  # allocates hundreds of MB
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/statm")
 def test_scratch_memory_is_returned_after_the_call():
     # A 108 MB intermediate image used to stay resident for the life of every thread

@@ -85,6 +85,7 @@ def test_suite_covers_the_contract_vocabulary():
     assert seen["direction"] == {"up", "down"}
 
 
+@pytest.mark.slow  # regenerates the suite
 def test_expected_tensors_are_what_the_reference_libraries_produce(tmp_path):
     """Regenerates the suite with Pillow/torchvision into a temporary folder: every
     committed file must come out byte-identical (catches hand edits and reference

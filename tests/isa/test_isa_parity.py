@@ -221,6 +221,7 @@ def _opencv_cases():
 OPENCV_CASES = list(_opencv_cases())
 
 
+@pytest.mark.slow  # every cv2 mode and colour on every ISA
 @pytest.mark.parametrize("isa", SIMD)
 @pytest.mark.parametrize("color", ["RGB", "BGRA", "GRAY"])
 @pytest.mark.parametrize("mode", OPENCV_MODES)

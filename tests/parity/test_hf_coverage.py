@@ -12,6 +12,8 @@ import pixelpact
 from helpers import ROOT
 from helpers.hf_coverage import BEGIN, END, all_outcomes, backend_of, processor_classes, tables
 
+pytestmark = pytest.mark.slow  # every processor class: the fast subset leaves it out
+
 DOC = ROOT / "docs" / "huggingface.md"
 
 

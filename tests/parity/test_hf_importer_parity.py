@@ -15,6 +15,8 @@ import pixelpact
 from helpers import assert_same, noise
 from helpers.hf_coverage import photos
 
+pytestmark = pytest.mark.slow  # every processor class: the fast subset leaves it out
+
 SIZES = [(1, 1), (1, 7), (9, 1), (13, 11), (31, 17), (4, 97), (120, 3), (333, 500)]
 
 # preprocessor_config.json files shaped like the published ones (feature_extractor_type, no
