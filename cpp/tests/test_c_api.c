@@ -199,6 +199,18 @@ static void test_create_and_describe(void) {
   CHECK(strcmp(pp_pipeline_name(p), "c-test") == 0);
   CHECK(strcmp(pp_pipeline_input_color(p), "RGB") == 0);
   CHECK(strstr(pp_pipeline_canonical_json(p), "\"center_crop\"") != NULL);
+  CHECK(strstr(pp_pipeline_canonical_json(p), "c-test") == NULL); /* the name is not part of it */
+  const char* fingerprint = pp_pipeline_fingerprint(p);
+  CHECK(fingerprint != NULL && strlen(fingerprint) == 64 && strspn(fingerprint, "0123456789abcdef") == 64);
+  {
+    /* The canonical form is a contract with the same canonical form. */
+    pp_pipeline* again = make_pipeline(pp_pipeline_canonical_json(p));
+    if (again) {
+      CHECK(strcmp(pp_pipeline_fingerprint(again), fingerprint) == 0);
+      CHECK(strcmp(pp_pipeline_canonical_json(again), pp_pipeline_canonical_json(p)) == 0);
+      pp_pipeline_destroy(again);
+    }
+  }
   int channels = 0;
   CHECK(pp_pipeline_input_channels(p, &channels) == PP_OK && channels == 3);
   pp_dtype dtype = PP_DTYPE_UINT8;
@@ -325,6 +337,7 @@ static void test_query_errors(void) {
   CHECK(pp_pipeline_name(NULL) == NULL && strstr(pp_last_error(), "pp_pipeline_name: argument 'p' is NULL"));
   CHECK(pp_pipeline_input_color(NULL) == NULL && strstr(pp_last_error(), "pp_pipeline_input_color"));
   CHECK(pp_pipeline_canonical_json(NULL) == NULL && strstr(pp_last_error(), "pp_pipeline_canonical_json"));
+  CHECK(pp_pipeline_fingerprint(NULL) == NULL && strstr(pp_last_error(), "pp_pipeline_fingerprint"));
   pp_pipeline_destroy(p);
 
   /* A size the contract cannot serve: the shorter side would reach 0 pixels. */

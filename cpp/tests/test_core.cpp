@@ -12,6 +12,7 @@
 #include "engines/pillow/coefficients.hpp"
 #include "geometry/size_rules.hpp"
 #include "pixelpact/pixelpact.hpp"
+#include "contract/sha256.hpp"
 #include "plan/geometry_steps.hpp"
 #include "plan/half.hpp"
 #include "plan/plan.hpp"
@@ -249,6 +250,50 @@ TEST_CASE("geometry composes resize and crop") {
   CHECK(g.scale_y == 480.0 / 256 && g.scale_x == 640.0 / 341);
   CHECK(g.offset_y == 16 * (480.0 / 256) && g.offset_x == 58 * (640.0 / 341));
   CHECK(g.content_y0 == 0 && g.content_x1 == 224);
+}
+
+TEST_CASE("SHA-256 matches the FIPS 180-4 examples and hashlib at block boundaries") {
+  CHECK(d::sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(d::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(d::sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  // hashlib.sha256(b"a" * n).hexdigest(): one or two final blocks around 55/56 and 64 bytes.
+  const std::pair<std::size_t, const char*> as[] = {
+      {55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318"},
+      {56, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a"},
+      {63, "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34"},
+      {64, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"},
+      {65, "635361c48bb9eab14198e76ea8ab7f1a41685d6ad62aa9146d301d4f17eb0ae0"},
+      {119, "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb"},
+      {120, "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c"},
+      {1000000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"}};
+  for (const auto& [n, hex] : as) CHECK(d::sha256_hex(std::string(n, 'a')) == hex);
+}
+
+TEST_CASE("fingerprint: one per meaning, a valid contract that maps to itself") {
+  const Pipeline e1 = Pipeline::from_json(kE1);
+  CHECK(e1.fingerprint() == d::sha256_hex(e1.canonical_json()));
+  CHECK(e1.canonical_json().find("resnet50") == std::string::npos);
+  const Pipeline again = Pipeline::from_json(e1.canonical_json());
+  CHECK(again.canonical_json() == e1.canonical_json());
+  // Spellings of the same contract.
+  CHECK(Pipeline::from_json(with("\"value\": 255", "\"value\": [255.0, 255, 2.55e2]")).fingerprint() ==
+        e1.fingerprint());
+  CHECK(Pipeline::from_json(with("\"name\": \"resnet50-imagenet-eval\"", "\"name\": \"other\"")).fingerprint() ==
+        e1.fingerprint());
+  CHECK(Pipeline::from_json(with("{\"op\": \"normalize\", \"mean\": [0.485, 0.456, 0.406], \"std\": [0.229, 0.224, 0.225]}",
+                                 "{\"op\": \"sub\", \"value\": [0.485, 0.456, 0.406]}, "
+                                 "{\"op\": \"div\", \"value\": [0.229, 0.224, 0.225]}"))
+            .fingerprint() == e1.fingerprint());
+  CHECK(Pipeline::from_json(with("\"engine\": \"pillow\"", "\"engine\": \"pillow\", \"version\": \"13\""))
+            .fingerprint() == e1.fingerprint());
+  // 0.485 and 0.48500001 are the same float32.
+  CHECK(Pipeline::from_json(with("0.485,", "0.48500001,")).fingerprint() == e1.fingerprint());
+  // Changes that can change a byte.
+  CHECK(Pipeline::from_json(with("0.485,", "0.4851,")).fingerprint() != e1.fingerprint());
+  CHECK(Pipeline::from_json(with("\"bilinear\"", "\"bicubic\"")).fingerprint() != e1.fingerprint());
+  CHECK(Pipeline::from_json(with("\"engine\": \"pillow\"", "\"engine\": \"pillow\", \"version\": \"12.1\""))
+            .fingerprint() != e1.fingerprint());
 }
 
 int main() { return check::run_all(); }

@@ -14,10 +14,10 @@ from __future__ import annotations
 from ._native import __version__
 from ._errors import ContractError
 from ._contract import load_schema, validate
-from ._pipeline import Geometry, Pipeline, load, supported_isas
+from ._pipeline import Geometry, Pipeline, fingerprint, load, supported_isas
 from .importers import (UnsupportedTransform, from_hf, from_opencv_blob, from_timm, from_torchvision,
                         from_ultralytics)
 
 __all__ = ["ContractError", "Geometry", "Pipeline", "UnsupportedTransform", "from_hf", "from_opencv_blob",
-           "from_timm", "from_torchvision", "from_ultralytics", "load", "load_schema", "supported_isas", "validate",
-           "__version__"]
+           "fingerprint", "from_timm", "from_torchvision", "from_ultralytics", "load", "load_schema", "supported_isas",
+           "validate", "__version__"]

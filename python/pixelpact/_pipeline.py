@@ -53,6 +53,20 @@ class Pipeline:
         return dict(self._core.kernels)
 
     @property
+    def canonical_json(self) -> str:
+        """The contract's canonical form (compact JSON, every default written out,
+        keys sorted, one spelling per meaning, no name or description): contracts
+        that mean the same thing have the same one."""
+        return self._core.canonical_json
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of ``canonical_json`` as 64 hexadecimal digits: equal for
+        contracts that mean the same thing, different after any change that can
+        change a tensor byte."""
+        return self._core.fingerprint
+
+    @property
     def input_color(self) -> str:
         return self._core.input_color
 
@@ -183,6 +197,13 @@ def load(
     return Pipeline(
         contract, isa=isa, max_output_elements=max_output_elements, max_intermediate_bytes=max_intermediate_bytes
     )
+
+
+def fingerprint(contract: ContractSource) -> str:
+    """The fingerprint of a contract (a path, a JSON string or a dict): SHA-256
+    of its canonical form, as ``Pipeline.fingerprint``. Raises ContractError for an
+    invalid contract."""
+    return Pipeline(contract).fingerprint
 
 
 supported_isas = _native.supported_isas

@@ -137,6 +137,7 @@ class PyPipeline {
   std::string isa() const { return std::string(pipe_.isa()); }
   std::vector<std::pair<std::string, std::string>> kernels() const { return pipe_.kernels(); }
   std::string canonical_json() const { return pipe_.canonical_json(); }
+  std::string fingerprint() const { return pipe_.fingerprint(); }
   std::string dtype() const { return std::string(pixelpact::dtype_name(pipe_.output_dtype())); }
   std::string layout() const { return std::string(pixelpact::layout_name(pipe_.output_layout())); }
 
@@ -192,6 +193,7 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("isa", &PyPipeline::isa)
       .def_property_readonly("kernels", &PyPipeline::kernels)
       .def_property_readonly("canonical_json", &PyPipeline::canonical_json)
+      .def_property_readonly("fingerprint", &PyPipeline::fingerprint)
       .def_property_readonly("dtype", &PyPipeline::dtype)
       .def_property_readonly("layout", &PyPipeline::layout);
 }

@@ -183,12 +183,17 @@ PIXELPACT_API pp_status pp_pipeline_output_layout(const pp_pipeline* p, pp_layou
 PIXELPACT_API pp_status pp_pipeline_input_channels(const pp_pipeline* p, int* channels);
 
 /* The contract's input color as spelled in it ("RGB", "BGRA", ...), its "name"
- * ("" if it has none), and the contract as canonical JSON. Owned by the pipeline,
- * valid until pp_pipeline_destroy(p). NULL only if p is NULL (pp_last_error() is
- * then set). */
+ * ("" if it has none), its canonical form and its fingerprint. The canonical form
+ * is compact JSON with every default written out, keys sorted, one spelling per
+ * meaning and no "name" or "description" (they cannot change a byte): contracts
+ * that mean the same thing have the same one. The fingerprint is the SHA-256 of
+ * the canonical form as 64 lower-case hexadecimal digits; any change that can
+ * change a tensor byte changes it. Owned by the pipeline, valid until
+ * pp_pipeline_destroy(p). NULL only if p is NULL (pp_last_error() is then set). */
 PIXELPACT_API const char* pp_pipeline_input_color(const pp_pipeline* p);
 PIXELPACT_API const char* pp_pipeline_name(const pp_pipeline* p);
 PIXELPACT_API const char* pp_pipeline_canonical_json(const pp_pipeline* p);
+PIXELPACT_API const char* pp_pipeline_fingerprint(const pp_pipeline* p);
 
 /* ---- running ------------------------------------------------------------- */
 

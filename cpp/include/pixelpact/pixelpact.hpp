@@ -178,8 +178,15 @@ class Pipeline {
   // {"conv_horizontal", "avx512"}, {"gather_nearest", "reference"}; a test build
   // configured with PIXELPACT_EMULATE_AVX512 says "avx512 (emulated)".
   PIXELPACT_API std::vector<std::pair<std::string, std::string>> kernels() const;
-  // The contract in canonical JSON (as parsed; key order normalized).
+  // The contract's canonical form: compact JSON with every default written out,
+  // keys sorted, one spelling per meaning and numbers in their shortest exact
+  // form; "name" and "description" are left out (they cannot change a byte).
+  // Contracts that mean the same thing have the same canonical form, which is
+  // itself a valid contract with that same form.
   PIXELPACT_API const std::string& canonical_json() const noexcept;
+  // The contract's fingerprint: SHA-256 of canonical_json() as 64 lower-case
+  // hexadecimal digits. Any change that can change a tensor byte changes it.
+  PIXELPACT_API const std::string& fingerprint() const noexcept;
 
   // Runs the contract on one image and writes the tensor, C-contiguous in the
   // output layout, to `out` (at least output_bytes(image.height, image.width)

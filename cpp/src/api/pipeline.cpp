@@ -126,7 +126,8 @@ std::string_view Pipeline::isa() const noexcept { return impl_->kernel_table->na
 std::vector<std::pair<std::string, std::string>> Pipeline::kernels() const {
   return detail::kernel_report(*impl_->kernel_table);
 }
-const std::string& Pipeline::canonical_json() const noexcept { return impl_->contract.canonical_json; }
+const std::string& Pipeline::canonical_json() const noexcept { return impl_->canonical; }
+const std::string& Pipeline::fingerprint() const noexcept { return impl_->fingerprint; }
 
 void Pipeline::run(const ImageView& image, void* out, std::size_t out_bytes) const {
   using namespace detail;

@@ -404,7 +404,6 @@ Contract parse_document(const json& doc) {
          "a contract with 'to_float' cannot output uint8: the float-to-byte rounding "
          "rule is not part of contract v1");
   }
-  c.canonical_json = doc.dump();
   return c;
 }
 

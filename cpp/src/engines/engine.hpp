@@ -16,6 +16,7 @@
 
 #include "engines/stage.hpp"
 #include "image/rect.hpp"
+#include "json/canonical_text.hpp"
 #include "json/node.hpp"
 
 namespace pixelpact::detail {
@@ -50,6 +51,11 @@ class ResizeMode {
   // The float32 stage (ResizeUse::Float modes only). Throws Error(Unsupported)
   // for a size the engine's arithmetic is not reproduced at.
   virtual std::unique_ptr<const FloatStage> plan_float(int in_h, int in_w, int out_h, int out_w) const;
+  // The mode's own fields in the contract's canonical form (contract/canonical.hpp):
+  // "interpolation" and, outside a letterbox, the engine's fields with every default
+  // written out, one spelling per meaning, and a field the arithmetic ignores at its
+  // default (so contracts that compute the same bytes write the same text).
+  virtual void canonical_fields(CanonicalMembers& members) const = 0;
 };
 
 class ResizeEngine {

@@ -2,6 +2,9 @@
 
 #include <utility>
 
+#include "contract/canonical.hpp"
+#include "contract/sha256.hpp"
+
 namespace pixelpact::detail {
 
 std::shared_ptr<CompiledContract> compile(Contract contract, const kernels::KernelTable& table) {
@@ -9,6 +12,8 @@ std::shared_ptr<CompiledContract> compile(Contract contract, const kernels::Kern
   cc->kernel_table = &table;
   cc->contract = std::move(contract);
   const Contract& c = cc->contract;
+  cc->canonical = canonical_json(c);
+  cc->fingerprint = sha256_hex(cc->canonical);
   const bool gray = c.input_color == InputColor::GRAY;
   const bool input_bgr = c.input_color == InputColor::BGR || c.input_color == InputColor::BGRA;
   const bool output_bgr = c.output_color == OutputColor::BGR;

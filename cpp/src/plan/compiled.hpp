@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "contract/contract.hpp"
 #include "kernels/kernels.hpp"
@@ -17,6 +18,8 @@ namespace pixelpact::detail {
 
 struct CompiledContract {
   Contract contract;
+  std::string canonical;    // canonical_json(contract): contract/canonical.hpp
+  std::string fingerprint;  // SHA-256 of `canonical`, hex
   PipelineOptions options;
   const kernels::KernelTable* kernel_table = nullptr;
   int work_channels = 3;                     // 1 for GRAY, 4 for alpha "premultiply", else 3

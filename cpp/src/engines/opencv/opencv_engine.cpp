@@ -14,9 +14,22 @@
 namespace pixelpact::detail {
 namespace {
 
+const char* flag_name(OpencvInterpolation i) {
+  switch (i) {
+    case OpencvInterpolation::Nearest: return "nearest";
+    case OpencvInterpolation::NearestExact: return "nearest-exact";
+    case OpencvInterpolation::Linear: return "bilinear";
+    case OpencvInterpolation::LinearExact: return "bilinear-exact";
+    case OpencvInterpolation::Cubic: return "bicubic";
+    case OpencvInterpolation::Area: return "area";
+    case OpencvInterpolation::Lanczos4: return "lanczos4";
+  }
+  return "";
+}
+
 class OpencvMode : public ResizeMode {
  public:
-  explicit OpencvMode(const OpencvResize& resize) : resize_(resize) {}
+  OpencvMode(const OpencvResize& resize, ResizeUse use) : resize_(resize), use_(use) {}
 
   std::unique_ptr<const Stage> plan(const ResampleRequest& r) const override {
     OpencvResize resize = resize_;
@@ -34,8 +47,17 @@ class OpencvMode : public ResizeMode {
     return plan_gather_stage(r, std::move(src_y), std::move(src_x));
   }
 
+  void canonical_fields(CanonicalMembers& m) const override {
+    m.emplace_back("interpolation", canonical_quoted(flag_name(resize_.interpolation)));
+    if (use_ == ResizeUse::Letterbox) return;
+    // 4.x and 5.x differ in nearest-exact only.
+    const bool four = resize_.interpolation == OpencvInterpolation::NearestExact && resize_.major == 4;
+    m.emplace_back("version", canonical_quoted(four ? "4" : "5"));
+  }
+
  private:
   OpencvResize resize_;
+  ResizeUse use_;
 };
 
 class OpencvEngine : public ResizeEngine {
@@ -60,7 +82,7 @@ class OpencvEngine : public ResizeEngine {
                                          "bicubic); use \"engine\": \"pillow\"");
         }
       }
-      return std::make_shared<OpencvMode>(resize);
+      return std::make_shared<OpencvMode>(resize, use);
     }
     resize.interpolation = step.at("interpolation").as_enum<OpencvInterpolation>(
         {{"nearest", OpencvInterpolation::Nearest},
@@ -71,7 +93,7 @@ class OpencvEngine : public ResizeEngine {
          {"area", OpencvInterpolation::Area},
          {"lanczos4", OpencvInterpolation::Lanczos4}});
     if (step.has("version")) resize.major = step.at("version").as_enum<int>({{"4", 4}, {"5", 5}});
-    return std::make_shared<OpencvMode>(resize);
+    return std::make_shared<OpencvMode>(resize, use);
   }
 };
 

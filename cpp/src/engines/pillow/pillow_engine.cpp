@@ -14,9 +14,31 @@
 namespace pixelpact::detail {
 namespace {
 
+const char* filter_name(PillowFilter f) {
+  switch (f) {
+    case PillowFilter::Nearest: return "nearest";
+    case PillowFilter::Box: return "box";
+    case PillowFilter::Bilinear: return "bilinear";
+    case PillowFilter::Hamming: return "hamming";
+    case PillowFilter::Bicubic: return "bicubic";
+    case PillowFilter::Lanczos: return "lanczos";
+  }
+  return "";
+}
+
+const char* version_name(PillowVersion v) {
+  switch (v) {
+    case PillowVersion::V12_1: return "12.1";
+    case PillowVersion::V12_2: return "12.2";
+    case PillowVersion::V13: return "13";
+  }
+  return "";
+}
+
 class PillowMode : public ResizeMode {
  public:
-  PillowMode(PillowFilter filter, PillowVersion version) : filter_(filter), version_(version) {}
+  PillowMode(PillowFilter filter, PillowVersion version, ResizeUse use)
+      : filter_(filter), version_(version), use_(use) {}
 
   std::unique_ptr<const Stage> plan(const ResampleRequest& r) const override {
     if (filter_ == PillowFilter::Nearest) {
@@ -30,9 +52,17 @@ class PillowMode : public ResizeMode {
                            });
   }
 
+  void canonical_fields(CanonicalMembers& m) const override {
+    m.emplace_back("interpolation", canonical_quoted(filter_name(filter_)));
+    if (use_ == ResizeUse::Letterbox) return;
+    // NEAREST's pixels are the same in every release.
+    m.emplace_back("version", canonical_quoted(filter_ == PillowFilter::Nearest ? "13" : version_name(version_)));
+  }
+
  private:
   PillowFilter filter_;
   PillowVersion version_;
+  ResizeUse use_;
 };
 
 class PillowEngine : public ResizeEngine {
@@ -65,7 +95,7 @@ class PillowEngine : public ResizeEngine {
                                                            {"12.3", PillowVersion::V12_2},
                                                            {"13", PillowVersion::V13}});
     }
-    return std::make_shared<PillowMode>(filter, version);
+    return std::make_shared<PillowMode>(filter, version, use);
   }
 };
 

@@ -41,6 +41,17 @@ class TorchFloatStage : public FloatStage {
   }
 };
 
+const char* mode_name(TorchInterpolation f) {
+  switch (f) {
+    case TorchInterpolation::Nearest: return "nearest";
+    case TorchInterpolation::NearestExact: return "nearest-exact";
+    case TorchInterpolation::Bilinear: return "bilinear";
+    case TorchInterpolation::Bicubic: return "bicubic";
+    case TorchInterpolation::Lanczos: return "lanczos";
+  }
+  return "";
+}
+
 class TorchMode : public ResizeMode {
  public:
   TorchMode(TorchInterpolation filter, bool antialias, bool area)
@@ -84,6 +95,17 @@ class TorchMode : public ResizeMode {
     st->y = torch_float_axis(in_h, out_h, st->kind, filter_);
     st->x = torch_float_axis(in_w, out_w, st->kind, filter_);
     return st;
+  }
+
+  void canonical_fields(CanonicalMembers& m) const override {
+    if (area_) {
+      m.emplace_back("interpolation", canonical_quoted("area"));
+      return;
+    }
+    m.emplace_back("interpolation", canonical_quoted(mode_name(filter_)));
+    // The nearest modes ignore antialias: the default.
+    const bool nearest = filter_ == TorchInterpolation::Nearest || filter_ == TorchInterpolation::NearestExact;
+    m.emplace_back("antialias", canonical_boolean(nearest || antialias_));
   }
 
  private:
