@@ -1,0 +1,531 @@
+"""The search: which serving pipeline, written as the training contract with the
+fewest changes, produced the actual tensor.
+
+Every contract an image can go through is geometry on uint8 pixels, then a
+per-channel function of the byte value (the elementwise chain), then a layout. So
+a candidate geometry explains the actual tensor exactly only if, channel by
+channel, the tensor's value is a *function* of the candidate's byte value: one
+exact test, whatever the arithmetic was. The search therefore runs real
+candidates through the kernel in three passes:
+
+1. structure: the input (8 orientations, RGBA policies) x the step structure
+   (training steps, other sizes, crop rules, no crop, squash, letterboxes), each
+   resampled with the training's method, scored by how much of the tensor a
+   per-channel affine function of its bytes explains (R^2 on a sample of pixels),
+   for every reading of the tensor's shape and both channel orders;
+2. method: the best structures with every resampling method (Pillow, OpenCV,
+   torch filters), tested for the exact functional relation;
+3. arithmetic: for each exact geometry, the elementwise chain solved from the
+   fit and verified by the kernel (arithmetic.py), then the whole candidate
+   contract run and compared bit for bit with the actual tensor.
+
+When nothing is exact, other JPEG decoders are tried on the best structures;
+then the best explanation is run and its residual measured: small enough is
+"close", anything else "none"."""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+
+from .._pipeline import _compile
+from . import arithmetic as ar
+from . import geometry as geo
+from .inputs import Variant, decodes, reoriented, variants
+from .layout import ROLES, Layout, readings
+
+SAMPLE = 4096
+BEAM = 6
+INPUT_BEAM = 3
+BEAM_MARGIN = 0.02
+KIND_PENALTY = 2e-3  # score a change costs when ranking nearly equal fits
+UNRELATED = 0.01  # best structure score below which no geometry relates the tensor to the image
+NEARLY_EXACT = 0.9  # decoders are tried only when the best fit is at least this good
+DECODER_BEAM = 3
+CLOSE_RELATIVE_RMS = 0.05
+
+
+@dataclasses.dataclass(eq=False)
+class Target:
+    """The actual tensor read one way, as (H, W, 3)."""
+
+    layout: Layout
+    exact: np.ndarray  # values the contract must output (its output dtype), (H, W, 3)
+    fit: np.ndarray  # float64 values, (H, W, 3)
+    dtype: str  # contract output dtype
+    float64_values: bool  # a float64 tensor whose values are not float32 values
+    sample: np.ndarray  # flat pixel indices for scoring
+
+    def __post_init__(self):
+        y = self.fit.reshape(-1, 3)[self.sample]
+        self.sample_exact = self.exact.reshape(-1, 3)[self.sample]
+        self.centred = y - y.mean(0)
+        self.sst = (self.centred * self.centred).sum(0)
+
+    @property
+    def size(self) -> tuple:
+        return self.exact.shape[:2]
+
+
+def targets(actual: np.ndarray) -> tuple:
+    """(readings of the actual tensor as Targets, storage note or a refusal reason)."""
+    dtype = actual.dtype
+    note = None
+    float64_values = False
+    if dtype in (np.float32, np.float16, np.uint8):
+        exact = actual
+    elif dtype == np.float64:
+        exact = actual.astype(np.float32)
+        float64_values = not np.array_equal(exact.astype(np.float64), actual)
+        note = "float64"
+    elif dtype.kind in "iub" and actual.size and actual.min() >= 0 and actual.max() <= 255:
+        exact = actual.astype(np.uint8)
+        note = str(dtype)
+    else:
+        return [], f"dtype {dtype} holds no image values a contract can produce"
+    if dtype.kind == "f" and not np.all(np.isfinite(actual)):
+        return [], "the tensor holds NaN or infinite values"
+    out = []
+    for layout in readings(actual.shape):
+        hwc = layout.to_hwc(exact)
+        h, w = hwc.shape[:2]
+        n = h * w
+        rng = np.random.default_rng([h, w])  # one sample per size: readings of a size share it
+        sample = np.sort(rng.choice(n, SAMPLE, replace=False)) if n > SAMPLE else np.arange(n)
+        out.append(Target(layout, np.ascontiguousarray(hwc),
+                          np.ascontiguousarray(layout.to_hwc(actual), dtype=np.float64),
+                          str(exact.dtype), float64_values, sample))
+    if not out:
+        return [], (f"shape {tuple(actual.shape)} has no reading as one 3-channel image "
+                    "(one axis of 3 channels, height, width, other axes of length 1)")
+    return out, note
+
+
+SLOTS = ((0, 1, 2), (2, 1, 0))  # channel order: the geometry's RGB channel feeding each tensor slot
+
+
+def r_squared(g: np.ndarray, targets: list) -> list:
+    """For each target (all of one size, sharing one sample) and channel order
+    (SLOTS): how much of its sampled values a per-channel affine function of the
+    geometry's sampled bytes g (n, 3) explains."""
+    g = g.astype(np.float64)
+    gm = g - np.add.reduce(g, 0) / len(g)
+    var = np.einsum("ij,ij->j", gm, gm)
+    out = []
+    for target in targets:
+        cross = gm.T @ target.centred  # cross[j, k]: geometry channel j with tensor slot k
+        explained = np.where(var[:, None] > 0, cross * cross / np.where(var > 0, var, 1)[:, None], 0.0)
+        total = float(target.sst.sum())
+        for slots in SLOTS:
+            ssr = total - sum(explained[j, k] for k, j in enumerate(slots))
+            if total == 0:
+                out.append((target, 1.0 if ssr <= 0 else 0.0))
+            else:
+                out.append((target, float(1 - max(ssr, 0.0) / total)))
+    return out
+
+
+def functional(keys: np.ndarray, values: np.ndarray) -> tuple | None:
+    """(present byte values, their value) if values is a function of keys (bitwise), else None."""
+    bits = ar._bits(np.ascontiguousarray(values))
+    table = np.zeros(256, bits.dtype)
+    table[keys] = bits
+    if not np.array_equal(table[keys], bits):
+        return None
+    present = np.flatnonzero(np.bincount(keys, minlength=256))
+    return present.astype(np.uint8), table[present].view(values.dtype)
+
+
+@dataclasses.dataclass(eq=False)
+class Hypothesis:
+    variant: Variant
+    structure: geo.Structure
+    method: geo.Method | None
+    steps: list  # geometric steps as run (fills in RGB order)
+    target: Target
+    order: int  # index into SLOTS
+    chain: ar.Chain | None = None
+    kinds: frozenset = frozenset()
+    contract: dict | None = None
+    tensor: np.ndarray | None = None  # the explanation's tensor, shaped and typed as the actual
+    score: float = 0.0
+
+
+class Search:
+    def __init__(self, training: dict, source: np.ndarray, from_file: bool, actual: np.ndarray,
+                 file=None, exif_transpose: bool = False):
+        self.training = training
+        self.source = source
+        self.from_file = from_file
+        self.actual = actual
+        self.file = file
+        self.exif_transpose = exif_transpose
+        steps = training["steps"]
+        first_float = next((i for i, s in enumerate(steps) if s["op"] == "to_float"), len(steps))
+        self.geometry = [s for s in steps[:first_float] if s["op"] in geo.GEOMETRY_OPS]
+        self.float_geometry = [s for s in steps[first_float:] if s["op"] in geo.GEOMETRY_OPS]
+        self.chain = ar.training_chain(steps, training["output"]["dtype"])
+        slots = [geo.slot_method(s) for s in self.geometry if s["op"] in ("resize", "letterbox")]
+        self.training_method = slots[0] if slots else None
+        self.representative = self.training_method or geo.Method("pillow", "bilinear")
+        if self.representative not in geo.RESIZE_METHODS and self.representative.engine == "opencv" \
+                and self.representative not in geo.LETTERBOX_METHODS:
+            self.representative = geo.Method("opencv", "bilinear")
+        self.out_color = training["output"]["color"]
+        self.out_roles = ROLES[training["output"]["layout"]]
+        self.targets, self.storage = targets(actual)
+        self._pipes: dict = {}
+        self._runs: dict = {}
+        self._chains: dict = {}  # observed byte -> value tables -> the chains reproducing them
+        self._alive: list = []  # variants keyed by id() in _runs stay alive, so ids are never reused
+        self.tried = 0
+        self.method_scored: list = []  # every candidate the method pass scored
+
+    # ---- kernel runs ---------------------------------------------------------------
+
+    def pipe(self, doc: dict):
+        text = json.dumps(doc, sort_keys=True)
+        if text not in self._pipes:
+            try:
+                self._pipes[text] = _compile(text)
+            except (ValueError, RuntimeError):
+                self._pipes[text] = None
+        return self._pipes[text]
+
+    def geometry_doc(self, variant: Variant, steps: list) -> dict:
+        return {"pixelpact": 1, "input": variant.input_doc(), "steps": steps,
+                "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}}
+
+    def run_geometry(self, variant: Variant, vid: int, steps: list, sizes: set) -> np.ndarray | None:
+        """The uint8 RGB pixels after `steps`, or None if invalid here or not of a wanted size."""
+        key = (vid, json.dumps(steps, sort_keys=True))
+        if key in self._runs:
+            return self._runs[key]
+        self._alive.append(variant)
+        pipe = self.pipe(self.geometry_doc(variant, steps))
+        out = None
+        if pipe is not None:
+            h, w = variant.image.shape[:2]
+            try:
+                shape = pipe.output_shape(h, w)
+            except Exception:  # noqa: BLE001 - a size rule that cannot apply to this image
+                shape = None
+            if shape is not None and tuple(shape[:2]) in sizes:
+                try:
+                    out = pipe.run(variant.image)
+                    self.tried += 1
+                except Exception:  # noqa: BLE001 - a run-time refusal (e.g. premultiplied padding)
+                    out = None
+        self._runs[key] = out
+        return out
+
+    # ---- the passes ------------------------------------------------------------------
+
+    def run(self) -> tuple:
+        """(exact hypotheses, best fitting hypothesis or None)."""
+        if not self.targets:
+            return [], None
+        sizes = {t.size for t in self.targets}
+        inputs = variants(self.source, self.from_file, self.training["input"])
+        scored = self.structure_pass(inputs, sizes)
+        if not scored or max(h.score for h in scored) < UNRELATED:
+            return [], self.best(scored) if scored else None
+        exact = self.method_pass(self.beam(scored), inputs, sizes)
+        if not exact:
+            exact = self.decoder_pass(sizes)
+        return exact, self.best(scored + self.method_scored)
+
+    def ranked(self, hypotheses: list) -> list:
+        """Best score first, each change costing KIND_PENALTY: among nearly equal
+        fits, the explanation with fewer changes."""
+        return sorted(hypotheses, key=lambda h: -(h.score - KIND_PENALTY * len(self.kinds(h))))
+
+    def best(self, hypotheses: list):
+        return self.ranked(hypotheses)[0]
+
+    def structure_pass(self, inputs: list, sizes: set) -> list:
+        """Every input with the core structures; then every structure with the
+        inputs that scored best."""
+        scored, best_by_input = [], {}
+        for vid, variant in enumerate(inputs):
+            for target_size in sorted(sizes):
+                structs = geo.structures(self.geometry, target_size, self.representative)
+                for struct in structs if vid == 0 else [s for s in structs if s.core]:
+                    found = self.score_structure(variant, vid, struct, target_size)
+                    scored += found
+                    for h in found:
+                        best_by_input[vid] = max(best_by_input.get(vid, -np.inf), h.score)
+        if not best_by_input:
+            return scored
+        top = max(best_by_input.values())
+        ranked = sorted(best_by_input, key=lambda v: -best_by_input[v])
+        for vid in ranked[:INPUT_BEAM]:
+            if vid == 0 or best_by_input[vid] < top - BEAM_MARGIN:
+                continue
+            for target_size in sorted(sizes):
+                for struct in geo.structures(self.geometry, target_size, self.representative):
+                    if not struct.core:
+                        scored += self.score_structure(inputs[vid], vid, struct, target_size)
+        return scored
+
+    def score_structure(self, variant, vid, struct, target_size) -> list:
+        steps = struct.with_method(self.representative) or struct.step_dicts
+        g = self.run_geometry(variant, vid, steps, {target_size})
+        if g is None:
+            return []
+        return self.score(variant, struct, None, steps, g)
+
+    def score(self, variant, struct, method, steps, g) -> list:
+        out = []
+        matching = [t for t in self.targets if t.size == g.shape[:2]]
+        if not matching:
+            return out
+        scores = r_squared(g.reshape(-1, 3)[matching[0].sample], matching)
+        for i, (target, s) in enumerate(scores):
+            out.append(Hypothesis(variant, struct, method, steps, target, i % len(SLOTS), score=s))
+        return out
+
+    def beam(self, scored: list) -> list:
+        """The best (input, structure) pairs, each once, best first."""
+        best: dict = {}
+        for h in scored:
+            key = (id(h.variant), h.structure)
+            if key not in best or h.score > best[key].score:
+                best[key] = h
+        ranked = self.ranked(list(best.values()))
+        top = ranked[0].score
+        keep = [h for h in ranked if h.score >= top - BEAM_MARGIN][:BEAM]
+        for h in ranked[: BEAM // 2]:
+            if h not in keep:
+                keep.append(h)
+        return keep
+
+    def methods_for(self, struct: geo.Structure) -> list:
+        if not any(geo.is_slot(s) for s in struct.step_dicts):
+            return [None]
+        first = [self.training_method] if self.training_method else []
+        return first + [m for m in geo.RESIZE_METHODS if m not in first]
+
+    def method_pass(self, beam: list, inputs: list, sizes: set) -> list:
+        """Every resampling method on the beam's structures; exact explanations,
+        preferred first. A candidate that cannot beat the best found is skipped."""
+        found: list = []
+        best = None
+        for entry in beam:
+            variant = entry.variant
+            vid = id(variant)
+            base = variant.kinds | entry.structure.kinds
+            for method in self.methods_for(entry.structure):
+                method_kinds = self.method_kinds(entry.structure, method)
+                bound = self.preference(Hypothesis(variant, entry.structure, method, [], entry.target, 0,
+                                                   kinds=base | method_kinds))
+                if best is not None and bound >= best:
+                    continue
+                steps = entry.structure.with_method(method) if method else entry.structure.step_dicts
+                if steps is None:
+                    continue
+                pending, tried_fills = [steps], False
+                while pending:
+                    steps = pending.pop(0)
+                    g = self.run_geometry(variant, vid, steps, sizes)
+                    if g is None:
+                        continue
+                    self.method_scored += self.score(variant, entry.structure, method, steps, g)
+                    hits = self.exact_on(variant, entry.structure, method, steps, g)
+                    for h in hits:
+                        found.append(h)
+                        if best is None or self.preference(h) < best:
+                            best = self.preference(h)
+                    if not hits and not tried_fills:
+                        tried_fills = True
+                        pending += self.fill_variants(variant, steps, g)
+        found.sort(key=self.preference)
+        return found
+
+    def preference(self, h: Hypothesis) -> tuple:
+        """Fewest changes first; among equals the simpler input, structure, method."""
+        methods = geo.RESIZE_METHODS
+        m = methods.index(h.method) if h.method in methods else (-1 if h.method == self.training_method else 0)
+        return (len(h.kinds), len(h.variant.kinds), h.structure.rank, m)
+
+    def fill_variants(self, variant, steps, g) -> list:
+        """For a letterbox whose padding colour does not fit: the steps with the
+        padding colour read back from the tensor (its padded pixels mapped through
+        the affine fit of the image pixels), per reading and channel order."""
+        boxes = [i for i, s in enumerate(steps) if s["op"] == "letterbox" and s.get("rule") != "blob_crop"]
+        if not boxes:
+            return []
+        pipe = self.pipe(self.geometry_doc(variant, steps))
+        y0, x0, y1, x1 = pipe.geometry(*variant.image.shape[:2])["content"]
+        out = []
+        for target in self.targets:
+            if target.size != g.shape[:2]:
+                continue
+            rows, cols = np.divmod(target.sample, g.shape[1])
+            inside = (rows >= y0) & (rows < y1) & (cols >= x0) & (cols < x1)
+            if inside.all() or not inside.any():
+                continue
+            flat = g.reshape(-1, 3)[target.sample].astype(np.float64)
+            y = target.fit.reshape(-1, 3)[target.sample]
+            for slots in SLOTS:
+                rgb = [0, 0, 0]
+                for k, j in enumerate(slots):
+                    x = flat[inside, j]
+                    xm, ym = x.mean(), y[inside, k].mean()
+                    var = ((x - xm) ** 2).sum()
+                    a = ((x - xm) * (y[inside, k] - ym)).sum() / var if var > 0 else 0.0
+                    pad = y[~inside, k].mean()
+                    rgb[j] = int(np.clip(np.rint((pad - ym) / a + xm), 0, 255)) if a else 0
+                for i in boxes:
+                    changed = [dict(s) for s in steps]
+                    changed[i]["fill"] = rgb
+                    if changed not in out and changed != steps:
+                        out.append(changed)
+        return out
+
+    def method_kinds(self, struct: geo.Structure, method) -> frozenset:
+        used = method or (struct.methods()[0] if struct.methods() else None)
+        if used is None or self.training_method is None:
+            return frozenset()
+        return frozenset({"resize_method"}) if used != self.training_method else frozenset()
+
+    def decoder_pass(self, sizes: set) -> list:
+        """The best geometries found, on the file as other JPEG decoders decode it.
+        Only when the best fit is nearly exact: decoders change pixels a little."""
+        if self.file is None or not self.from_file or not self.method_scored:
+            return []
+        seen, top = set(), []
+        for h in self.ranked(self.method_scored):
+            key = (id(h.variant), json.dumps(h.steps, sort_keys=True))
+            if key not in seen:
+                seen.add(key)
+                top.append(h)
+            if len(top) == DECODER_BEAM:
+                break
+        if top[0].score < NEARLY_EXACT:
+            return []
+        found = []
+        for name, image in decodes(self.file, self.source, self.exif_transpose):
+            for h in top:
+                variant = reoriented(h.variant, image, name, self.from_file)
+                g = self.run_geometry(variant, id(variant), h.steps, sizes)
+                if g is not None:
+                    found += self.exact_on(variant, h.structure, h.method, h.steps, g)
+        found.sort(key=self.preference)
+        return found
+
+    # ---- exactness --------------------------------------------------------------------
+
+    def exact_on(self, variant, struct, method, steps, g) -> list:
+        out = []
+        for target in self.targets:
+            if target.size != g.shape[:2]:
+                continue
+            for order, slots in enumerate(SLOTS):
+                if not self.sample_functional(g, target, slots):
+                    continue
+                h = self.explain(variant, struct, method, steps, g, target, order)
+                if h is not None:
+                    out.append(h)
+        return out
+
+    @staticmethod
+    def sample_functional(g, target, slots) -> bool:
+        flat = g.reshape(-1, 3)[target.sample]
+        y = target.sample_exact
+        return all(functional(flat[:, slots[k]], y[:, k]) is not None for k in range(3))
+
+    def explain(self, variant, struct, method, steps, g, target, order) -> Hypothesis | None:
+        slots = SLOTS[order]
+        present, exact, fit = [], [], []
+        for k in range(3):
+            keys = g[..., slots[k]].ravel()
+            f = functional(keys, target.exact[..., k].ravel())
+            if f is None:
+                return None
+            present.append(f[0])
+            exact.append(f[1])
+            table = np.zeros(256)
+            table[keys] = target.fit[..., k].ravel()
+            fit.append(table[f[0]])
+        observed = ar.Observed(present, exact, fit, target.dtype, target.float64_values)
+        color = "RGB" if order == 0 else "BGR"
+        first = self.training_chains(color, target.dtype)
+        key = (observed.key(), tuple(c.steps for c in first))
+        if key not in self._chains:
+            chains: list = []
+            ar.solve(observed, target.float64_values, first, lambda c: chains.append(c) or False)
+            self._chains[key] = chains
+        hypotheses = [h for h in (self.verify(variant, struct, method, steps, g, target, order, chain)
+                                  for chain in self._chains[key]) if h is not None]
+        if not hypotheses:
+            return None
+        return min(hypotheses, key=lambda h: len(h.kinds))
+
+    def training_chains(self, color: str, dtype: str) -> list:
+        base = ar.Chain.of(self.chain.step_dicts, dtype) if self.chain.steps else None
+        if base is None:
+            return []
+        if color == self.out_color:
+            return [base]
+        return [base, ar.reversed_chain(base)]
+
+    def contract_for(self, variant, steps, target, order, chain) -> dict:
+        color = "RGB" if order == 0 else "BGR"
+        geometry = []
+        for s in steps:
+            s = dict(s)
+            if color == "BGR" and isinstance(s.get("fill"), list) and len(s["fill"]) == 3:
+                s["fill"] = s["fill"][::-1]
+            geometry.append(s)
+        doc = {"pixelpact": 1}
+        if "name" in self.training:
+            doc["name"] = self.training["name"] + "-as-served"
+        doc.update({"input": variant.input_doc(), "steps": geometry + chain.step_dicts,
+                    "output": {"layout": target.layout.nearest_contract_layout, "dtype": chain.dtype,
+                               "color": color}})
+        return doc
+
+    def verify(self, variant, struct, method, steps, g, target, order, chain) -> Hypothesis | None:
+        doc = self.contract_for(variant, steps, target, order, chain)
+        pipe = self.pipe(doc)
+        if pipe is None:
+            return None
+        out = pipe.run(variant.image)
+        self.tried += 1
+        contract_layout = Layout(ROLES[target.layout.nearest_contract_layout], out.shape)
+        tensor = target.layout.from_hwc(contract_layout.to_hwc(out))
+        if target.float64_values:
+            if not np.array_equal(ar._bits(tensor), ar._bits(target.layout.from_hwc(target.exact))):
+                return None
+            table = ar.emulate_float64(chain)
+            slots = SLOTS[order]
+            hwc = np.stack([table[g[..., slots[k]], k] for k in range(3)], axis=-1)
+            tensor = target.layout.from_hwc(hwc)
+        elif tensor.dtype != self.actual.dtype:
+            tensor = tensor.astype(self.actual.dtype)
+        if not np.array_equal(ar._bits(tensor) if tensor.dtype.kind == "f" else tensor,
+                              ar._bits(self.actual) if self.actual.dtype.kind == "f" else self.actual):
+            return None
+        h = Hypothesis(variant, struct, method, steps, target, order, chain, contract=doc, tensor=tensor)
+        h.kinds = self.kinds(h)
+        return h
+
+    def arithmetic_kinds(self, h: Hypothesis) -> set:
+        from .explain import arithmetic_kinds
+
+        color = "RGB" if h.order == 0 else "BGR"
+        return arithmetic_kinds(self.chain, h.chain, color != self.out_color) if h.chain is not None else set()
+
+    def kinds(self, h: Hypothesis) -> frozenset:
+        kinds = set(h.variant.kinds | h.structure.kinds | self.method_kinds(h.structure, h.method))
+        if h.target.layout.roles != self.out_roles:
+            kinds.add("layout")
+        color = "RGB" if h.order == 0 else "BGR"
+        if color != self.out_color:
+            kinds.add("channel_order")
+        kinds |= self.arithmetic_kinds(h)
+        if self.actual.dtype != np.dtype(self.training["output"]["dtype"]):
+            kinds.add("dtype")
+        return frozenset(kinds)
