@@ -50,6 +50,17 @@ def installed_shared(tmp_path_factory):
     return install_library(tmp_path_factory.mktemp("install-shared"), shared=True)
 
 
+@pytest.fixture(scope="session")
+def examples(installed_static, tmp_path_factory):
+    """Build directory of examples/ (the HTTP service, the C example) built against
+    the installed static library."""
+    from cmake_helpers import ROOT, configure_and_build
+
+    build = tmp_path_factory.mktemp("examples")
+    configure_and_build(ROOT / "examples", build, f"-DCMAKE_PREFIX_PATH={installed_static}")
+    return build
+
+
 def reference_environment(name: str, requirement: str):
     """Python of a cached virtual environment holding `requirement` (e.g. an older
     release of a reference library that cannot share this process) and numpy."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from ._contract import ContractError, load_schema, validate
 from ._pipeline import Geometry, Pipeline, load, supported_isas
 from ._diagnose import Diagnosis, Suspect, diagnose
+from . import golden, testing  # noqa: E402 - submodules as attributes: pixelpact.golden.record(...)
 from .importers import (UnsupportedTransform, from_hf, from_opencv_blob, from_timm, from_torchvision,
                         from_ultralytics)
 
@@ -24,5 +25,6 @@ except ImportError as exc:  # pragma: no cover - only on a broken install
         "or report your platform if a wheel is broken."
     ) from exc
 
-__all__ = ["ContractError", "Diagnosis", "Geometry", "Suspect", "diagnose", "Pipeline", "UnsupportedTransform", "from_hf", "from_opencv_blob",
-           "from_timm", "from_torchvision", "from_ultralytics", "load", "load_schema", "supported_isas", "validate", "__version__"]
+__all__ = ["ContractError", "Diagnosis", "Geometry", "Pipeline", "Suspect", "UnsupportedTransform", "diagnose",
+           "from_hf", "from_opencv_blob", "from_timm", "from_torchvision", "from_ultralytics", "golden", "load",
+           "load_schema", "supported_isas", "testing", "validate", "__version__"]

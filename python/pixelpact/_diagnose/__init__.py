@@ -14,6 +14,7 @@ from .._images import ImageSource, decode_file, prepare
 from .._pipeline import load
 from . import arithmetic as ar
 from .explain import KINDS, Suspect, arithmetic_kinds, suspects
+from .layout import ROLES, Layout
 from .search import CLOSE_RELATIVE_RMS, SLOTS, Search
 
 __all__ = ["Diagnosis", "KINDS", "Suspect", "diagnose"]
@@ -35,7 +36,8 @@ class Diagnosis:
 
     def __init__(self, match: str, suspects: list, contract: Optional[dict], residual: dict, *,
                  expected: np.ndarray, actual: np.ndarray, reproduced: Optional[np.ndarray],
-                 input_image: Optional[np.ndarray], training: dict, seconds: float, candidates: int):
+                 input_image: Optional[np.ndarray], training: dict, seconds: float, candidates: int,
+                 actual_layout=None):
         self.match = match
         self.suspects = suspects
         self.contract = contract
@@ -47,6 +49,7 @@ class Diagnosis:
         self.training = training
         self.seconds = seconds
         self.candidates = candidates
+        self.actual_layout = actual_layout  # how the actual tensor was read (a Layout), if it could be
 
     @property
     def kinds(self) -> list:
@@ -137,7 +140,8 @@ def diagnose(contract: ContractSource, image: ImageSource, actual, *, file=None,
             ar._bits(expected) if expected.dtype.kind == "f" else expected):
         residual = {**_difference(expected, actual), "outside_contract": []}
         return Diagnosis("exact", [], training, residual, reproduced=expected, input_image=training_input,
-                         seconds=time.perf_counter() - started, candidates=1, **common)
+                         seconds=time.perf_counter() - started, candidates=1,
+                         actual_layout=Layout(ROLES[training["output"]["layout"]], actual.shape), **common)
     if actual.size and actual.dtype.kind in "fiub" and np.all(actual == actual.flat[0]):
         residual = {"reason": "the tensor is constant: it holds nothing to explain",
                     "versus_training": _difference(expected, actual) if expected.shape == actual.shape else None,
@@ -165,7 +169,7 @@ def diagnose(contract: ContractSource, image: ImageSource, actual, *, file=None,
                     "versus_training": training_diff}
         return Diagnosis("exact", suspects(search, h), contract_doc, residual, reproduced=h.tensor,
                          input_image=h.variant.image, seconds=time.perf_counter() - started,
-                         candidates=search.tried, **common)
+                         candidates=search.tried, actual_layout=h.target.layout, **common)
     return _inexact(search, best, training_diff, started, common)
 
 
@@ -196,8 +200,6 @@ def _inexact(search: Search, best, training_diff, started, common) -> Diagnosis:
     reproduced = None
     if pipe is not None:
         out = pipe.run(h.variant.image)
-        from .layout import ROLES, Layout
-
         hwc = Layout(ROLES[h.target.layout.nearest_contract_layout], out.shape).to_hwc(out)
         reproduced = h.target.layout.from_hwc(hwc).astype(actual.dtype)
     diff = _difference(reproduced, actual) if reproduced is not None else None
@@ -205,7 +207,8 @@ def _inexact(search: Search, best, training_diff, started, common) -> Diagnosis:
         residual = {**(diff or {}), "reason": "no candidate serving pipeline explains this tensor",
                     "versus_training": training_diff, "outside_contract": []}
         return Diagnosis("none", [], None, residual, reproduced=None, input_image=None,
-                         seconds=time.perf_counter() - started, candidates=search.tried, **common)
+                         seconds=time.perf_counter() - started, candidates=search.tried,
+                         actual_layout=h.target.layout, **common)
     kinds = set(search.kinds(h))
     kinds -= {"normalization", "value_range", "dtype"}
     kinds |= arithmetic_kinds(search.chain, chain, h.order == 1 and search.out_color == "RGB"
@@ -228,7 +231,7 @@ def _inexact(search: Search, best, training_diff, started, common) -> Diagnosis:
     residual = {**diff, "outside_contract": outside, "versus_training": training_diff}
     return Diagnosis("close", suspects(search, h), _with_description(doc, outside) if outside else doc, residual,
                      reproduced=reproduced, input_image=h.variant.image, seconds=time.perf_counter() - started,
-                     candidates=search.tried, **common)
+                     candidates=search.tried, actual_layout=h.target.layout, **common)
 
 
 def _fitted_chain(search: Search, g: np.ndarray, h) -> ar.Chain:

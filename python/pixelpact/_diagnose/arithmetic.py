@@ -224,19 +224,20 @@ def snap(x: float, tol: float, scale: float = 0.0, single: bool = False) -> list
         r = float(f"{x:.{digits}g}")
         if abs(r - x) <= bound:
             out.append(r)
+    neighbours = []
     if single:
         f = np.float32(x)
         for step in (0, 1, -1, 2, -2, 3, -3):
             g = f
             for _ in range(abs(step)):
                 g = np.nextafter(g, np.float32(np.inf if step > 0 else -np.inf))
-            out.append(float(g))
+            neighbours.append(_short(float(g)))
     seen, unique = set(), []
-    for v in out:
+    for v in out + neighbours:
         key = np.float32(v) if single else v
         if key not in seen:
             seen.add(key)
-            unique.append(_short(v) if single else v)
+            unique.append(v)
     return unique
 
 

@@ -89,14 +89,14 @@ def reoriented(variant: Variant, image: np.ndarray, decoder: str, from_file: boo
 def _pillow_config(data: bytes, scale: int, fast: bool):
     from PIL import Image
 
-    im = Image.open(io.BytesIO(data))
-    if scale > 1:
-        im.draft(im.mode, (max(im.size[0] // scale, 1), max(im.size[1] // scale, 1)))
-    if fast:
-        # libjpeg's draft flag in Pillow's decoder: JDCT_IFAST and no fancy upsampling
-        # (what TurboJPEG's TJFLAG_FASTDCT | TJFLAG_FASTUPSAMPLE decode).
-        im.decoderconfig = (im.decoderconfig[0] if im.decoderconfig else 1, 1)
-    return pillow_array(im)
+    with Image.open(io.BytesIO(data)) as im:
+        if scale > 1:
+            im.draft(im.mode, (max(im.size[0] // scale, 1), max(im.size[1] // scale, 1)))
+        if fast:
+            # libjpeg's draft flag in Pillow's decoder: JDCT_IFAST and no fancy upsampling
+            # (what TurboJPEG's TJFLAG_FASTDCT | TJFLAG_FASTUPSAMPLE decode).
+            im.decoderconfig = (im.decoderconfig[0] if im.decoderconfig else 1, 1)
+        return pillow_array(im)
 
 
 def _opencv(data: bytes):
@@ -144,7 +144,8 @@ def decodes(path, training: np.ndarray, exif_transpose: bool) -> list:
     differ from the training's decode (RGB/RGBA/L as pixelpact decodes)."""
     if path is None or not is_jpeg(path):
         return []
-    data = open(os.fspath(path), "rb").read()
+    with open(os.fspath(path), "rb") as f:
+        data = f.read()
     orientation = exif_orientation(path) if exif_transpose else 1
     out, seen = [], [training]
     for name, (_, decode) in DECODERS.items():

@@ -39,7 +39,7 @@ SAMPLE = 4096
 BEAM = 6
 INPUT_BEAM = 3
 BEAM_MARGIN = 0.02
-KIND_PENALTY = 2e-3  # score a change costs when ranking nearly equal fits
+KIND_PENALTY = 0.2  # decades of unexplained variance a change must remove to be preferred
 UNRELATED = 0.01  # best structure score below which no geometry relates the tensor to the image
 NEARLY_EXACT = 0.9  # decoders are tried only when the best fit is at least this good
 DECODER_BEAM = 3
@@ -237,9 +237,13 @@ class Search:
         return exact, self.best(scored + self.method_scored)
 
     def ranked(self, hypotheses: list) -> list:
-        """Best score first, each change costing KIND_PENALTY: among nearly equal
-        fits, the explanation with fewer changes."""
-        return sorted(hypotheses, key=lambda h: -(h.score - KIND_PENALTY * len(self.kinds(h))))
+        """Best first: least unexplained variance (1 - R^2, on a log scale), each
+        change costing KIND_PENALTY decades; so among nearly equal fits the one with
+        fewer changes, while a change that explains much more wins."""
+        def key(h):
+            return np.log10(max(1.0 - h.score, 1e-15)) + KIND_PENALTY * len(self.kinds(h))
+
+        return sorted(hypotheses, key=key)
 
     def best(self, hypotheses: list):
         return self.ranked(hypotheses)[0]

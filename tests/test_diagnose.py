@@ -1,0 +1,427 @@
+"""pixelpact.diagnose against serving tensors made by independent code (OpenCV,
+numpy, torch, torchvision, Pillow; never pixelpact): each kind of mismatch alone
+and in realistic combinations, on real photos and on noise. The diagnosis must
+name exactly the injected kinds, match "exact", and its contract (plus the steps
+it states outside the contract) must reproduce the tensor bit for bit; unrelated
+tensors must give "none"."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import shutil
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+import skimage.data
+from PIL import Image, ImageOps
+from torchvision import transforms as T
+
+import pixelpact
+import serving_pipelines as sp
+from cmake_helpers import ROOT
+from conftest import assert_same, noise
+
+E1 = json.loads((ROOT / "tests" / "vectors" / "e1.json").read_text())
+PHOTOS = {"chelsea": skimage.data.chelsea(), "coffee": skimage.data.coffee(), "noise": noise(333, 500, seed=8)}
+
+
+def bits(a: np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(a)
+    return a.view(f"u{a.itemsize}") if a.dtype.kind == "f" else a
+
+
+def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(bits(a), bits(b))
+
+
+def check_exact(diagnosis, image: np.ndarray, actual: np.ndarray, kinds, reproduce=lambda t: t):
+    """match exact, exactly `kinds`, and the inferred contract reproduces `actual`
+    (through `reproduce`, the steps the diagnosis states outside the contract)."""
+    assert diagnosis.match == "exact", diagnosis.summary()
+    assert sorted(diagnosis.kinds) == sorted(kinds), diagnosis.summary()
+    assert [s.kind for s in diagnosis.suspects] == [k for k in pixelpact._diagnose.KINDS if k in kinds]
+    for s in diagnosis.suspects:
+        assert s.detail and s.fix
+    pixelpact.validate(diagnosis.contract)
+    out = pixelpact.load(diagnosis.contract)(image)
+    assert_same(np.ascontiguousarray(reproduce(out)), np.ascontiguousarray(actual))
+    assert same_bits(diagnosis.reproduced, actual)
+    assert diagnosis.residual["max_abs_diff"] == 0 and diagnosis.residual["differing_values"] == 0
+
+
+# ---- one kind at a time ------------------------------------------------------------------
+
+ONE_KIND = {
+    "normalization-missing": (["normalization"], lambda rgb: sp.training(rgb, normalize=None)),
+    "normalization-0.5": (["normalization"], lambda rgb: sp.training(rgb, normalize=T.Normalize([0.5] * 3, [0.5] * 3))),
+    "normalization-clip": (["normalization"], lambda rgb: sp.training(rgb, normalize=T.Normalize(sp.CLIP_MEAN, sp.CLIP_STD))),
+    "normalization-folded-hf": (["normalization"], sp.hf_fused),
+    "value_range-0-255": (["value_range"], sp.value_range_255),
+    "dtype-float16": (["dtype"], lambda rgb: sp.training(rgb).astype(np.float16)),
+    "dtype-float64-widened": (["dtype"], lambda rgb: sp.training(rgb).astype(np.float64)),
+    "dtype-float64-numpy": (["dtype"], sp.numpy_float64),
+    "layout-nhwc": (["layout"], lambda rgb: sp.training(rgb).transpose(0, 2, 3, 1)),
+    "layout-no-batch": (["layout"], lambda rgb: sp.training(rgb)[0]),
+    "layout-hw-swapped": (["layout"], lambda rgb: sp.training(rgb).transpose(0, 1, 3, 2)),
+    "layout-extra-batch": (["layout"], lambda rgb: sp.training(rgb)[None]),
+    "channel_order-bgr-image": (["channel_order"], lambda rgb: sp.training(np.ascontiguousarray(rgb[..., ::-1]))),
+    "channel_order-flipped-tensor": (["channel_order"], lambda rgb: sp.training(rgb)[:, ::-1].copy()),
+    "resize_method-cv2-linear": (["resize_method"], sp.cv2_resize_crop),
+    "resize_method-cv2-area": (["resize_method"], lambda rgb: sp.cv2_resize_crop(rgb, cv2.INTER_AREA)),
+    "resize_method-cv2-cubic": (["resize_method"], lambda rgb: sp.cv2_resize_crop(rgb, cv2.INTER_CUBIC)),
+    "resize_method-cv2-nearest": (["resize_method"], lambda rgb: sp.cv2_resize_crop(rgb, cv2.INTER_NEAREST)),
+    "resize_method-pillow-bicubic": (["resize_method"],
+                                     lambda rgb: sp.training(rgb, resize=T.Resize(256, T.InterpolationMode.BICUBIC))),
+    "resize_method-pillow-lanczos": (["resize_method"],
+                                     lambda rgb: sp.training(rgb, resize=T.Resize(256, T.InterpolationMode.LANCZOS))),
+    "resize_method-torch-antialias": (["resize_method"], sp.torchvision_v2),
+    "resize_method-torch-no-antialias": (["resize_method"], lambda rgb: sp.torchvision_v2(rgb, antialias=False)),
+    "resize_size-224": (["resize_size"], lambda rgb: sp.training(rgb, resize=T.Resize(224))),
+    "resize_size-232": (["resize_size"], lambda rgb: sp.training(rgb, resize=T.Resize(232))),
+    "resize_size-288": (["resize_size"], lambda rgb: sp.training(rgb, resize=T.Resize(288))),
+    "resize_size-fixed-256x256": (["resize_size"], lambda rgb: sp.training(rgb, resize=T.Resize((256, 256)))),
+    "crop-squash": (["crop"], lambda rgb: sp.training(rgb, resize=T.Resize((224, 224)), crop=None)),
+    "crop-missing": (["crop"], lambda rgb: sp.training(rgb, crop=None)),
+    "crop-192": (["crop"], lambda rgb: sp.training(rgb, crop=T.CenterCrop(192))),
+    "orientation-rotated-90": (["orientation"], lambda rgb: sp.training(np.ascontiguousarray(np.rot90(rgb, -1)))),
+    "orientation-mirrored": (["orientation"], lambda rgb: sp.training(np.ascontiguousarray(rgb[:, ::-1]))),
+    "orientation-rotated-180": (["orientation"], lambda rgb: sp.training(np.ascontiguousarray(rgb[::-1, ::-1]))),
+}
+# What turns the contract's tensor into the serving tensor when the contract cannot say it.
+OUTSIDE = {
+    "dtype-float64-widened": lambda t: t.astype(np.float64),
+    "layout-hw-swapped": lambda t: t.transpose(0, 1, 3, 2),
+    "layout-extra-batch": lambda t: t[None],
+}
+ORIENTED = {"orientation-rotated-90": lambda a: np.rot90(a, -1), "orientation-mirrored": lambda a: a[:, ::-1],
+            "orientation-rotated-180": lambda a: a[::-1, ::-1]}
+
+
+@pytest.mark.parametrize("photo", PHOTOS)
+@pytest.mark.parametrize("case", ONE_KIND)
+def test_one_kind(case, photo):
+    kinds, serve = ONE_KIND[case]
+    rgb = PHOTOS[photo]
+    actual = serve(rgb)
+    assert not same_bits(actual, sp.training(rgb)), "the injection must change the tensor"
+    diagnosis = pixelpact.diagnose(E1, rgb, actual)
+    image = np.ascontiguousarray(ORIENTED[case](rgb)) if case in ORIENTED else rgb
+    if case == "dtype-float64-numpy":  # a contract outputs float32: the float64 values come from its arithmetic
+        assert diagnosis.match == "exact" and diagnosis.kinds == ["dtype"], diagnosis.summary()
+        assert_same(pixelpact.load(diagnosis.contract)(rgb), actual.astype(np.float32))
+        assert same_bits(diagnosis.reproduced, actual)
+        assert diagnosis.residual["outside_contract"]
+        return
+    check_exact(diagnosis, image, actual, kinds, OUTSIDE.get(case, lambda t: t))
+    if case in OUTSIDE or case in ORIENTED:
+        assert diagnosis.residual["outside_contract"], "steps the contract cannot state are listed"
+        assert "Not stated by this contract" in diagnosis.contract["description"]
+    else:
+        assert diagnosis.residual["outside_contract"] == []
+
+
+def test_reported_normalization_values_are_the_serving_values():
+    rgb = PHOTOS["coffee"]
+    diagnosis = pixelpact.diagnose(E1, rgb, sp.training(rgb, normalize=T.Normalize(sp.CLIP_MEAN, sp.CLIP_STD)))
+    norm = [s for s in diagnosis.contract["steps"] if s["op"] == "normalize"][0]
+    assert norm["mean"] == sp.CLIP_MEAN and norm["std"] == sp.CLIP_STD
+    assert "0.48145466" in diagnosis.suspects[0].detail
+    odd = [0.4731, 0.4462, 0.3982], [0.2517, 0.2439, 0.2614]  # not a known constant: read from the data
+    diagnosis = pixelpact.diagnose(E1, rgb, sp.training(rgb, normalize=T.Normalize(*odd)))
+    norm = [s for s in diagnosis.contract["steps"] if s["op"] == "normalize"][0]
+    assert (norm["mean"], norm["std"]) == odd
+
+
+def test_identical_tensor_is_exact_without_suspects():
+    rgb = PHOTOS["chelsea"]
+    diagnosis = pixelpact.diagnose(E1, rgb, sp.training(rgb))
+    assert diagnosis.match == "exact" and diagnosis.suspects == []
+    assert diagnosis.to_dict()["suspects"] == [] and diagnosis.residual["max_abs_diff"] == 0
+
+
+# ---- combinations ---------------------------------------------------------------------------
+
+# The square astronaut (512x512, halved by Resize(256)) is left out where its
+# injection changes nothing: torch's and Pillow's bilinear agree on an exact halving,
+# and Resize((256, 256)) is Resize(256) on a square.
+SQUARE_OK = {"opencv-classic", "letterbox-ultralytics", "letterbox-fill-0", "keras-caffe", "uint8-hwc-pixels",
+             "cv2-rotated-float16-nhwc"}
+COMBINED = {
+    "opencv-classic": (["normalization", "resize_method", "channel_order", "layout", "crop"],
+                       lambda rgb: sp.opencv_classic(np.ascontiguousarray(rgb[..., ::-1]))),
+    "letterbox-ultralytics": (["normalization", "resize_method", "crop"], sp.letterbox),
+    "letterbox-fill-0": (["normalization", "resize_method", "crop"], lambda rgb: sp.letterbox(rgb, fill=0)),
+    "keras-caffe": (["channel_order", "value_range", "normalization"], sp.caffe),
+    "torchvision-v2-to-dtype": (["resize_method", "value_range"], lambda rgb: sp.torchvision_v2(rgb, to_dtype=True)),
+    "uint8-hwc-pixels": (["dtype", "layout", "value_range", "normalization"],
+                         lambda rgb: sp.pil_geometry(rgb).copy()),
+    "cv2-rotated-float16-nhwc": (["orientation", "resize_method", "dtype", "layout"],
+                                 lambda rgb: sp.cv2_resize_crop(np.ascontiguousarray(np.rot90(rgb, 1)))
+                                 .astype(np.float16).transpose(0, 2, 3, 1)),
+    "bgr-square-resize-256": (["channel_order", "resize_size"],
+                              lambda rgb: sp.training(np.ascontiguousarray(rgb[..., ::-1]), resize=T.Resize((256, 256)))),
+}
+
+
+@pytest.mark.parametrize("case, photo", [(c, p) for c in COMBINED for p in ("chelsea", "noise", "astronaut")
+                                         if p != "astronaut" or c in SQUARE_OK])
+def test_combination(case, photo):
+    kinds, serve = COMBINED[case]
+    rgb = skimage.data.astronaut() if photo == "astronaut" else PHOTOS[photo]
+    actual = serve(rgb)
+    diagnosis = pixelpact.diagnose(E1, rgb, actual)
+    image = np.ascontiguousarray(np.rot90(rgb, 1)) if case.startswith("cv2-rotated") else rgb
+    check_exact(diagnosis, image, actual, kinds)
+
+
+def test_opencv_classic_contract_reads_as_such():
+    rgb = PHOTOS["coffee"]
+    diagnosis = pixelpact.diagnose(E1, rgb, sp.opencv_classic(np.ascontiguousarray(rgb[..., ::-1])))
+    c = diagnosis.contract
+    assert c["steps"][0] == {"op": "resize", "size": [224, 224], "interpolation": "bilinear", "engine": "opencv"}
+    assert c["steps"][1:] == [{"op": "to_float", "dtype": "float32"}, {"op": "div", "value": 255.0}]
+    assert c["output"] == {"layout": "NHWC", "dtype": "float32", "color": "BGR"}
+    details = {s.kind: s.detail for s in diagnosis.suspects}
+    assert "cv2.INTER_LINEAR" in details["resize_method"] and "Pillow bilinear" in details["resize_method"]
+    assert "no mean/std" in details["normalization"]
+
+
+# ---- image files: EXIF orientation, other decoders, alpha ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("diagnose-files")
+    out = {}
+    for name in ("chelsea", "coffee"):
+        rgb = PHOTOS[name]
+        out[f"{name}.jpg"] = d / f"{name}.jpg"
+        Image.fromarray(rgb).save(out[f"{name}.jpg"], "JPEG", quality=90)
+        for orientation in range(2, 9):
+            im = Image.fromarray(rgb)
+            exif = im.getexif()
+            exif[0x0112] = orientation
+            path = d / f"{name}-exif{orientation}.jpg"
+            im.save(path, "JPEG", quality=90, exif=exif)
+            out[path.name] = path
+        h, w = rgb.shape[:2]
+        alpha = np.clip(np.arange(w)[None, :] * 400 / w - 60, 0, 255).astype(np.uint8).repeat(h, 0)
+        alpha[: h // 4] = 0
+        path = d / f"{name}-rgba.png"
+        Image.fromarray(np.dstack([rgb, alpha])).save(path)
+        out[path.name] = path
+    return out
+
+
+@pytest.mark.parametrize("orientation", range(2, 9))
+def test_exif_orientation_applied_on_the_serving_side_only(files, orientation):
+    path = files[f"chelsea-exif{orientation}.jpg"]
+    actual = sp.training_pil(ImageOps.exif_transpose(Image.open(path)).convert("RGB"))
+    diagnosis = pixelpact.diagnose(E1, path, actual)
+    rotated = np.asarray(ImageOps.exif_transpose(Image.open(path)).convert("RGB"))
+    check_exact(diagnosis, rotated, actual, ["orientation"])
+    assert f"EXIF orientation {orientation}" in diagnosis.suspects[0].detail
+
+
+def test_exif_orientation_applied_on_the_training_side_only(files):
+    path = files["coffee-exif6.jpg"]
+    actual = sp.training_pil(Image.open(path).convert("RGB"))  # serving ignores EXIF
+    diagnosis = pixelpact.diagnose(E1, path, actual, exif_transpose=True)
+    check_exact(diagnosis, np.asarray(Image.open(path).convert("RGB")), actual, ["orientation"])
+    assert "training applied the file's EXIF orientation 6" in diagnosis.suspects[0].detail
+
+
+@pytest.mark.parametrize("name", ["chelsea", "coffee"])
+def test_cv2_imread_applies_exif_orientation_in_the_classic_path(files, name):
+    path = files[f"{name}-exif8.jpg"]
+    actual = sp.opencv_classic(cv2.imread(str(path)))
+    diagnosis = pixelpact.diagnose(E1, path, actual)
+    rotated = np.asarray(ImageOps.exif_transpose(Image.open(path)).convert("RGB"))
+    check_exact(diagnosis, rotated, actual, ["orientation", "normalization", "resize_method", "channel_order",
+                                             "layout", "crop"])
+
+
+@pytest.mark.parametrize("name", ["chelsea", "coffee"])
+def test_decode_dct_scaling_by_opencv(files, name):
+    path = files[f"{name}.jpg"]
+    reduced = np.ascontiguousarray(cv2.imread(str(path), cv2.IMREAD_REDUCED_COLOR_2)[..., ::-1])
+    actual = sp.training(reduced)
+    diagnosis = pixelpact.diagnose(E1, path, actual)
+    check_exact(diagnosis, reduced, actual, ["decode"])
+    assert "DCT-domain scaling by 1/2" in diagnosis.suspects[0].detail
+
+
+@pytest.mark.parametrize("name", ["chelsea", "coffee"])
+def test_decode_fast_idct_and_upsampling(files, name):
+    path = files[f"{name}.jpg"]
+    im = Image.open(path)
+    im.decoderconfig = (1, 1)  # libjpeg's draft flag: JDCT_IFAST, no fancy upsampling
+    fast = np.asarray(im.convert("RGB"))
+    actual = sp.training(fast)
+    assert not same_bits(actual, sp.training_pil(Image.open(path).convert("RGB")))
+    diagnosis = pixelpact.diagnose(E1, path, actual)
+    check_exact(diagnosis, fast, actual, ["decode"])
+
+
+@pytest.mark.parametrize("name", ["chelsea", "coffee"])
+def test_decode_outside_the_known_decoders_is_close(files, name):
+    """Pillow's own YCbCr->RGB conversion (draft to YCbCr) instead of libjpeg's: small
+    differences everywhere that no decoder here reproduces."""
+    path = files[f"{name}.jpg"]
+    im = Image.open(path)
+    im.draft("YCbCr", im.size)
+    actual = sp.training_pil(im.convert("RGB"))
+    diagnosis = pixelpact.diagnose(E1, path, actual)
+    assert diagnosis.match == "close", diagnosis.summary()
+    assert diagnosis.kinds == ["decode"], diagnosis.summary()
+    r = diagnosis.residual
+    assert 0 < r["max_abs_diff"] < 0.1 and r["relative_rms"] < 0.05 and r["spread"] > 0.5
+    assert "max |diff|" in diagnosis.suspects[0].detail
+
+
+@pytest.mark.parametrize("name", ["chelsea", "coffee"])
+@pytest.mark.parametrize("policy", ["white", "black", "premultiply"])
+def test_alpha(files, name, policy):
+    path = files[f"{name}-rgba.png"]
+    rgba = Image.open(path)
+    if policy == "premultiply":
+        actual = sp.rgba_resized_premultiplied(rgba)
+    else:
+        actual = sp.training_pil(sp.composite(rgba, (255, 255, 255) if policy == "white" else (0, 0, 0)))
+    diagnosis = pixelpact.diagnose(E1, path, actual)
+    check_exact(diagnosis, np.asarray(rgba), actual, ["alpha"])
+    assert diagnosis.contract["input"]["color"] == "RGBA"
+
+
+# ---- nothing to explain ----------------------------------------------------------------------
+
+UNRELATED = {
+    "normal-noise": lambda rgb: np.random.default_rng(1).normal(size=(1, 3, 224, 224)).astype(np.float32),
+    "uniform-noise": lambda rgb: np.random.default_rng(2).random((1, 3, 224, 224), dtype=np.float32),
+    "uint8-noise": lambda rgb: np.random.default_rng(3).integers(0, 256, (224, 224, 3), dtype=np.uint8),
+    "zeros": lambda rgb: np.zeros((1, 3, 224, 224), np.float32),
+    "another-photo": lambda rgb: sp.training(skimage.data.astronaut()),
+    "another-photo-opencv": lambda rgb: sp.opencv_classic(skimage.data.astronaut()[..., ::-1].copy()),
+    "another-noise-image": lambda rgb: sp.training(noise(333, 500, seed=9)),
+    "shuffled-pixels": lambda rgb: np.random.default_rng(4).permutation(sp.training(rgb).ravel()).reshape(1, 3, 224, 224),
+    "wrong-shape": lambda rgb: np.random.default_rng(5).random((7, 11), dtype=np.float32),
+    "nan": lambda rgb: np.full((1, 3, 224, 224), np.nan, np.float32),
+}
+
+
+@pytest.mark.parametrize("photo", PHOTOS)
+@pytest.mark.parametrize("case", UNRELATED)
+def test_unrelated_tensor_is_none(case, photo):
+    rgb = PHOTOS[photo]
+    diagnosis = pixelpact.diagnose(E1, rgb, UNRELATED[case](rgb))
+    assert diagnosis.match == "none", diagnosis.summary()
+    assert diagnosis.suspects == [] and diagnosis.contract is None
+    assert diagnosis.to_dict() == {"match": "none", "suspects": [], "contract": None,
+                                   "residual": diagnosis.residual}
+
+
+def test_out_of_vocabulary_resize_is_close():
+    """cv2.resize on float32 (after /255): no contract step is OpenCV's float resize."""
+    rgb = PHOTOS["coffee"]
+    h, w = rgb.shape[:2]
+    nh, nw = sp.shorter_side(h, w, 256)
+    x = cv2.resize(rgb.astype(np.float32) / 255, (nw, nh), interpolation=cv2.INTER_LINEAR)
+    top, left = int(round((nh - 224) / 2.0)), int(round((nw - 224) / 2.0))
+    x = (x[top:top + 224, left:left + 224] - np.array(sp.MEAN, np.float32)) / np.array(sp.STD, np.float32)
+    actual = x.transpose(2, 0, 1)[None].astype(np.float32)
+    diagnosis = pixelpact.diagnose(E1, rgb, actual)
+    assert diagnosis.match == "close", diagnosis.summary()
+    assert diagnosis.kinds == ["resize_method"]
+    assert 0 < diagnosis.residual["relative_rms"] < 0.05
+    assert "cv2.INTER_LINEAR" in diagnosis.suspects[0].detail
+
+
+# ---- the command line and the report -----------------------------------------------------------
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "pixelpact", *map(str, args)], capture_output=True, text=True)
+
+
+def test_cli_json_is_one_object(tmp_path):
+    rgb = PHOTOS["chelsea"]
+    Image.fromarray(rgb).save(tmp_path / "cat.png")
+    (tmp_path / "e1.json").write_text(json.dumps(E1))
+    np.save(tmp_path / "actual.npy", sp.opencv_classic(np.ascontiguousarray(rgb[..., ::-1])))
+    res = cli("diagnose", "--contract", tmp_path / "e1.json", "--image", tmp_path / "cat.png",
+              "--actual", tmp_path / "actual.npy", "--json")
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)  # the whole of stdout is one JSON object
+    assert list(doc) == ["match", "suspects", "contract", "residual"]
+    assert doc["match"] == "exact"
+    assert [s["kind"] for s in doc["suspects"]] == ["normalization", "resize_method", "channel_order", "layout", "crop"]
+    assert all(set(s) == {"kind", "detail", "fix"} for s in doc["suspects"])
+    assert_same(pixelpact.load(doc["contract"])(rgb), np.load(tmp_path / "actual.npy"))
+    np.save(tmp_path / "same.npy", sp.training(rgb))
+    res = cli("diagnose", "--contract", tmp_path / "e1.json", "--image", tmp_path / "cat.png",
+              "--actual", tmp_path / "same.npy", "--json")
+    doc = json.loads(res.stdout)
+    assert doc["match"] == "exact" and doc["suspects"] == []
+
+
+def test_cli_text_and_errors(tmp_path):
+    rgb = PHOTOS["coffee"]
+    np.save(tmp_path / "img.npy", rgb)
+    (tmp_path / "e1.json").write_text(json.dumps(E1))
+    np.save(tmp_path / "actual.npy", sp.training(rgb).astype(np.float16))
+    res = cli("diagnose", "--contract", tmp_path / "e1.json", "--image", tmp_path / "img.npy",
+              "--actual", tmp_path / "actual.npy")
+    assert res.returncode == 0 and "match: exact" in res.stdout and "1. dtype:" in res.stdout
+    res = cli("diagnose", "--contract", tmp_path / "e1.json", "--image", tmp_path / "img.npy",
+              "--actual", tmp_path / "missing.npy")
+    assert res.returncode == 1 and "missing.npy" in res.stderr
+    (tmp_path / "bad.json").write_text(json.dumps({**E1, "output": {**E1["output"], "layout": "XYZ"}}))
+    res = cli("diagnose", "--contract", tmp_path / "bad.json", "--image", tmp_path / "img.npy",
+              "--actual", tmp_path / "actual.npy")
+    assert res.returncode == 1 and "/output/layout" in res.stderr
+
+
+def test_import_stays_light():
+    code = "import sys, pixelpact; print(sorted(m for m in ('torch', 'cv2', 'PIL', 'urllib.request') if m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def screenshot(html_path, png_path, tmp_path):
+    assert CHROMIUM, "the report test needs Debian's chromium (apt-get install chromium; .ci/run installs it)"
+    result = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                             f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1200,1600",
+                             f"--screenshot={png_path}", html_path.as_uri()],
+                            capture_output=True, text=True, timeout=120)
+    assert png_path.is_file(), result.stderr[-2000:]
+    return np.asarray(Image.open(png_path).convert("RGB"))
+
+
+@pytest.mark.parametrize("case", ["opencv-classic", "unrelated"])
+def test_report_renders_in_a_real_browser(tmp_path, case):
+    rgb = PHOTOS["chelsea"]
+    actual = (sp.opencv_classic(np.ascontiguousarray(rgb[..., ::-1])) if case == "opencv-classic"
+              else UNRELATED["normal-noise"](rgb))
+    (tmp_path / "e1.json").write_text(json.dumps(E1))
+    Image.fromarray(rgb).save(tmp_path / "cat.png")
+    np.save(tmp_path / "actual.npy", actual)
+    report = tmp_path / "report.html"
+    res = cli("diagnose", "--contract", tmp_path / "e1.json", "--image", tmp_path / "cat.png",
+              "--actual", tmp_path / "actual.npy", "--report", report)
+    assert res.returncode == 0, res.stderr
+    text = report.read_text()
+    assert text.count("data:image/png;base64,") >= 5 and "src=\"http" not in text  # self-contained
+    shot = screenshot(report, tmp_path / "shot.png", tmp_path)
+    assert shot.shape[0] >= 1000 and shot.shape[1] >= 1000
+    assert shot.std() > 20, "the screenshot is blank"
+    assert len(np.unique(shot.reshape(-1, 3), axis=0)) > 500, "no pictures were rendered"
+    badge = (30, 142, 62) if case == "opencv-classic" else (197, 34, 31)
+    assert np.any(np.all(shot == badge, axis=-1)), "the match badge is not drawn"
+    for png in text.split("data:image/png;base64,")[1:]:  # every embedded picture decodes
+        Image.open(io.BytesIO(base64.b64decode(png.split('"')[0]))).load()
