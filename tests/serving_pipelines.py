@@ -60,7 +60,7 @@ def cv2_resize_crop(rgb: np.ndarray, interpolation=cv2.INTER_LINEAR, size: int =
 def torchvision_v2(rgb: np.ndarray, antialias: bool = True, interpolation=v2.InterpolationMode.BILINEAR,
                    to_dtype: bool = False) -> np.ndarray:
     """torchvision v2 on a uint8 CHW tensor (torch's uint8 resize kernels)."""
-    tensor = torch.from_numpy(rgb).permute(2, 0, 1).contiguous()
+    tensor = torch.from_numpy(np.array(rgb)).permute(2, 0, 1).contiguous()
     resized = v2.Compose([v2.Resize(256, interpolation=interpolation, antialias=antialias), v2.CenterCrop(224)])(tensor)
     scaled = v2.ToDtype(torch.float32, scale=True)(resized) if to_dtype else resized.float() / 255
     return v2.Normalize(MEAN, STD)(scaled).unsqueeze(0).numpy()

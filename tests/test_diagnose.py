@@ -425,3 +425,50 @@ def test_report_renders_in_a_real_browser(tmp_path, case):
     assert np.any(np.all(shot == badge, axis=-1)), "the match badge is not drawn"
     for png in text.split("data:image/png;base64,")[1:]:  # every embedded picture decodes
         Image.open(io.BytesIO(base64.b64decode(png.split('"')[0]))).load()
+
+
+# ---- torch's float resize (torchvision v1 on a float tensor) --------------------------------
+
+F1 = {"pixelpact": 1, "name": "resnet50-float-resize", "input": {"color": "RGB"},
+      "steps": [{"op": "to_float", "dtype": "float32"}, {"op": "div", "value": 255},
+                {"op": "resize", "size": 256, "interpolation": "bilinear", "engine": "torch"},
+                {"op": "center_crop", "size": 224}, {"op": "normalize", "mean": sp.MEAN, "std": sp.STD}],
+      "output": {"layout": "NCHW", "dtype": "float32", "color": "RGB"}}
+
+
+def v1_on_tensor(rgb, interpolation=T.InterpolationMode.BILINEAR, antialias=True, normalize=True):
+    """torchvision v1: ToTensor first, so Resize runs on float32 (torch's default thread count)."""
+    ops = [T.ToTensor(), T.Resize(256, interpolation, antialias=antialias), T.CenterCrop(224)]
+    return T.Compose(ops + ([T.Normalize(sp.MEAN, sp.STD)] if normalize else []))(Image.fromarray(rgb)).unsqueeze(0).numpy()
+
+
+FLOAT_CASES = {
+    "bilinear": (["resize_method"], lambda rgb: v1_on_tensor(rgb)),
+    "bicubic-no-antialias": (["resize_method"], lambda rgb: v1_on_tensor(rgb, T.InterpolationMode.BICUBIC, False)),
+    "bilinear-no-normalize": (["resize_method", "normalization"], lambda rgb: v1_on_tensor(rgb, normalize=False)),
+}
+
+
+@pytest.mark.parametrize("photo", ["chelsea", "noise"])
+@pytest.mark.parametrize("case", FLOAT_CASES)
+def test_serving_resizes_the_float_tensor(case, photo):
+    kinds, serve = FLOAT_CASES[case]
+    rgb = PHOTOS[photo]
+    actual = serve(rgb)
+    diagnosis = pixelpact.diagnose(E1, rgb, actual)
+    check_exact(diagnosis, rgb, actual, kinds)
+    resize = [s for s in diagnosis.contract["steps"] if s["op"] == "resize"][0]
+    assert resize["engine"] == "torch"
+    assert [s["op"] for s in diagnosis.contract["steps"]].index("to_float") == 0  # the resize runs on floats
+    assert "float32 tensor" in {s.kind: s.detail for s in diagnosis.suspects}["resize_method"]
+
+
+@pytest.mark.parametrize("case", ["pillow", "no-normalize", "nhwc"])
+def test_training_contract_with_a_float_resize(case):
+    rgb = PHOTOS["coffee"]
+    expected = v1_on_tensor(rgb)
+    actual, kinds = {"pillow": (sp.training(rgb), ["resize_method"]),
+                     "no-normalize": (v1_on_tensor(rgb, normalize=False), ["normalization"]),
+                     "nhwc": (expected.transpose(0, 2, 3, 1), ["layout"])}[case]
+    diagnosis = pixelpact.diagnose(F1, rgb, actual)
+    check_exact(diagnosis, rgb, actual, kinds)

@@ -25,28 +25,35 @@ class Method:
     interpolation: str
     antialias: bool | None = None  # engine torch only
     version: str | None = None  # pillow "12.1"/"12"..., opencv "4"; None is the default release
+    on_float: bool = False  # torch's float32 resize, after to_float (torchvision v1 on a float tensor)
 
     @classmethod
     def of(cls, step: dict) -> "Method":
         engine = step.get("engine", "opencv" if step["op"] == "letterbox" else "pillow")
         interpolation = step.get("interpolation", "bilinear")
         antialias = None
-        if engine == "torch" and interpolation not in ("nearest", "nearest-exact"):
+        if engine == "torch" and interpolation not in ("nearest", "nearest-exact", "area"):
             antialias = step.get("antialias", True)
         version = step.get("version")
         if version in ("13", "5"):
             version = None
-        return cls(engine, interpolation, antialias, version)
+        return cls(engine, interpolation, antialias, version, bool(step.get(FLOAT)))
 
     def fields(self) -> dict:
         out = {"interpolation": self.interpolation, "engine": self.engine}
-        if self.antialias is not None:
+        if self.antialias is not None and not (self.on_float and self.interpolation == "area"):
             out["antialias"] = self.antialias
         if self.version is not None:
             out["version"] = self.version
         return out
 
     def describe(self) -> str:
+        if self.on_float:
+            if self.interpolation == "area":
+                return "torch area (adaptive average pooling) on a float32 tensor (F.interpolate)"
+            alias = "with antialias" if self.antialias else "without antialias"
+            return (f"torch {self.interpolation} {alias} on a float32 tensor (torchvision Resize after "
+                    "ToTensor, F.interpolate)")
         if self.engine == "pillow":
             release = f"Pillow {self.version}.x" if self.version else "Pillow"
             if self.interpolation == "nearest":
@@ -63,6 +70,9 @@ class Method:
 
     def code(self) -> str:
         """How to call it, for a fix sentence."""
+        if self.on_float:
+            return (f"torchvision Resize(..., interpolation={self.interpolation.upper()}, antialias={self.antialias})"
+                    " on the float tensor after ToTensor")
         if self.engine == "pillow":
             return f"Image.resize((w, h), Image.{self.interpolation.upper()}) / torchvision Resize on a PIL image"
         if self.engine == "opencv":
@@ -83,6 +93,10 @@ RESIZE_METHODS = (
     + [Method("opencv", "nearest-exact", version="4")]
     + [Method("pillow", f, version="12.1") for f in ("bilinear", "bicubic", "lanczos", "box", "hamming")]
 )
+FLOAT_METHODS = [Method("torch", "bilinear", True, on_float=True), Method("torch", "bilinear", False, on_float=True),
+                 Method("torch", "bicubic", True, on_float=True), Method("torch", "bicubic", False, on_float=True),
+                 Method("torch", "area", on_float=True)]
+FLOAT = "_float"  # marks a resize (and what follows) that runs after to_float, on float32 values
 LETTERBOX_METHODS = ([Method("opencv", f) for f in ("bilinear", "nearest", "bicubic")]
                      + [Method("pillow", f) for f in ("bilinear", "bicubic", "lanczos", "box", "hamming", "nearest")])
 BLOB_METHOD = Method("opencv", "bilinear")  # cv2.dnn letterboxes resample with INTER_LINEAR
@@ -105,9 +119,32 @@ def with_method(step: dict, method: Method) -> dict | None:
         return out
     if "scale" in step and method.engine != "opencv":
         return None
-    out = {k: v for k, v in step.items() if k not in ("engine", "interpolation", "antialias", "version")}
+    out = {k: v for k, v in step.items() if k not in ("engine", "interpolation", "antialias", "version", FLOAT)}
     out.update(method.fields())
+    if method.on_float:
+        if "scale" in step:
+            return None
+        out[FLOAT] = True
     return out
+
+
+def split_float(steps: list) -> tuple:
+    """(uint8 steps, float steps without markers) at the first float resize; the
+    float part may only hold that resize and centre crops (torchvision's)."""
+    first = next((i for i, s in enumerate(steps) if s.get(FLOAT)), None)
+    if first is None:
+        return steps, []
+    tail = [{k: v for k, v in s.items() if k != FLOAT} for s in steps[first:]]
+    return steps[:first], tail
+
+
+def float_compatible(steps: list) -> bool:
+    """One resize, only torchvision centre crops after it: a float resize can take its place."""
+    slots = [i for i, s in enumerate(steps) if s["op"] in ("resize", "letterbox")]
+    if len(slots) != 1 or steps[slots[0]]["op"] != "resize" or "scale" in steps[slots[0]]:
+        return False
+    return all(s["op"] == "center_crop" and s.get("rule", "torchvision") == "torchvision"
+               for s in steps[slots[0] + 1:])
 
 
 def slot_method(step: dict) -> Method:

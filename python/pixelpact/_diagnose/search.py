@@ -43,6 +43,9 @@ KIND_PENALTY = 0.2  # decades of unexplained variance a change must remove to be
 UNRELATED = 0.01  # best structure score below which no geometry relates the tensor to the image
 NEARLY_EXACT = 0.9  # decoders are tried only when the best fit is at least this good
 DECODER_BEAM = 3
+FLOAT_AFFINE = 1 - 1e-7  # a float resize's output explains the tensor this well before any chain is tried
+FLOAT_FAMILIES = ("none", "div", "div255_normalize", "normalize", "mul255_normalize")
+FLOAT_OPERANDS = 3  # candidate values per operand tried with a float resize
 CLOSE_RELATIVE_RMS = 0.05
 
 
@@ -146,6 +149,7 @@ class Hypothesis:
     target: Target
     order: int  # index into SLOTS
     chain: ar.Chain | None = None
+    split: int | None = None  # with a float resize: arithmetic ops before it
     kinds: frozenset = frozenset()
     contract: dict | None = None
     tensor: np.ndarray | None = None  # the explanation's tensor, shaped and typed as the actual
@@ -163,8 +167,12 @@ class Search:
         self.exif_transpose = exif_transpose
         steps = training["steps"]
         first_float = next((i for i, s in enumerate(steps) if s["op"] == "to_float"), len(steps))
-        self.geometry = [s for s in steps[:first_float] if s["op"] in geo.GEOMETRY_OPS]
-        self.float_geometry = [s for s in steps[first_float:] if s["op"] in geo.GEOMETRY_OPS]
+        after = steps[first_float:]
+        self.geometry = [s for s in steps[:first_float] if s["op"] in geo.GEOMETRY_OPS] + [
+            {**s, geo.FLOAT: True} if s["op"] == "resize" else s for s in after if s["op"] in geo.GEOMETRY_OPS]
+        first_geo = next((i for i, s in enumerate(after) if s["op"] in geo.GEOMETRY_OPS), len(after))
+        # arithmetic ops before a float resize (the rest come after it)
+        self.training_split = sum(1 for s in after[:first_geo] if s["op"] in ar.ARITH_OPS[2:])
         self.chain = ar.training_chain(steps, training["output"]["dtype"])
         slots = [geo.slot_method(s) for s in self.geometry if s["op"] in ("resize", "letterbox")]
         self.training_method = slots[0] if slots else None
@@ -194,6 +202,13 @@ class Search:
         return self._pipes[text]
 
     def geometry_doc(self, variant: Variant, steps: list) -> dict:
+        """The geometric steps alone, output HWC RGB: uint8 pixels, or float32
+        values (0-255) when the steps hold a float resize."""
+        uint8, floats = geo.split_float(steps)
+        if floats:
+            return {"pixelpact": 1, "input": variant.input_doc(),
+                    "steps": uint8 + [{"op": "to_float", "dtype": "float32"}] + floats,
+                    "output": {"layout": "HWC", "dtype": "float32", "color": "RGB"}}
         return {"pixelpact": 1, "input": variant.input_doc(), "steps": steps,
                 "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}}
 
@@ -306,10 +321,14 @@ class Search:
         return keep
 
     def methods_for(self, struct: geo.Structure) -> list:
-        if not any(geo.is_slot(s) for s in struct.step_dicts):
+        steps = struct.step_dicts
+        if not any(geo.is_slot(s) for s in steps):
             return [None]
         first = [self.training_method] if self.training_method else []
-        return first + [m for m in geo.RESIZE_METHODS if m not in first]
+        methods = first + [m for m in geo.RESIZE_METHODS if m not in first]
+        if geo.float_compatible(steps) and self.chain.steps:
+            methods += [m for m in geo.FLOAT_METHODS if m not in first]
+        return methods
 
     def method_pass(self, beam: list, inputs: list, sizes: set) -> list:
         """Every resampling method on the beam's structures; exact explanations,
@@ -336,7 +355,10 @@ class Search:
                     if g is None:
                         continue
                     self.method_scored += self.score(variant, entry.structure, method, steps, g)
-                    hits = self.exact_on(variant, entry.structure, method, steps, g)
+                    if g.dtype.kind == "f":
+                        hits = self.float_exact_on(variant, entry.structure, method, steps, g)
+                    else:
+                        hits = self.exact_on(variant, entry.structure, method, steps, g)
                     for h in hits:
                         found.append(h)
                         if best is None or self.preference(h) < best:
@@ -415,7 +437,8 @@ class Search:
                 variant = reoriented(h.variant, image, name, self.from_file)
                 g = self.run_geometry(variant, id(variant), h.steps, sizes)
                 if g is not None:
-                    found += self.exact_on(variant, h.structure, h.method, h.steps, g)
+                    found += (self.float_exact_on if g.dtype.kind == "f" else self.exact_on)(
+                        variant, h.structure, h.method, h.steps, g)
         found.sort(key=self.preference)
         return found
 
@@ -475,7 +498,7 @@ class Search:
             return [base]
         return [base, ar.reversed_chain(base)]
 
-    def contract_for(self, variant, steps, target, order, chain) -> dict:
+    def contract_for(self, variant, steps, target, order, chain, split=None, layout=None) -> dict:
         color = "RGB" if order == 0 else "BGR"
         geometry = []
         for s in steps:
@@ -483,16 +506,110 @@ class Search:
             if color == "BGR" and isinstance(s.get("fill"), list) and len(s["fill"]) == 3:
                 s["fill"] = s["fill"][::-1]
             geometry.append(s)
+        uint8, floats = geo.split_float(geometry)
+        arithmetic = chain.step_dicts
+        if floats:  # to_float, the ops before the float resize, the resize and crops, the rest
+            head = 1 + (split or 0)
+            body = uint8 + arithmetic[:head] + floats + arithmetic[head:]
+        else:
+            body = geometry + arithmetic
         doc = {"pixelpact": 1}
         if "name" in self.training:
             doc["name"] = self.training["name"] + "-as-served"
-        doc.update({"input": variant.input_doc(), "steps": geometry + chain.step_dicts,
-                    "output": {"layout": target.layout.nearest_contract_layout, "dtype": chain.dtype,
+        doc.update({"input": variant.input_doc(), "steps": body,
+                    "output": {"layout": layout or target.layout.nearest_contract_layout, "dtype": chain.dtype,
                                "color": color}})
         return doc
 
-    def verify(self, variant, struct, method, steps, g, target, order, chain) -> Hypothesis | None:
-        doc = self.contract_for(variant, steps, target, order, chain)
+    def float_exact_on(self, variant, struct, method, steps, g) -> list:
+        """A float resize: the tensor is an affine function of its float output up to
+        rounding, not a function of bytes. Chains are solved from the affine fit and
+        each is run whole, with its ops before and after the resize, and compared."""
+        out = []
+        for target in self.targets:
+            if target.size != g.shape[:2] or target.float64_values or target.dtype == "uint8":
+                continue
+            flat = g.reshape(-1, 3)[target.sample]
+            for order, score in enumerate(r_squared(flat, [target])):
+                score = score[1]
+                if score < FLOAT_AFFINE:
+                    continue
+                h = self.float_explain(variant, struct, method, steps, g, target, order)
+                if h is not None:
+                    out.append(h)
+        return out
+
+    def float_explain(self, variant, struct, method, steps, g, target, order) -> Hypothesis | None:
+        slots = SLOTS[order]
+        color = "RGB" if order == 0 else "BGR"
+        flat = g.reshape(-1, 3)[target.sample].astype(np.float64)
+        y = target.fit.reshape(-1, 3)[target.sample]
+        fits = []
+        for k in range(3):
+            x = flat[:, slots[k]]
+            if x.std() == 0:
+                return None
+            a, b = np.polyfit(x, y[:, k], 1)
+            fits.append((float(a), float(b)))
+        candidates = [(c, None) for c in self.training_chains(color, target.dtype)]
+        for name, build, solver in ar.FAMILIES:
+            if name not in FLOAT_FAMILIES:
+                continue
+            solved = [solver(a, b) for a, b in fits]
+            if any(x is None for x in solved):
+                continue
+            lists = [[ar.snap(v, ar.TOLERANCE["float16"], sc)[:FLOAT_OPERANDS] for v, sc in slot] for slot in solved]
+            if any(not l for slot in lists for l in slot):
+                continue
+            candidates.append((name, (build, lists)))
+        for chain, family in candidates:
+            n_ops = len(chain.ops()) if family is None else len(family[0]([0.0] * len(family[1][0])))
+            splits = sorted(range(n_ops + 1), key=lambda k: (k != self.training_split, k))
+            for split in splits:
+                found = (self.float_verify(variant, struct, method, steps, g, target, order, chain, split)
+                         if family is None else
+                         self.float_family(variant, struct, method, steps, g, target, order, family, split))
+                if found is not None:
+                    return found
+        return None
+
+    def float_family(self, variant, struct, method, steps, g, target, order, family, split):
+        """Per-slot operands from each slot's snapped lists, one whole run per try."""
+        build, lists = family
+        per_slot = [ar._tuples(l, FLOAT_OPERANDS ** 2) for l in lists]
+        chosen = [None, None, None]
+        for j in range(max(len(t) for t in per_slot)):
+            operands = [t[min(j, len(t) - 1)] for t in per_slot]
+            chain = ar.Chain.of(ar.build_steps(ar._merge(build, operands), ("float32",) * 8), target.dtype)
+            hwc = self.run_whole(variant, steps, target, order, chain, split)
+            if hwc is None:
+                return None
+            for k in range(3):
+                if chosen[k] is None and np.array_equal(ar._bits(hwc[..., k]), ar._bits(target.exact[..., k])):
+                    chosen[k] = operands[k]
+            if all(c is not None for c in chosen):
+                chain = ar.Chain.of(ar.build_steps(ar._merge(build, chosen), ("float32",) * 8), target.dtype)
+                return self.float_verify(variant, struct, method, steps, g, target, order, chain, split)
+        return None
+
+    def run_whole(self, variant, steps, target, order, chain, split):
+        pipe = self.pipe(self.contract_for(variant, steps, target, order, chain, split, layout="HWC"))
+        if pipe is None:
+            return None
+        self.tried += 1
+        try:
+            return pipe.run(variant.image)
+        except Exception:  # noqa: BLE001 - refused at run time
+            return None
+
+    def float_verify(self, variant, struct, method, steps, g, target, order, chain, split):
+        hwc = self.run_whole(variant, steps, target, order, chain, split)
+        if hwc is None or not np.array_equal(ar._bits(hwc), ar._bits(target.exact)):
+            return None
+        return self.verify(variant, struct, method, steps, g, target, order, chain, split)
+
+    def verify(self, variant, struct, method, steps, g, target, order, chain, split=None) -> Hypothesis | None:
+        doc = self.contract_for(variant, steps, target, order, chain, split)
         pipe = self.pipe(doc)
         if pipe is None:
             return None
@@ -512,7 +629,7 @@ class Search:
         if not np.array_equal(ar._bits(tensor) if tensor.dtype.kind == "f" else tensor,
                               ar._bits(self.actual) if self.actual.dtype.kind == "f" else self.actual):
             return None
-        h = Hypothesis(variant, struct, method, steps, target, order, chain, contract=doc, tensor=tensor)
+        h = Hypothesis(variant, struct, method, steps, target, order, chain, split, contract=doc, tensor=tensor)
         h.kinds = self.kinds(h)
         return h
 
