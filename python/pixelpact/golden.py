@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import importlib
+import importlib.util
 import io
 import json
 import os
@@ -86,16 +87,19 @@ def as_array(value) -> np.ndarray:
 
 
 def load_callable(spec: str) -> Callable:
-    """'package.module:function' (or 'module:object.attribute') -> the callable. The
-    current directory is importable, as with `python -m`."""
-    if ":" not in spec:
-        raise GoldenError(f"{spec!r}: give MODULE:CALLABLE, e.g. my_service.preprocess:to_tensor")
-    module_name, _, attr = spec.partition(":")
+    """'package.module:function', 'module:object.attribute' or 'path/to/file.py:function'
+    -> the callable. The current directory is importable, as with `python -m`."""
+    module_name, sep, attr = spec.rpartition(":")
+    if not sep or not module_name or not attr:
+        raise GoldenError(f"{spec!r}: give MODULE:CALLABLE or FILE.py:CALLABLE, e.g. my_service.preprocess:to_tensor")
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     try:
-        target = importlib.import_module(module_name)
-    except ImportError as exc:
+        if module_name.endswith(".py"):
+            target = _import_file(Path(module_name))
+        else:
+            target = importlib.import_module(module_name)
+    except (ImportError, OSError) as exc:
         raise GoldenError(f"{spec}: cannot import {module_name!r}: {exc}") from exc
     for part in attr.split("."):
         try:
@@ -105,6 +109,16 @@ def load_callable(spec: str) -> Callable:
     if not callable(target):
         raise GoldenError(f"{spec}: {attr!r} is not callable")
     return target
+
+
+def _import_file(path: Path):
+    if not path.is_file():
+        raise ImportError(f"no such file {path}")
+    spec = importlib.util.spec_from_file_location(f"pixelpact_serving_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.resolve().parent))  # its own imports, as when run as a script
+    spec.loader.exec_module(module)
+    return module
 
 
 def _versions(extra: Sequence[str] = ()) -> dict:
@@ -297,6 +311,7 @@ class SampleResult:
     diagnosis: object = None
     error: Optional[str] = None
     report: Optional[str] = None
+    shapes: Optional[tuple] = None  # ((actual shape, dtype), (expected shape, dtype)) when not identical
 
     @property
     def suspects(self) -> list:
@@ -319,6 +334,9 @@ class SampleResult:
         if self.identical:
             return f"PASS {self.name}: bit-identical"
         diff = "shapes differ" if self.max_abs_diff is None else f"max |diff| {self.max_abs_diff:.6g}"
+        if self.shapes and self.shapes[0] != self.shapes[1]:
+            (a_shape, a_dtype), (e_shape, e_dtype) = self.shapes
+            diff += f"; serving {a_shape} {a_dtype}, expected {e_shape} {e_dtype}"
         head = (f"PASS {self.name}: within atol {atol:g} but NOT exact ({diff})" if self.ok else
                 f"FAIL {self.name}: {diff}")
         if self.diagnosis is None:
@@ -433,7 +451,8 @@ def _compare(golden: GoldenSet, sample: dict, expected: np.ndarray, actual: np.n
     exif = bool(golden.manifest.get("decode", {}).get("exif_transpose", False))
     diagnosis = diagnose(golden.contract, decoded, actual, file=golden.directory / sample["original"],
                          exif_transpose=exif)
-    result = SampleResult(name, ok, False, diagnosis.match, diff, diagnosis)
+    result = SampleResult(name, ok, False, diagnosis.match, diff, diagnosis,
+                          shapes=((tuple(actual.shape), str(actual.dtype)), (tuple(expected.shape), str(expected.dtype))))
     if report_path is not None:
         target = report_path / f"{name}.html"
         diagnosis.write_report(target)

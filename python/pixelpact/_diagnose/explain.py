@@ -96,8 +96,7 @@ def describe_chain(chain: ar.Chain | None) -> str:
             words.append(f"(x - mean) / std with mean {_fmt(v[0])}, std {_fmt(v[1])}")
         else:
             words.append({"div": "x / ", "mul": "x * ", "add": "x + ", "sub": "x - "}[op] + _fmt(v))
-    dtypes = sorted(set(chain.arithmetic_dtypes()))
-    return ", then ".join(words) + f" (in {' then '.join(dtypes) if len(dtypes) > 1 else dtypes[0]})"
+    return ", then ".join(words) + f", in {' then '.join(dict.fromkeys(chain.arithmetic_dtypes()))}"
 
 
 def describe_range(r) -> str:
@@ -144,12 +143,11 @@ def _normalization(search, h):
                   "in another order of operations, so the float values differ in the last bits")
     else:
         detail = (f"training: {describe_norm(t_m, t_s)}; serving: {describe_norm(s_m, s_s)} "
-                  f"(serving arithmetic: {describe_chain(s)})")
+                  f"(serving computes {describe_chain(s)})")
     if _same(t_m, [0, 0, 0], 0, 1e-7) and _same(t_s, [1, 1, 1]):
         fix = "remove the mean/std normalization from the serving code (training had none)"
     else:
-        fix = (f"normalize as training: {describe_chain(t)}, e.g. torchvision Normalize(mean={_fmt(t_m)}, "
-               f"std={_fmt(t_s)}) after scaling")
+        fix = f"normalize as training: {describe_chain(t)}"
     return detail, fix
 
 

@@ -276,7 +276,7 @@ def describe_steps(steps: list) -> str:
                 verb = "cover" if s["keep_ratio"] == "not_smaller" else "fit in"
                 words.append(f"resize keeping the aspect ratio to {verb} {s['size'][0]}x{s['size'][1]}")
             else:
-                words.append(f"resize to {s['size'][0]}x{s['size'][1]}")
+                words.append(f"resize to {s['size'][0]}x{s['size'][1]} (aspect ratio not kept)")
         elif op == "center_crop":
             hh, ww = _crop_size(s)
             rule = s.get("rule", "torchvision")
