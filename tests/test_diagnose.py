@@ -18,7 +18,9 @@ import numpy as np
 import pytest
 import skimage.data
 from PIL import Image, ImageOps
+import torch
 from torchvision import transforms as T
+from torchvision.transforms import v2
 
 import pixelpact
 import serving_pipelines as sp
@@ -283,18 +285,131 @@ def test_decode_outside_the_known_decoders_is_close(files, name):
     assert "max |diff|" in diagnosis.suspects[0].detail
 
 
+ALPHA = {"white": (255, 255, 255), "black": (0, 0, 0), "gray-114": (114, 114, 114), "azure": (0, 128, 255)}
+
+
 @pytest.mark.parametrize("name", ["chelsea", "coffee"])
-@pytest.mark.parametrize("policy", ["white", "black", "premultiply"])
+@pytest.mark.parametrize("policy", list(ALPHA) + ["premultiply"])
 def test_alpha(files, name, policy):
     path = files[f"{name}-rgba.png"]
     rgba = Image.open(path)
     if policy == "premultiply":
         actual = sp.rgba_resized_premultiplied(rgba)
     else:
-        actual = sp.training_pil(sp.composite(rgba, (255, 255, 255) if policy == "white" else (0, 0, 0)))
+        actual = sp.training_pil(sp.composite(rgba, ALPHA[policy]))
     diagnosis = pixelpact.diagnose(E1, path, actual)
     check_exact(diagnosis, np.asarray(rgba), actual, ["alpha"])
     assert diagnosis.contract["input"]["color"] == "RGBA"
+    if policy != "premultiply":  # the background colour is read back from the tensor
+        assert diagnosis.contract["input"]["background"] == list(ALPHA[policy])
+
+
+def test_alpha_composite_in_the_opencv_classic_path(files):
+    path = files["coffee-rgba.png"]
+    flattened = np.asarray(sp.composite(Image.open(path), (255, 255, 255)))
+    actual = sp.opencv_classic(np.ascontiguousarray(flattened[..., ::-1]))
+    diagnosis = pixelpact.diagnose(E1, path, actual)
+    check_exact(diagnosis, np.asarray(Image.open(path)), actual,
+                ["alpha", "normalization", "resize_method", "channel_order", "layout", "crop"])
+
+
+# ---- other training contracts ----------------------------------------------------------------
+
+YOLO = {"pixelpact": 1, "name": "yolo-640", "input": {"color": "BGR"},
+        "steps": [{"op": "letterbox", "size": 640}, {"op": "to_float", "dtype": "float32"}, {"op": "div", "value": 255}],
+        "output": {"layout": "NCHW", "dtype": "float32", "color": "RGB"}}
+CLIP = {"pixelpact": 1, "name": "clip", "input": {"color": "RGB"},
+        "steps": [{"op": "resize", "size": 224, "interpolation": "bicubic", "engine": "pillow"},
+                  {"op": "center_crop", "size": 224}, {"op": "to_float", "dtype": "float32"}, {"op": "div", "value": 255},
+                  {"op": "normalize", "mean": sp.CLIP_MEAN, "std": sp.CLIP_STD}],
+        "output": {"layout": "NCHW", "dtype": "float32", "color": "RGB"}}
+VIT384 = {"pixelpact": 1, "name": "vit-384", "input": {"color": "RGB"},
+          "steps": [{"op": "resize", "size": [384, 384], "interpolation": "bilinear", "engine": "pillow"},
+                    {"op": "to_float", "dtype": "float32"}, {"op": "div", "value": 255},
+                    {"op": "normalize", "mean": [0.5] * 3, "std": [0.5] * 3}],
+          "output": {"layout": "NCHW", "dtype": "float32", "color": "RGB"}}
+RECT = {"pixelpact": 1, "name": "rect-224x320", "input": {"color": "RGB"},
+        "steps": [{"op": "resize", "size": [224, 320], "interpolation": "bilinear", "engine": "pillow"},
+                  {"op": "to_float", "dtype": "float32"}, {"op": "div", "value": 255}],
+        "output": {"layout": "NHWC", "dtype": "float32", "color": "RGB"}}
+
+
+def yolo_pixels(bgr, fill=114, interpolation=cv2.INTER_LINEAR):
+    """Ultralytics LetterBox(640) with OpenCV, on the BGR image."""
+    h, w = bgr.shape[:2]
+    r = min(640 / h, 640 / w)
+    nw, nh = max(round(w * r), 1), max(round(h * r), 1)
+    out = cv2.resize(bgr, (nw, nh), interpolation=interpolation) if (nw, nh) != (w, h) else bgr
+    dw, dh = (640 - nw) / 2, (640 - nh) / 2
+    return cv2.copyMakeBorder(out, round(dh - 0.1), round(dh + 0.1), round(dw - 0.1), round(dw + 0.1),
+                              cv2.BORDER_CONSTANT, value=(fill,) * 3)
+
+
+def yolo_tensor(pixels_bgr, scale=True):
+    x = pixels_bgr[..., ::-1].astype(np.float32)
+    return (x / np.float32(255) if scale else x).transpose(2, 0, 1)[None].copy()
+
+
+def vit(rgb, interpolation=T.InterpolationMode.BILINEAR, mean=(0.5,) * 3, std=(0.5,) * 3):
+    return T.Compose([T.Resize((384, 384), interpolation), T.ToTensor(), T.Normalize(mean, std)])(
+        Image.fromarray(rgb)).unsqueeze(0).numpy()
+
+
+def cv2_vit(rgb, flag):
+    x = cv2.resize(rgb, (384, 384), interpolation=flag).astype(np.float32)
+    return ((x / np.float32(255) - np.float32(0.5)) / np.float32(0.5)).transpose(2, 0, 1)[None].copy()
+
+
+def hf_fast_clip(rgb):
+    """Hugging Face's torchvision backend for CLIP: torch bicubic on uint8, floor crop
+    offsets, mean/std folded into 0-255 values."""
+    t = torch.from_numpy(np.array(rgb)).permute(2, 0, 1).contiguous()
+    t = v2.functional.resize(t, 224, interpolation=T.InterpolationMode.BICUBIC, antialias=True)
+    top, left = int((t.shape[1] - 224) / 2.0), int((t.shape[2] - 224) / 2.0)
+    t = t[:, top:top + 224, left:left + 224].float()
+    mean, std = torch.tensor(sp.CLIP_MEAN) * 255.0, torch.tensor(sp.CLIP_STD) * 255.0
+    return ((t - mean[:, None, None]) / std[:, None, None]).unsqueeze(0).numpy()
+
+
+OTHER_CONTRACTS = {
+    "yolo-rgb-fed": (YOLO, ["channel_order"], lambda rgb: yolo_tensor(yolo_pixels(rgb.copy()))),
+    "yolo-fill-0": (YOLO, ["crop"], lambda rgb: yolo_tensor(yolo_pixels(rgb[..., ::-1].copy(), fill=0))),
+    "yolo-no-scaling": (YOLO, ["value_range"], lambda rgb: yolo_tensor(yolo_pixels(rgb[..., ::-1].copy()), False)),
+    "yolo-squash": (YOLO, ["crop"], lambda rgb: yolo_tensor(cv2.resize(rgb[..., ::-1].copy(), (640, 640)))),
+    "yolo-nearest": (YOLO, ["resize_method"],
+                     lambda rgb: yolo_tensor(yolo_pixels(rgb[..., ::-1].copy(), interpolation=cv2.INTER_NEAREST))),
+    "yolo-blob-squash": (YOLO, ["crop", "value_range"],  # blobFromImage multiplies by float32(1/255)
+                         lambda rgb: cv2.dnn.blobFromImage(rgb[..., ::-1].copy(), 1 / 255, (640, 640), swapRB=True)),
+    "clip-hf-fast": (CLIP, ["normalization", "resize_method"], hf_fast_clip),
+    "clip-imagenet-stats": (CLIP, ["normalization"], lambda rgb: T.Compose([
+        T.Resize(224, T.InterpolationMode.BICUBIC), T.CenterCrop(224), T.ToTensor(), T.Normalize(sp.MEAN, sp.STD)])(
+        Image.fromarray(rgb)).unsqueeze(0).numpy()),
+    "vit-cv2-area": (VIT384, ["resize_method"], lambda rgb: cv2_vit(rgb, cv2.INTER_AREA)),
+    "vit-cv2-lanczos4": (VIT384, ["resize_method"], lambda rgb: cv2_vit(rgb, cv2.INTER_LANCZOS4)),
+    "vit-pillow-box": (VIT384, ["resize_method"], lambda rgb: vit(rgb, T.InterpolationMode.BOX)),
+    "vit-pillow-hamming": (VIT384, ["resize_method"], lambda rgb: vit(rgb, T.InterpolationMode.HAMMING)),
+    "vit-bicubic-hw-swapped-float16": (VIT384, ["resize_method", "layout", "dtype"],
+                                       lambda rgb: vit(rgb, T.InterpolationMode.BICUBIC).transpose(0, 1, 3, 2)
+                                       .astype(np.float16), lambda t: t.transpose(0, 1, 3, 2)),
+    "vit-resize-and-crop": (VIT384, ["crop"], lambda rgb: T.Compose([
+        T.Resize(384), T.CenterCrop(384), T.ToTensor(), T.Normalize([0.5] * 3, [0.5] * 3)])(
+        Image.fromarray(rgb)).unsqueeze(0).numpy()),
+    "rect-cv2-dsize-swapped": (RECT, ["resize_size", "resize_method"],
+                               lambda rgb: (cv2.resize(rgb, (224, 320)).astype(np.float32) / np.float32(255))[None]),
+    "rect-nchw": (RECT, ["layout"], lambda rgb: (np.asarray(Image.fromarray(rgb).resize((320, 224), Image.BILINEAR))
+                                                 .astype(np.float32) / np.float32(255)).transpose(2, 0, 1)[None].copy()),
+}
+
+
+@pytest.mark.parametrize("photo", ["coffee", "noise"])
+@pytest.mark.parametrize("case", OTHER_CONTRACTS)
+def test_other_training_contracts(case, photo):
+    contract, kinds, serve, *outside = OTHER_CONTRACTS[case]
+    rgb = PHOTOS[photo]
+    image = np.ascontiguousarray(rgb[..., ::-1]) if contract["input"]["color"] == "BGR" else rgb
+    actual = serve(rgb)
+    diagnosis = pixelpact.diagnose(contract, image, actual)
+    check_exact(diagnosis, image, actual, kinds, *outside)
 
 
 # ---- nothing to explain ----------------------------------------------------------------------

@@ -221,12 +221,26 @@ def structures(training: list, target_hw: tuple, representative: Method) -> list
     out.append(structure([{"op": "letterbox", "size": [h, w], "rule": "blob_crop"}], {"crop"}))
     out.append(structure([{"op": "center_crop", "size": [h, w]}], {"resize_size"} | ({"crop"} if not crops else set())))
     out += _resize_sizes(training, crops, target_hw)
+    if not crops:  # the usual evaluation geometry where training had no centre crop
+        side = min(h, w)
+        out.append(structure([resize(side), {"op": "center_crop", "size": [h, w]}], {"crop"}))
+        for s in sorted(_sizes(side)):
+            if s > side:
+                out.append(structure([resize(s), {"op": "center_crop", "size": [h, w]}], {"crop", "resize_size"}))
     seen, unique = set(), []
     for s in out:
         if s.steps not in seen:
             seen.add(s.steps)
             unique.append(dataclasses.replace(s, rank=len(unique)))
     return unique
+
+
+def _sizes(side: int) -> set:
+    """Resize sizes people pair with a crop of `side`: crop fractions and common sizes."""
+    sizes = {side} | set(COMMON_SIZES)
+    for p in CROP_FRACTIONS:
+        sizes |= {math.floor(side / p), round(side / p), math.ceil(side / p)}
+    return {s for s in sizes if s >= 1}
 
 
 def _resize_sizes(training: list, crops: list, target_hw: tuple) -> list:
@@ -242,10 +256,7 @@ def _resize_sizes(training: list, crops: list, target_hw: tuple) -> list:
     if crop_i is not None and _crop_size(training[crop_i]) != (h, w):
         changed = training[:crop_i] + [{**training[crop_i], "size": [h, w]}] + training[crop_i + 1:]
         variants.append((changed, {"crop"}))
-    side = min(h, w)
-    sizes = {base - 2, base - 1, base + 1, base + 2, side} | set(COMMON_SIZES)
-    for p in CROP_FRACTIONS:
-        sizes |= {math.floor(side / p), round(side / p), math.ceil(side / p)}
+    sizes = {base - 2, base - 1, base + 1, base + 2} | _sizes(min(h, w))
     out = []
     for steps, kinds in variants:
         if steps is not training:

@@ -39,13 +39,14 @@ SAMPLE = 4096
 BEAM = 6
 INPUT_BEAM = 3
 BEAM_MARGIN = 0.02
-KIND_PENALTY = 0.2  # decades of unexplained variance a change must remove to be preferred
+KIND_PENALTY = 0.2  # decades of R^2 log-odds a change must gain to be preferred
 UNRELATED = 0.01  # best structure score below which no geometry relates the tensor to the image
 NEARLY_EXACT = 0.9  # decoders are tried only when the best fit is at least this good
 DECODER_BEAM = 3
 FLOAT_AFFINE = 1 - 1e-7  # a float resize's output explains the tensor this well before any chain is tried
 FLOAT_FAMILIES = ("none", "div", "div255_normalize", "normalize", "mul255_normalize")
 FLOAT_OPERANDS = 3  # candidate values per operand tried with a float resize
+FLOAT_BEAM = 3  # float resizes are tried on this many of the best structures
 CLOSE_RELATIVE_RMS = 0.05
 
 
@@ -122,8 +123,8 @@ def r_squared(g: np.ndarray, targets: list) -> list:
         total = float(target.sst.sum())
         for slots in SLOTS:
             ssr = total - sum(explained[j, k] for k, j in enumerate(slots))
-            if total == 0:
-                out.append((target, 1.0 if ssr <= 0 else 0.0))
+            if total == 0:  # a constant tensor: only a constant geometry can explain it
+                out.append((target, 1.0 if all(var[j] == 0 for j in slots) else 0.0))
             else:
                 out.append((target, float(1 - max(ssr, 0.0) / total)))
     return out
@@ -243,6 +244,7 @@ class Search:
             return [], None
         sizes = {t.size for t in self.targets}
         inputs = variants(self.source, self.from_file, self.training["input"])
+        inputs += self.inferred_backgrounds(inputs, sizes)
         scored = self.structure_pass(inputs, sizes)
         if not scored or max(h.score for h in scored) < UNRELATED:
             return [], self.best(scored) if scored else None
@@ -252,11 +254,13 @@ class Search:
         return exact, self.best(scored + self.method_scored)
 
     def ranked(self, hypotheses: list) -> list:
-        """Best first: least unexplained variance (1 - R^2, on a log scale), each
-        change costing KIND_PENALTY decades; so among nearly equal fits the one with
-        fewer changes, while a change that explains much more wins."""
+        """Best first by the log-odds of R^2 (explained over unexplained variance, in
+        decades), each change costing KIND_PENALTY decades: among nearly equal fits the
+        one with fewer changes, while a change that explains much more wins, whether
+        the fits are near 1 (a few ulps) or near 0 (a noise image through another filter)."""
         def key(h):
-            return np.log10(max(1.0 - h.score, 1e-15)) + KIND_PENALTY * len(self.kinds(h))
+            r2 = min(max(h.score, 1e-15), 1 - 1e-15)
+            return -np.log10(r2 / (1 - r2)) + KIND_PENALTY * len(self.kinds(h))
 
         return sorted(hypotheses, key=key)
 
@@ -335,11 +339,14 @@ class Search:
         preferred first. A candidate that cannot beat the best found is skipped."""
         found: list = []
         best = None
-        for entry in beam:
+        tested: dict = {}  # geometry output already tested for exactness -> its preference bound
+        for rank, entry in enumerate(beam):
             variant = entry.variant
             vid = id(variant)
             base = variant.kinds | entry.structure.kinds
             for method in self.methods_for(entry.structure):
+                if method is not None and method.on_float and rank >= FLOAT_BEAM:
+                    continue  # float resizes are slow to run: only on the best structures
                 method_kinds = self.method_kinds(entry.structure, method)
                 bound = self.preference(Hypothesis(variant, entry.structure, method, [], entry.target, 0,
                                                    kinds=base | method_kinds))
@@ -348,13 +355,18 @@ class Search:
                 steps = entry.structure.with_method(method) if method else entry.structure.step_dicts
                 if steps is None:
                     continue
-                pending, tried_fills = [steps], False
+                pending, tried_fills = [(variant, steps)], False
                 while pending:
-                    steps = pending.pop(0)
+                    variant, steps = pending.pop(0)
+                    vid = id(variant)
                     g = self.run_geometry(variant, vid, steps, sizes)
                     if g is None:
                         continue
                     self.method_scored += self.score(variant, entry.structure, method, steps, g)
+                    digest = hash((g.dtype.str, g.shape, g.tobytes()))
+                    if tested.get(digest, (np.inf,)) <= bound:
+                        continue  # the same pixels were tested with an explanation at least as simple
+                    tested[digest] = bound
                     if g.dtype.kind == "f":
                         hits = self.float_exact_on(variant, entry.structure, method, steps, g)
                     else:
@@ -365,7 +377,8 @@ class Search:
                             best = self.preference(h)
                     if not hits and not tried_fills:
                         tried_fills = True
-                        pending += self.fill_variants(variant, steps, g)
+                        pending += [(variant, s) for s in self.fill_variants(variant, steps, g)]
+                        pending += [(v, steps) for v in self.background_variants(variant, steps, sizes)]
         found.sort(key=self.preference)
         return found
 
@@ -407,6 +420,58 @@ class Search:
                     changed = [dict(s) for s in steps]
                     changed[i]["fill"] = rgb
                     if changed not in out and changed != steps:
+                        out.append(changed)
+        return out
+
+    def inferred_backgrounds(self, inputs: list, sizes: set) -> list:
+        """Composite inputs with the background colour read back through the
+        training's own steps (refined per method later, see background_variants)."""
+        composite = next((v for v in inputs if dict(v.alpha).get("alpha") == "composite"), None)
+        if composite is None:
+            return []
+        out = []
+        for size in sorted(sizes):
+            for struct in geo.structures(self.geometry, size, self.representative)[:1]:
+                steps = struct.with_method(self.representative) or struct.step_dicts
+                for v in self.background_variants(composite, steps, {size}):
+                    if not any(dict(v.alpha) == dict(o.alpha) for o in inputs + out):
+                        out.append(v)
+        return out
+
+    def background_variants(self, variant, steps, sizes) -> list:
+        """For an input composited onto a background that does not fit: the
+        background colour read back from the tensor where the resampled alpha is 0
+        (those pixels are the background alone), through the affine fit of the rest."""
+        if dict(variant.alpha).get("alpha") != "composite":
+            return []
+        alpha = variant.image[..., 3]
+        carrier = Variant(np.ascontiguousarray(np.repeat(alpha[..., None], 3, axis=2)), "RGB")
+        a = self.run_geometry(carrier, id(carrier), steps, sizes)
+        g = self.run_geometry(variant, id(variant), steps, sizes)
+        if a is None or g is None or a.dtype != np.uint8:
+            return []
+        clear, opaque = a[..., 0] == 0, a[..., 0] == 255
+        if not clear.any() or opaque.sum() < 2:
+            return []
+        out = []
+        for target in self.targets:
+            if target.size != g.shape[:2]:
+                continue
+            for slots in SLOTS:
+                rgb = [0, 0, 0]
+                for k, j in enumerate(slots):
+                    x = g[..., j][opaque].astype(np.float64)
+                    y = target.fit[..., k][opaque]
+                    if x.std() == 0:
+                        break
+                    slope, intercept = np.polyfit(x, y, 1)
+                    rgb[j] = int(np.clip(np.rint((target.fit[..., k][clear].mean() - intercept) / slope), 0, 255))
+                else:
+                    background = list(rgb)
+                    alpha_doc = tuple((k, background if k == "background" else v) for k, v in variant.alpha)
+                    changed = dataclasses.replace(variant, alpha=alpha_doc)
+                    if background != dict(variant.alpha).get("background") and not any(
+                            dict(v.alpha) == dict(changed.alpha) for v in out):
                         out.append(changed)
         return out
 
@@ -641,6 +706,8 @@ class Search:
 
     def kinds(self, h: Hypothesis) -> frozenset:
         kinds = set(h.variant.kinds | h.structure.kinds | self.method_kinds(h.structure, h.method))
+        if any(a.get("fill") != b.get("fill") for a, b in zip(h.steps, h.structure.step_dicts)):
+            kinds.add("crop")  # a padding colour read back from the tensor
         if h.target.layout.roles != self.out_roles:
             kinds.add("layout")
         color = "RGB" if h.order == 0 else "BGR"
