@@ -13,7 +13,6 @@ commit; the script prints whether each scenario is within it and never fails on 
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import platform

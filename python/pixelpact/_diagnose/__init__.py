@@ -117,8 +117,9 @@ def diagnose(contract: ContractSource, image: ImageSource, actual, *, file=None,
     shape and dtype) as the training `contract` applied to `image` with the fewest
     changes. `image`: an image file (decoded by Pillow, as training's Image.open;
     rotated per EXIF first if `exif_transpose`), a .npy file or a uint8 array.
-    `file`: the original image file when `image` is an array decoded from it
-    (lets the search try other JPEG decoders and read the EXIF orientation)."""
+    `file`: the original image file when `image` is that file as Pillow decodes it
+    (RGB, RGBA or L order, e.g. a golden sample's decoded.npy): the search then tries
+    other JPEG decoders on it and reads its EXIF orientation."""
     started = time.perf_counter()
     training = validate(contract)
     if isinstance(image, np.ndarray):
@@ -148,8 +149,8 @@ def diagnose(contract: ContractSource, image: ImageSource, actual, *, file=None,
                     "outside_contract": []}
         return Diagnosis("none", [], None, residual, reproduced=None, input_image=None,
                          seconds=time.perf_counter() - started, candidates=0, **common)
-    search = Search(training, source, from_file, actual, file=file, exif_transpose=exif_transpose)
-    search.expected_shape = tuple(expected.shape)
+    search = Search(training, source, from_file, actual, file=file, exif_transpose=exif_transpose,
+                    expected_shape=expected.shape)
     exact, best = search.run()
     training_diff = (_difference(expected, actual) if expected.shape == actual.shape else None)
     if exact:
@@ -192,7 +193,7 @@ def _inexact(search: Search, best, training_diff, started, common) -> Diagnosis:
         return Diagnosis("none", [], None, residual, reproduced=None, input_image=None,
                          seconds=time.perf_counter() - started, candidates=search.tried, **common)
     h = best
-    g = search.run_geometry(h.variant, id(h.variant), h.steps, {h.target.size})
+    g = search.run_geometry(h.variant, h.steps, {h.target.size})
     chain = _fitted_chain(search, g, h)
     h.chain = chain
     doc = search.contract_for(h.variant, h.steps, h.target, h.order, chain)

@@ -158,12 +158,13 @@ def _value_range(search, h):
     else:
         s_r = s.split()[0]
     t_r = t.split()[0] if t.steps else np.ones(3)
-    if _same(t_r, s_r):
-        detail = (f"training scales with {t.scale_form()[0][0]} {_fmt(t.scale_form()[0][1])}, serving with "
-                  f"{s.scale_form()[0][0]} {_fmt(s.scale_form()[0][1])}: the same range, rounded differently "
-                  "(x / 255 and x * float32(1/255) differ for 126 of the 256 byte values in float32)"
-                  if t.scale_form() and s.scale_form() else
-                  f"training: {describe_chain(t)}; serving: {describe_chain(s)}")
+    if _same(t_r, s_r) and t.scale_form() and s.scale_form():
+        (t_op, t_v), (s_op, s_v) = t.scale_form()[0], s.scale_form()[0]
+        detail = (f"training scales with x {'/' if t_op == 'div' else '*'} {_fmt(t_v)}, serving with x "
+                  f"{'/' if s_op == 'div' else '*'} {_fmt(s_v)}: the same range, rounded differently (x / 255 "
+                  "and x * float32(1/255) differ for 126 of the 256 byte values in float32)")
+    elif _same(t_r, s_r):
+        detail = f"training: {describe_chain(t)}; serving: {describe_chain(s)}"
     else:
         detail = f"training: {describe_range(t_r)}; serving: {describe_range(s_r)}"
     if _same(t_r, [1, 1, 1]):

@@ -6,22 +6,25 @@ per-channel function of the byte value (the elementwise chain), then a layout. S
 a candidate geometry explains the actual tensor exactly only if, channel by
 channel, the tensor's value is a *function* of the candidate's byte value: one
 exact test, whatever the arithmetic was. The search therefore runs real
-candidates through the kernel in three passes:
+candidates through the kernel in passes:
 
-1. structure: the input (8 orientations, RGBA policies) x the step structure
-   (training steps, other sizes, crop rules, no crop, squash, letterboxes), each
-   resampled with the training's method, scored by how much of the tensor a
-   per-channel affine function of its bytes explains (R^2 on a sample of pixels),
-   for every reading of the tensor's shape and both channel orders;
+1. structure: the input (8 orientations, RGBA policies, a composite background
+   read back from the tensor) x the step structure (training steps, other sizes,
+   crop rules, no crop, squash, letterboxes), each resampled with the training's
+   method, scored by how much of the tensor a per-channel affine function of its
+   bytes explains (R^2 on a sample of pixels), for every reading of the tensor's
+   shape and both channel orders;
 2. method: the best structures with every resampling method (Pillow, OpenCV,
-   torch filters), tested for the exact functional relation;
+   torch uint8 and float32), tested for the exact functional relation (a float
+   resize, whose output is not bytes, by whole runs instead); a letterbox's
+   padding colour and a composite background are read back when they do not fit;
 3. arithmetic: for each exact geometry, the elementwise chain solved from the
    fit and verified by the kernel (arithmetic.py), then the whole candidate
    contract run and compared bit for bit with the actual tensor.
 
-When nothing is exact, other JPEG decoders are tried on the best structures;
-then the best explanation is run and its residual measured: small enough is
-"close", anything else "none"."""
+When nothing is exact, other JPEG decoders are tried on the best geometries;
+then the best explanation is run with fitted arithmetic and its residual
+measured: small enough is "close", anything else "none"."""
 from __future__ import annotations
 
 import dataclasses
@@ -35,10 +38,10 @@ from . import geometry as geo
 from .inputs import Variant, decodes, reoriented, variants
 from .layout import ROLES, Layout, readings
 
-SAMPLE = 4096
-BEAM = 6
-INPUT_BEAM = 3
-BEAM_MARGIN = 0.02
+SAMPLE = 4096  # pixels sampled for scoring
+BEAM = 6  # (input, structure) pairs given every resampling method
+INPUT_BEAM = 3  # inputs (orientations, alpha policies) given every structure...
+BEAM_MARGIN = 0.02  # ...when they score within this of the best
 KIND_PENALTY = 0.2  # decades of R^2 log-odds a change must gain to be preferred
 UNRELATED = 0.01  # best structure score below which no geometry relates the tensor to the image
 NEARLY_EXACT = 0.9  # decoders are tried only when the best fit is at least this good
@@ -159,13 +162,15 @@ class Hypothesis:
 
 class Search:
     def __init__(self, training: dict, source: np.ndarray, from_file: bool, actual: np.ndarray,
-                 file=None, exif_transpose: bool = False):
+                 file=None, exif_transpose: bool = False, expected_shape: tuple = ()):
         self.training = training
         self.source = source
         self.from_file = from_file
         self.actual = actual
         self.file = file
         self.exif_transpose = exif_transpose
+        self.expected_shape = tuple(expected_shape)
+        self.residual_words = ""  # set by the caller for a close match (the decode suspect quotes it)
         steps = training["steps"]
         first_float = next((i for i, s in enumerate(steps) if s["op"] == "to_float"), len(steps))
         after = steps[first_float:]
@@ -178,9 +183,6 @@ class Search:
         slots = [geo.slot_method(s) for s in self.geometry if s["op"] in ("resize", "letterbox")]
         self.training_method = slots[0] if slots else None
         self.representative = self.training_method or geo.Method("pillow", "bilinear")
-        if self.representative not in geo.RESIZE_METHODS and self.representative.engine == "opencv" \
-                and self.representative not in geo.LETTERBOX_METHODS:
-            self.representative = geo.Method("opencv", "bilinear")
         self.out_color = training["output"]["color"]
         self.out_roles = ROLES[training["output"]["layout"]]
         self.targets, self.storage = targets(actual)
@@ -213,9 +215,10 @@ class Search:
         return {"pixelpact": 1, "input": variant.input_doc(), "steps": steps,
                 "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}}
 
-    def run_geometry(self, variant: Variant, vid: int, steps: list, sizes: set) -> np.ndarray | None:
-        """The uint8 RGB pixels after `steps`, or None if invalid here or not of a wanted size."""
-        key = (vid, json.dumps(steps, sort_keys=True))
+    def run_geometry(self, variant: Variant, steps: list, sizes: set) -> np.ndarray | None:
+        """The RGB pixels after `steps` (uint8; float32 after a float resize), or None
+        if invalid here or not of a wanted size. Cached per input and steps."""
+        key = (id(variant), json.dumps(steps, sort_keys=True))
         if key in self._runs:
             return self._runs[key]
         self._alive.append(variant)
@@ -248,7 +251,7 @@ class Search:
         scored = self.structure_pass(inputs, sizes)
         if not scored or max(h.score for h in scored) < UNRELATED:
             return [], self.best(scored) if scored else None
-        exact = self.method_pass(self.beam(scored), inputs, sizes)
+        exact = self.method_pass(self.beam(scored), sizes)
         if not exact:
             exact = self.decoder_pass(sizes)
         return exact, self.best(scored + self.method_scored)
@@ -275,7 +278,7 @@ class Search:
             for target_size in sorted(sizes):
                 structs = geo.structures(self.geometry, target_size, self.representative)
                 for struct in structs if vid == 0 else [s for s in structs if s.core]:
-                    found = self.score_structure(variant, vid, struct, target_size)
+                    found = self.score_structure(variant, struct, target_size)
                     scored += found
                     for h in found:
                         best_by_input[vid] = max(best_by_input.get(vid, -np.inf), h.score)
@@ -289,12 +292,12 @@ class Search:
             for target_size in sorted(sizes):
                 for struct in geo.structures(self.geometry, target_size, self.representative):
                     if not struct.core:
-                        scored += self.score_structure(inputs[vid], vid, struct, target_size)
+                        scored += self.score_structure(inputs[vid], struct, target_size)
         return scored
 
-    def score_structure(self, variant, vid, struct, target_size) -> list:
+    def score_structure(self, variant, struct, target_size) -> list:
         steps = struct.with_method(self.representative) or struct.step_dicts
-        g = self.run_geometry(variant, vid, steps, {target_size})
+        g = self.run_geometry(variant, steps, {target_size})
         if g is None:
             return []
         return self.score(variant, struct, None, steps, g)
@@ -316,13 +319,7 @@ class Search:
             key = (id(h.variant), h.structure)
             if key not in best or h.score > best[key].score:
                 best[key] = h
-        ranked = self.ranked(list(best.values()))
-        top = ranked[0].score
-        keep = [h for h in ranked if h.score >= top - BEAM_MARGIN][:BEAM]
-        for h in ranked[: BEAM // 2]:
-            if h not in keep:
-                keep.append(h)
-        return keep
+        return self.ranked(list(best.values()))[:BEAM]
 
     def methods_for(self, struct: geo.Structure) -> list:
         steps = struct.step_dicts
@@ -334,7 +331,7 @@ class Search:
             methods += [m for m in geo.FLOAT_METHODS if m not in first]
         return methods
 
-    def method_pass(self, beam: list, inputs: list, sizes: set) -> list:
+    def method_pass(self, beam: list, sizes: set) -> list:
         """Every resampling method on the beam's structures; exact explanations,
         preferred first. A candidate that cannot beat the best found is skipped."""
         found: list = []
@@ -342,7 +339,6 @@ class Search:
         tested: dict = {}  # geometry output already tested for exactness -> its preference bound
         for rank, entry in enumerate(beam):
             variant = entry.variant
-            vid = id(variant)
             base = variant.kinds | entry.structure.kinds
             for method in self.methods_for(entry.structure):
                 if method is not None and method.on_float and rank >= FLOAT_BEAM:
@@ -358,8 +354,7 @@ class Search:
                 pending, tried_fills = [(variant, steps)], False
                 while pending:
                     variant, steps = pending.pop(0)
-                    vid = id(variant)
-                    g = self.run_geometry(variant, vid, steps, sizes)
+                    g = self.run_geometry(variant, steps, sizes)
                     if g is None:
                         continue
                     self.method_scored += self.score(variant, entry.structure, method, steps, g)
@@ -446,8 +441,8 @@ class Search:
             return []
         alpha = variant.image[..., 3]
         carrier = Variant(np.ascontiguousarray(np.repeat(alpha[..., None], 3, axis=2)), "RGB")
-        a = self.run_geometry(carrier, id(carrier), steps, sizes)
-        g = self.run_geometry(variant, id(variant), steps, sizes)
+        a = self.run_geometry(carrier, steps, sizes)
+        g = self.run_geometry(variant, steps, sizes)
         if a is None or g is None or a.dtype != np.uint8:
             return []
         clear, opaque = a[..., 0] == 0, a[..., 0] == 255
@@ -500,7 +495,7 @@ class Search:
         for name, image in decodes(self.file, self.source, self.exif_transpose):
             for h in top:
                 variant = reoriented(h.variant, image, name, self.from_file)
-                g = self.run_geometry(variant, id(variant), h.steps, sizes)
+                g = self.run_geometry(variant, h.steps, sizes)
                 if g is not None:
                     found += (self.float_exact_on if g.dtype.kind == "f" else self.exact_on)(
                         variant, h.structure, h.method, h.steps, g)
