@@ -152,7 +152,8 @@ def diagnose(contract: ContractSource, image: ImageSource, actual, *, file=None,
     search = Search(training, source, from_file, actual, file=file, exif_transpose=exif_transpose,
                     expected_shape=expected.shape)
     exact, best = search.run()
-    training_diff = (_difference(expected, actual) if expected.shape == actual.shape else None)
+    training_diff = (_difference(expected, actual) if expected.shape == actual.shape
+                     and actual.dtype.kind in "fiub" else None)
     if exact:
         h = exact[0]
         outside = h.variant.outside_steps()

@@ -85,6 +85,8 @@ def histogram(expected: np.ndarray, actual: np.ndarray | None, width: int = 256,
 
 
 def _reading(diagnosis) -> Layout | None:
+    if diagnosis.actual.dtype.kind not in "fiub":
+        return None
     if diagnosis.actual_layout is not None:
         return diagnosis.actual_layout
     found = readings(diagnosis.actual.shape)
@@ -129,7 +131,8 @@ def render(diagnosis) -> str:
     for k in range(3):
         e = expected_hwc[..., k]
         a = actual_hwc[..., k] if actual_hwc is not None else (
-            diagnosis.actual.astype(np.float64) if k == 0 and np.all(np.isfinite(diagnosis.actual)) else None)
+            diagnosis.actual.astype(np.float64) if k == 0 and diagnosis.actual.dtype.kind in "fiub"
+            and np.all(np.isfinite(diagnosis.actual)) else None)
         hist_figures.append(_img(data_uri(histogram(e, a)), f"values, channel {k}: expected (blue), actual (orange)",
                                  256))
     suspects = "".join(

@@ -51,6 +51,7 @@ FLOAT_FAMILIES = ("none", "div", "div255_normalize", "normalize", "mul255_normal
 FLOAT_OPERANDS = 3  # candidate values per operand tried with a float resize
 FLOAT_BEAM = 3  # float resizes are tried on this many of the best structures
 CLOSE_RELATIVE_RMS = 0.05
+SETTLED = 1 - 1e-6  # a core structure this good is the geometry up to resampling rounding: no size sweep
 
 
 @dataclasses.dataclass(eq=False)
@@ -271,23 +272,25 @@ class Search:
         return self.ranked(hypotheses)[0]
 
     def structure_pass(self, inputs: list, sizes: set) -> list:
-        """Every input with the core structures; then every structure with the
-        inputs that scored best."""
+        """Every input with the core structures; then, unless one of them already
+        fits all but rounding, every structure with the inputs that scored best."""
         scored, best_by_input = [], {}
         for vid, variant in enumerate(inputs):
             for target_size in sorted(sizes):
-                structs = geo.structures(self.geometry, target_size, self.representative)
-                for struct in structs if vid == 0 else [s for s in structs if s.core]:
-                    found = self.score_structure(variant, struct, target_size)
-                    scored += found
-                    for h in found:
-                        best_by_input[vid] = max(best_by_input.get(vid, -np.inf), h.score)
+                for struct in geo.structures(self.geometry, target_size, self.representative):
+                    if struct.core:
+                        found = self.score_structure(variant, struct, target_size)
+                        scored += found
+                        for h in found:
+                            best_by_input[vid] = max(best_by_input.get(vid, -np.inf), h.score)
         if not best_by_input:
             return scored
         top = max(best_by_input.values())
+        if top >= SETTLED:
+            return scored
         ranked = sorted(best_by_input, key=lambda v: -best_by_input[v])
-        for vid in ranked[:INPUT_BEAM]:
-            if vid == 0 or best_by_input[vid] < top - BEAM_MARGIN:
+        for vid in [0] + [v for v in ranked[:INPUT_BEAM] if v != 0]:
+            if vid != 0 and best_by_input[vid] < top - BEAM_MARGIN:
                 continue
             for target_size in sorted(sizes):
                 for struct in geo.structures(self.geometry, target_size, self.representative):
