@@ -77,6 +77,20 @@ def numpy_float64(rgb: np.ndarray) -> np.ndarray:
     return ((pil_geometry(rgb) / 255.0 - np.array(MEAN)) / np.array(STD)).transpose(2, 0, 1)[None]
 
 
+def numpy_mixed(rgb: np.ndarray) -> np.ndarray:
+    """float32 pixels / 255, then float64 numpy mean/std arrays (numpy promotes), cast back to float32."""
+    x = pil_geometry(rgb).astype(np.float32) / 255
+    return ((x - np.array(MEAN)) / np.array(STD)).astype(np.float32).transpose(2, 0, 1)[None].copy()
+
+
+def centre_square(rgb: np.ndarray) -> np.ndarray:
+    """The centred square of the shorter side (offsets floored), a common serving crop."""
+    h, w = rgb.shape[:2]
+    s = min(h, w)
+    top, left = (h - s) // 2, (w - s) // 2
+    return np.ascontiguousarray(rgb[top:top + s, left:left + s])
+
+
 def hf_fused(rgb: np.ndarray) -> np.ndarray:
     """Mean/std folded into 0-255 values, as Hugging Face's fast processors do:
     (x - 255 mean) / (255 std), float32."""

@@ -89,6 +89,9 @@ ONE_KIND = {
     "crop-squash": (["crop"], lambda rgb: sp.training(rgb, resize=T.Resize((224, 224)), crop=None)),
     "crop-missing": (["crop"], lambda rgb: sp.training(rgb, crop=None)),
     "crop-192": (["crop"], lambda rgb: sp.training(rgb, crop=T.CenterCrop(192))),
+    "crop-square-then-resize": (["crop"], lambda rgb: sp.training(sp.centre_square(rgb), resize=T.Resize((224, 224)),
+                                                                  crop=None)),
+    "dtype-numpy-mixed": (["dtype"], sp.numpy_mixed),
     "orientation-rotated-90": (["orientation"], lambda rgb: sp.training(np.ascontiguousarray(np.rot90(rgb, -1)))),
     "orientation-mirrored": (["orientation"], lambda rgb: sp.training(np.ascontiguousarray(rgb[:, ::-1]))),
     "orientation-rotated-180": (["orientation"], lambda rgb: sp.training(np.ascontiguousarray(rgb[::-1, ::-1]))),
@@ -334,15 +337,20 @@ RECT = {"pixelpact": 1, "name": "rect-224x320", "input": {"color": "RGB"},
         "output": {"layout": "NHWC", "dtype": "float32", "color": "RGB"}}
 
 
-def yolo_pixels(bgr, fill=114, interpolation=cv2.INTER_LINEAR):
+def yolo_pixels(bgr, fill=114, interpolation=cv2.INTER_LINEAR, center=True, auto=False):
     """Ultralytics LetterBox(640) with OpenCV, on the BGR image."""
     h, w = bgr.shape[:2]
     r = min(640 / h, 640 / w)
     nw, nh = max(round(w * r), 1), max(round(h * r), 1)
     out = cv2.resize(bgr, (nw, nh), interpolation=interpolation) if (nw, nh) != (w, h) else bgr
-    dw, dh = (640 - nw) / 2, (640 - nh) / 2
-    return cv2.copyMakeBorder(out, round(dh - 0.1), round(dh + 0.1), round(dw - 0.1), round(dw + 0.1),
-                              cv2.BORDER_CONSTANT, value=(fill,) * 3)
+    dw, dh = 640 - nw, 640 - nh
+    if auto:
+        dw, dh = dw % 32, dh % 32
+    if center:
+        top, bottom, left, right = round(dh / 2 - 0.1), round(dh / 2 + 0.1), round(dw / 2 - 0.1), round(dw / 2 + 0.1)
+    else:
+        top, bottom, left, right = 0, dh, 0, dw
+    return cv2.copyMakeBorder(out, top, bottom, left, right, cv2.BORDER_CONSTANT, value=(fill,) * 3)
 
 
 def yolo_tensor(pixels_bgr, scale=True):
@@ -376,6 +384,8 @@ OTHER_CONTRACTS = {
     "yolo-fill-0": (YOLO, ["crop"], lambda rgb: yolo_tensor(yolo_pixels(rgb[..., ::-1].copy(), fill=0))),
     "yolo-no-scaling": (YOLO, ["value_range"], lambda rgb: yolo_tensor(yolo_pixels(rgb[..., ::-1].copy()), False)),
     "yolo-squash": (YOLO, ["crop"], lambda rgb: yolo_tensor(cv2.resize(rgb[..., ::-1].copy(), (640, 640)))),
+    "yolo-not-centred": (YOLO, ["crop"], lambda rgb: yolo_tensor(yolo_pixels(rgb[..., ::-1].copy(), center=False))),
+    "yolo-auto-stride": (YOLO, ["crop"], lambda rgb: yolo_tensor(yolo_pixels(rgb[..., ::-1].copy(), auto=True))),
     "yolo-nearest": (YOLO, ["resize_method"],
                      lambda rgb: yolo_tensor(yolo_pixels(rgb[..., ::-1].copy(), interpolation=cv2.INTER_NEAREST))),
     "yolo-blob-squash": (YOLO, ["crop", "value_range"],  # blobFromImage multiplies by float32(1/255)

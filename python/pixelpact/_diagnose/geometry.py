@@ -190,11 +190,12 @@ def _crop_size(step: dict) -> tuple:
     return (size, size) if isinstance(size, int) else tuple(size)
 
 
-def structures(training: list, target_hw: tuple, representative: Method) -> list:
-    """Candidate geometric step lists for a tensor of target_hw = (height, width),
-    in order of preference among explanations that fit equally well: the
-    training's steps, a crop offset rule, a squash, no crop, letterboxes, a crop
-    alone, then other resize sizes. Output sizes are checked by the caller."""
+def structures(training: list, target_hw: tuple, representative: Method, input_hw: tuple = ()) -> list:
+    """Candidate geometric step lists for a tensor of target_hw = (height, width)
+    from an image of input_hw, in order of preference among explanations that fit
+    equally well: the training's steps, a crop offset rule, a squash, no crop,
+    letterboxes, a crop alone, then other sizes and rules. Output sizes are checked
+    by the caller."""
     h, w = target_hw
     out: list[Structure] = [structure(training, core=True)]
     crops = [i for i, s in enumerate(training) if s["op"] == "center_crop"]
@@ -221,6 +222,18 @@ def structures(training: list, target_hw: tuple, representative: Method) -> list
     out.append(structure([{"op": "letterbox", "size": [h, w], "rule": "blob_crop"}], {"crop"}))
     out.append(structure([{"op": "center_crop", "size": [h, w]}], {"resize_size"} | ({"crop"} if not crops else set())))
     out += _resize_sizes(training, crops, target_hw)
+    for option in ({"center": False}, {"scaleup": False}):  # Ultralytics LetterBox options
+        out.append(structure([{**letterbox, **option}], {"crop"}))
+    out.append(structure([{**letterbox, "size": max(h, w), "auto": True}], {"crop"}))  # pad to the stride only
+    longer = with_method({"op": "resize", "size": max(h, w), "keep_ratio": "longer"}, representative)
+    if longer:
+        out.append(structure([longer], crop_kind | {"resize_size"}))
+    if input_hw:  # a centred crop to the tensor's aspect ratio, then a resize (crop first)
+        in_h, in_w = input_hw
+        ch, cw = min(in_h, max(1, round(in_w * h / w))), min(in_w, max(1, round(in_h * w / h)))
+        for rule in ("torchvision", "hf_pil"):  # offsets rounded half to even, or floored
+            crop = {"op": "center_crop", "size": [ch, cw], **({"rule": rule} if rule != "torchvision" else {})}
+            out.append(structure([crop, resize([h, w])], {"crop"}))
     if not crops:  # the usual evaluation geometry where training had no centre crop
         side = min(h, w)
         out.append(structure([resize(side), {"op": "center_crop", "size": [h, w]}], {"crop"}))

@@ -277,7 +277,8 @@ class Search:
         scored, best_by_input = [], {}
         for vid, variant in enumerate(inputs):
             for target_size in sorted(sizes):
-                for struct in geo.structures(self.geometry, target_size, self.representative):
+                for struct in geo.structures(self.geometry, target_size, self.representative,
+                                             variant.image.shape[:2]):
                     if struct.core:
                         found = self.score_structure(variant, struct, target_size)
                         scored += found
@@ -293,7 +294,8 @@ class Search:
             if vid != 0 and best_by_input[vid] < top - BEAM_MARGIN:
                 continue
             for target_size in sorted(sizes):
-                for struct in geo.structures(self.geometry, target_size, self.representative):
+                for struct in geo.structures(self.geometry, target_size, self.representative,
+                                             inputs[vid].image.shape[:2]):
                     if not struct.core:
                         scored += self.score_structure(inputs[vid], struct, target_size)
         return scored
