@@ -261,6 +261,18 @@ def test_decode_dct_scaling_by_opencv(files, name):
 
 
 @pytest.mark.parametrize("name", ["chelsea", "coffee"])
+def test_seven_kinds_at_once(files, name):
+    """cv2.imread(IMREAD_REDUCED_COLOR_2) of an EXIF-rotated JPEG (DCT scaling, EXIF
+    applied, BGR) into the classic OpenCV path."""
+    path = files[f"{name}-exif6.jpg"]
+    reduced = cv2.imread(str(path), cv2.IMREAD_REDUCED_COLOR_2)
+    actual = sp.opencv_classic(reduced)
+    diagnosis = pixelpact.diagnose(E1, path, actual)
+    check_exact(diagnosis, np.ascontiguousarray(reduced[..., ::-1]), actual,
+                ["normalization", "resize_method", "channel_order", "layout", "crop", "orientation", "decode"])
+
+
+@pytest.mark.parametrize("name", ["chelsea", "coffee"])
 def test_decode_fast_idct_and_upsampling(files, name):
     path = files[f"{name}.jpg"]
     im = Image.open(path)

@@ -44,7 +44,7 @@ INPUT_BEAM = 3  # inputs (orientations, alpha policies) given every structure...
 BEAM_MARGIN = 0.02  # ...when they score within this of the best
 KIND_PENALTY = 0.2  # decades of R^2 log-odds a change must gain to be preferred
 UNRELATED = 0.01  # best structure score below which no geometry relates the tensor to the image
-NEARLY_EXACT = 0.9  # decoders are tried only when the best fit is at least this good
+NEARLY_EXACT = 0.5  # decoders are tried only when the best fit is at least this good
 DECODER_BEAM = 3
 FLOAT_AFFINE = 1 - 1e-7  # a float resize's output explains the tensor this well before any chain is tried
 FLOAT_FAMILIES = ("none", "div", "div255_normalize", "normalize", "mul255_normalize")
@@ -482,30 +482,38 @@ class Search:
         return frozenset({"resize_method"}) if used != self.training_method else frozenset()
 
     def decoder_pass(self, sizes: set) -> list:
-        """The best geometries found, on the file as other JPEG decoders decode it.
-        Only when the best fit is nearly exact: decoders change pixels a little."""
+        """The file as other JPEG decoders decode it: each decode scored with the
+        best geometries found; the best decodes then get every resampling method on
+        those geometries. Only when the best fit is decent: decoders change pixels
+        a little, not into another image."""
         if self.file is None or not self.from_file or not self.method_scored:
             return []
-        seen, top = set(), []
-        for h in self.ranked(self.method_scored):
-            key = (id(h.variant), json.dumps(h.steps, sort_keys=True))
-            if key not in seen:
-                seen.add(key)
-                top.append(h)
-            if len(top) == DECODER_BEAM:
-                break
-        if top[0].score < NEARLY_EXACT:
+        top = self.distinct(self.method_scored, DECODER_BEAM)
+        if max(h.score for h in top) < NEARLY_EXACT:
             return []
-        found = []
+        scored = []
         for name, image in decodes(self.file, self.source, self.exif_transpose):
             for h in top:
                 variant = reoriented(h.variant, image, name, self.from_file)
                 g = self.run_geometry(variant, h.steps, sizes)
                 if g is not None:
-                    found += (self.float_exact_on if g.dtype.kind == "f" else self.exact_on)(
-                        variant, h.structure, h.method, h.steps, g)
-        found.sort(key=self.preference)
-        return found
+                    scored += self.score(variant, h.structure, h.method, h.steps, g)
+        if not scored:
+            return []
+        entries = self.distinct(scored, DECODER_BEAM, by_structure=True)
+        return self.method_pass(entries, sizes)
+
+    def distinct(self, hypotheses: list, n: int, by_structure: bool = False) -> list:
+        """The n best-ranked hypotheses with distinct inputs and steps (or structures)."""
+        seen, out = set(), []
+        for h in self.ranked(hypotheses):
+            key = (id(h.variant), h.structure if by_structure else json.dumps(h.steps, sort_keys=True))
+            if key not in seen:
+                seen.add(key)
+                out.append(h)
+            if len(out) == n:
+                break
+        return out
 
     # ---- exactness --------------------------------------------------------------------
 
