@@ -72,6 +72,9 @@ def scenarios(tmp: Path) -> list:
         ("cv2.imread of an EXIF-rotated JPEG, classic", exif, classic(cv2.imread(str(exif))), "exact",
          ["normalization", "resize_method", "channel_order", "layout", "crop", "orientation"]),
         ("JPEG decoded with fast IDCT/upsampling", jpeg, training(fast_rgb), "exact", ["decode"]),
+        ("cv2.imread REDUCED_COLOR_2 of an EXIF-rotated JPEG, classic (7 kinds)", exif,
+         classic(cv2.imread(str(exif), cv2.IMREAD_REDUCED_COLOR_2)), "exact",
+         ["normalization", "resize_method", "channel_order", "layout", "crop", "orientation", "decode"]),
         ("torchvision v1 resize on the float tensor", photo,
          T.Compose([T.ToTensor(), T.Resize(256), T.CenterCrop(224), T.Normalize(MEAN, STD)])(
              Image.fromarray(photo)).unsqueeze(0).numpy(), "exact", ["resize_method"]),
