@@ -343,6 +343,23 @@ def opencv_runner(cv2, img: np.ndarray, interpolation: int) -> Callable[[], np.n
     return run
 
 
+def onnx_session(contract: dict):
+    """(onnxruntime session of the contract's exported graph on one thread, its
+    version), or (None, why not)."""
+    try:
+        import onnxruntime as ort
+
+        import pixelpact.onnx as ppx
+    except Exception as exc:  # noqa: BLE001
+        return None, f"pixelpact.onnx unavailable: {type(exc).__name__}: {exc} (pip install 'pixelpact[onnx]')"
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    model = ppx.export(contract)
+    return (ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"]),
+            ort.__version__), None
+
+
 def try_import_cv2():
     try:
         import cv2
@@ -380,6 +397,20 @@ def bench_resize(img: np.ndarray, pipes: dict, opts, cv2, cv2_reason) -> List[di
         relation = assert_equal(f"{size} contract E1-{f} vs Pillow+torchvision v1 {f}", outputs[f"pp_{f}"], expected)
         rows.append({"peer_key": f"pil_{f}", "pixelpact_key": f"pp_{f}", "output": EQUAL, "compare": relation,
                      "peer": f"Pillow {pil_version()} + torchvision v1, {f}", "pixelpact": f"E1 {f}"})
+
+    # pixelpact's E1 bilinear exported to ONNX, run by onnxruntime on one thread.
+    if pipes.get("onnx") is not None:
+        session, ort_version = pipes["onnx"]
+        fn = (lambda: session.run(None, {"image": img})[0])
+        label = f"pixelpact's exported ONNX graph (E1 bilinear) in onnxruntime {ort_version}, 1 thread"
+        comps.append(Competitor("onnx", label, fn))
+        relation = assert_equal(f"{size} exported E1-bilinear graph vs Pillow+torchvision v1 bilinear", fn(),
+                                v1_runner(reference_v1("bilinear"), img)())
+        rows.append({"peer_key": "onnx", "pixelpact_key": "pp_bilinear", "output": EQUAL, "compare": relation,
+                     "peer": label, "pixelpact": "E1 bilinear"})
+    else:
+        rows.append({"peer": "exported ONNX graph in onnxruntime", "skipped": pipes.get("onnx_reason"),
+                     "size": size, "section": section})
 
     tv2 = v2.Compose([v2.Resize(SHORT_SIDE, v2.InterpolationMode.BILINEAR, antialias=True),
                       v2.CenterCrop(CROP), v2.ToDtype(torch.float32, scale=True), v2.Normalize(MEAN, STD)])
@@ -1048,6 +1079,7 @@ def main(argv=None) -> int:
     result["images"] = {"source": source}
     pipes = {f: pixelpact.load(e1_contract(f)) for f in FILTERS}
     pipes["torch"] = pixelpact.load(torch_e1_contract())
+    pipes["onnx"], pipes["onnx_reason"] = onnx_session(e1_contract("bilinear"))
     rows: List[dict] = []
     images, expected = {}, {}
     try:

@@ -1,6 +1,9 @@
 """Python API: image handling (strides, views, errors), batch, out=, threads."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -249,3 +252,58 @@ def test_concurrent_batches_share_the_pool():
     assert not errors and len(results) == 16
     for r in results:
         assert_same(r, expected)
+
+
+_UPSCALE_THEN_SHRINK = {"pixelpact": 1, "input": {"color": "RGB"},
+                        "steps": [{"op": "resize", "size": [6000, 6000], "interpolation": "nearest",
+                                   "engine": "pillow"},
+                                  {"op": "resize", "size": [32, 32], "interpolation": "bilinear",
+                                   "engine": "pillow"}],
+                        "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/statm")
+def test_scratch_memory_is_returned_after_the_call():
+    # A 108 MB intermediate image used to stay resident for the life of every thread
+    # that ran it (issue 17, defect 4); threads keep at most 64 MiB between calls.
+    code = """if True:
+        import json, sys
+        import numpy as np
+        import pixelpact
+        def resident():
+            return int(open("/proc/self/statm").read().split()[1]) * 4096
+        pipe = pixelpact.load(json.loads(sys.argv[1]))
+        img = np.full((20, 20, 3), 7, np.uint8)
+        before = resident()
+        pipe(img)
+        pipe.batch([img, img, img], threads=2)
+        print((resident() - before) >> 20)
+    """
+    res = subprocess.run([sys.executable, "-c", code, json.dumps(_UPSCALE_THEN_SHRINK)], capture_output=True,
+                         text=True)
+    assert res.returncode == 0, res.stderr
+    assert int(res.stdout) < 40, f"resident memory grew by {res.stdout.strip()} MB"
+
+
+def test_limits_refuse_before_allocating():
+    img = noise(10, 10)
+    huge = {**_UPSCALE_THEN_SHRINK, "steps": [{**_UPSCALE_THEN_SHRINK["steps"][0], "size": [30000, 30000]},
+                                               _UPSCALE_THEN_SHRINK["steps"][1]]}
+    with pytest.raises(ValueError, match="max_intermediate_bytes"):
+        pixelpact.load(huge)(img)  # 2.7 GB: refused by default
+    with pytest.raises(ValueError, match="max_intermediate_bytes"):
+        pixelpact.load(E1, max_intermediate_bytes=1000)(noise(40, 50))
+    tight = pixelpact.load(E1, max_output_elements=3 * 224 * 224 - 1)
+    with pytest.raises(ValueError, match="max_output_elements"):
+        tight.output_shape(300, 300)
+    with pytest.raises(ValueError, match="max_output_elements"):
+        tight(noise(300, 300))
+    assert pixelpact.load(E1, max_output_elements=3 * 224 * 224).output_shape(300, 300) == (1, 3, 224, 224)
+    big = {**E1, "steps": [{"op": "resize", "size": [20000, 20000], "interpolation": "nearest",
+                            "engine": "pillow"}], "output": {**E1["output"], "dtype": "uint8"}}
+    with pytest.raises(ValueError, match="max_output_elements"):
+        pixelpact.load(big).output_shape(10, 10)
+    assert pixelpact.load(big, max_output_elements=0).output_shape(10, 10) == (1, 3, 20000, 20000)
+    for bad in (-1, 1.5, True, "8"):
+        with pytest.raises(ValueError, match="int >= 0"):
+            pixelpact.load(E1, max_output_elements=bad)

@@ -70,11 +70,11 @@ def test_quick_json_structure(quick_run):
         by_size.setdefault(row["size"], set()).add(row["peer_key"])
     for size in sizes:
         assert {"pil_bilinear", "pil_bicubic", "pil_lanczos", "tv2_chw", "tv2_view", "cv_linear", "cv_area",
-                "bound", "cv_resize", "cv_resize_blob"} <= by_size[size], size
+                "bound", "cv_resize", "cv_resize_blob", "onnx"} <= by_size[size], size
     assert {"tv_norm", "cv_blob"} <= by_size["224x224"]
 
     exact = [r for r in rows if r["peer_key"] in ("pil_bilinear", "pil_bicubic", "pil_lanczos", "tv_norm",
-                                                   "tv2_chw", "tv2_view", "cv_resize", "cv_resize_blob")]
+                                                   "tv2_chw", "tv2_view", "cv_resize", "cv_resize_blob", "onnx")]
     assert exact and all(r["output"] == "equal (asserted)" and r["compare"]["equal"] for r in exact)
     bound = [r for r in rows if r["peer_key"] == "bound"]
     assert all(r["bound"]["bytes_in"] > 0 and r["bound"]["bytes_out"] == 3 * 224 * 224 * 4 for r in bound)

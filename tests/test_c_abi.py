@@ -4,6 +4,7 @@ conformance suite and the shared vectors through it, and every error path."""
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -58,6 +59,7 @@ class CApi:
             "pp_pipeline_input_color": (ctypes.c_char_p, [P]),
             "pp_pipeline_name": (ctypes.c_char_p, [P]),
             "pp_pipeline_canonical_json": (ctypes.c_char_p, [P]),
+            "pp_pipeline_fingerprint": (ctypes.c_char_p, [P]),
             "pp_pipeline_run": (c_int, [P, P, c_int, c_int, c_int, c_ssize, P, c_size]),
             "pp_pipeline_run_strided": (c_int, [P, P, c_int, c_int, c_int, c_ssize, c_ssize, c_ssize, P, c_size]),
             "pp_pipeline_run_batch": (c_int, [P, c_size, ctypes.POINTER(P), ctypes.POINTER(c_int),
@@ -135,6 +137,9 @@ def test_describe(api, e1):
     assert lib.pp_pipeline_name(e1) == b"resnet50-imagenet-eval"
     assert lib.pp_pipeline_input_color(e1) == b"RGB"
     assert json.loads(lib.pp_pipeline_canonical_json(e1))["steps"][1]["op"] == "center_crop"
+    canonical = lib.pp_pipeline_canonical_json(e1)
+    assert lib.pp_pipeline_fingerprint(e1).decode() == hashlib.sha256(canonical).hexdigest()
+    assert lib.pp_pipeline_fingerprint(e1).decode() == pixelpact.fingerprint(TESTS / "vectors" / "e1.json")
     channels, layout, size = ctypes.c_int(), ctypes.c_int(), ctypes.c_size_t()
     assert lib.pp_pipeline_input_channels(e1, ctypes.byref(channels)) == PP_OK and channels.value == 3
     assert lib.pp_pipeline_output_layout(e1, ctypes.byref(layout)) == PP_OK and layout.value == 1  # NCHW
@@ -193,6 +198,7 @@ def test_run_errors(api, e1):
     assert "image is empty" in api.error()
     assert (out == 7.0).all(), "a failed run wrote into the buffer"
     assert lib.pp_pipeline_name(None) is None and "pp_pipeline_name" in api.error()
+    assert lib.pp_pipeline_fingerprint(None) is None and "pp_pipeline_fingerprint" in api.error()
 
 
 def test_strided_and_batch(api, e1):

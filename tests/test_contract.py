@@ -384,3 +384,95 @@ def test_schema_is_packaged_and_valid():
     walk(schema, "")
     for name, prop in schema["properties"].items():
         assert "description" in prop, name
+
+
+# Hostile documents: each must be refused with a ContractError naming the place, by
+# Python and by the C++ core alone, in bounded time and memory, never by crashing.
+_OUT = '"output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}'
+_DEEP = "[" * 70000 + "]" * 70000
+_LEVELS = _core.MAX_CONTRACT_NESTING
+HOSTILE = [
+    # (name, text, JSON Pointer): nesting 70,000 deep used to overflow the C++ stack
+    # (describing the value for the message recursed per level): issue 17, defect 1.
+    ("deep-root", _DEEP, "/0" * _LEVELS),
+    ("deep-pixelpact", '{"pixelpact": ' + _DEEP + "}", "/pixelpact" + "/0" * (_LEVELS - 1)),
+    ("deep-name", '{"pixelpact": 1, "name": ' + _DEEP + "}", "/name" + "/0" * (_LEVELS - 1)),
+    ("deep-color", '{"pixelpact": 1, "input": {"color": ' + _DEEP + '}, "steps": [], ' + _OUT + "}",
+     "/input/color" + "/0" * (_LEVELS - 2)),
+    ("deep-step", '{"pixelpact": 1, "input": {"color": "RGB"}, "steps": [' + _DEEP + "], " + _OUT + "}",
+     "/steps/0" + "/0" * (_LEVELS - 2)),
+    ("deep-objects", '{"a": ' * 100 + "1" + "}" * 100, "/a" * _LEVELS),
+    ("one-level-too-deep", "[" * (_LEVELS + 1) + "]" * (_LEVELS + 1), "/0" * _LEVELS),
+    # A number beyond double range used to be PP_ERROR_INTERNAL: issue 17, defect 3.
+    ("overflow-pixelpact", '{"pixelpact": 1e400}', "/pixelpact"),
+    ("overflow-mean", '{"pixelpact": 1, "input": {"color": "RGB"}, "steps": [{"op": "to_float", "dtype": '
+     '"float32"}, {"op": "normalize", "mean": [0.5, 0.5, -1e999], "std": 1}], ' + _OUT + "}", "/steps/1/mean/2"),
+]
+
+
+@pytest.mark.parametrize("name,text,path", HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_document_is_a_contract_error(name, text, path):
+    with pytest.raises(pixelpact.ContractError) as info:
+        pixelpact.load(text)
+    assert info.value.path == path, str(info.value)[:200]
+    with pytest.raises(_core.CoreError) as core_info:
+        _core.Pipeline(text)
+    assert core_info.value.code == "invalid_contract", str(core_info.value)[:200]
+    assert core_info.value.path == path, str(core_info.value)[:200]
+
+
+def test_python_and_core_share_the_nesting_limit():
+    from pixelpact._contract import MAX_JSON_NESTING
+
+    assert MAX_JSON_NESTING == _core.MAX_CONTRACT_NESTING == 64
+
+
+def test_nesting_at_the_limit_is_read():
+    # The limit refuses depth, not documents: 64 levels parse, and the error is the
+    # ordinary one (the root is not an object), from both validators.
+    text = "[" * _LEVELS + "]" * _LEVELS
+    with pytest.raises(pixelpact.ContractError, match="object") as info:
+        pixelpact.load(text)
+    assert info.value.path == ""
+    with pytest.raises(_core.CoreError, match="expected an object"):
+        _core.Pipeline(text)
+
+
+def test_deep_python_objects_are_a_contract_error():
+    doc = node = {}
+    for _ in range(70000):
+        node["a"] = {}
+        node = node["a"]
+    with pytest.raises(pixelpact.ContractError) as info:
+        pixelpact.load(doc)
+    assert info.value.path == "/a" * _LEVELS
+    with pytest.raises(pixelpact.ContractError, match="finite") as info:
+        pixelpact.load({**E1, "steps": [{"op": "to_float", "dtype": "float32"}, {"op": "div", "value": float("nan")}]})
+    assert info.value.path == "/steps/1/value"
+
+
+@pytest.mark.parametrize("where", ["name", "color", "pixelpact"])
+def test_huge_values_give_short_messages(where):
+    # Messages describe a value without serialising it whole: a 26-million-element
+    # array used to cost 2.2 s and 1 GB to describe; a 100 MB string was copied whole.
+    huge = {"name": '"' + "x" * 50_000_000 + '"', "color": '"' + "x" * 50_000_000 + '"',
+            "pixelpact": "[" + "0," * 5_000_000 + "0]"}[where]
+    doc = {"name": '{"pixelpact": 1, "name": 5, "input": ' + huge + "}",
+           "color": '{"pixelpact": 1, "input": {"color": ' + huge + '}, "steps": [], ' + _OUT + "}",
+           "pixelpact": '{"pixelpact": ' + huge + ', "input": {"color": "RGB"}, "steps": [], ' + _OUT + "}"}[where]
+    with pytest.raises(_core.CoreError) as info:
+        _core.Pipeline(doc)
+    assert info.value.code == "invalid_contract"
+    assert len(str(info.value)) < 400, len(str(info.value))
+    with pytest.raises(pixelpact.ContractError) as info:
+        pixelpact.load(doc)
+    assert len(str(info.value)) < 400, len(str(info.value))
+
+
+def test_error_messages_are_valid_utf8_when_cut():
+    # A value cut for its message never splits a multi-byte character.
+    doc = '{"pixelpact": 1, "input": {"color": "' + "é" * 100 + '"}, "steps": [], ' + _OUT + "}"
+    with pytest.raises(_core.CoreError) as info:
+        _core.Pipeline(doc)
+    assert info.value.path == "/input/color"
+    assert "ééé" in str(info.value) and "..." in str(info.value)

@@ -325,3 +325,27 @@ def test_check_url_against_the_example_service(examples, images, tmp_path):
         assert "cv2.INTER_LINEAR" in sample.suspects[0].detail
     report = pixelpact.golden.check(golden, url="http://127.0.0.1:9/v1/tensor", timeout=5)
     assert not report.ok and all(s.error for s in report.samples)
+
+
+def test_compare_reads_a_recorded_golden_set(golden, module_dir, tmp_path):
+    """pixelpact compare --golden accepts a `golden record` set (and refuses a tampered one)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    weights = np.random.default_rng(0).normal(size=(3 * 224 * 224, 10)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Flatten", ["x"], ["flat"]), helper.make_node("MatMul", ["flat", "w"], ["logits"])],
+        "tiny", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 224, 224])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 10])],
+        initializer=[numpy_helper.from_array(weights, "w")])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), tmp_path / "model.onnx")
+    golden_coffee = copy_set(golden, tmp_path)
+    res = cli("compare", "--model", tmp_path / "model.onnx", "--golden", golden_coffee, "--serving",
+              "serving_mod:training", "--json", cwd=module_dir)
+    assert res.returncode == 0, res.stderr
+    report = json.loads(res.stdout)
+    assert report["overall"]["samples"] == 3 and report["overall"]["tensors_identical"] == 3
+    (golden_coffee / "samples/cat/expected.npy").write_bytes(b"x")
+    res = cli("compare", "--model", tmp_path / "model.onnx", "--golden", golden_coffee, "--serving",
+              "serving_mod:training", cwd=module_dir)
+    assert res.returncode == 2 and "samples/cat/expected.npy" in res.stderr

@@ -1,6 +1,6 @@
 """Importers: a real pipeline object built by the real library (torchvision v1/v2,
-transformers processors from config dicts, timm transforms from pretrained_cfg
-dicts or a weightless model, Ultralytics' predictor code) and the imported
+timm transforms from pretrained_cfg dicts or a weightless model, Ultralytics'
+predictor code; Hugging Face processors: tests/test_hf_import.py) and the imported
 contract, run on the same hostile images: np.array_equal, dtype and shape.
 
 Tests whose resampling needs the 'torch' or 'opencv' resize engine first assert
@@ -176,73 +176,6 @@ def test_from_timm_refuses_random_interpolation():
     with pytest.raises(pixelpact.UnsupportedTransform):
         pixelpact.from_timm({"input_size": (3, 32, 32), "interpolation": "random", "crop_pct": 0.9,
                              "mean": (0.5,) * 3, "std": (0.5,) * 3})
-
-
-# ---- Hugging Face ------------------------------------------------------------------
-
-HF_CONFIGS = {
-    "clip": {"image_processor_type": "CLIPImageProcessor"},
-    "clip-crop-larger": {"image_processor_type": "CLIPImageProcessor", "size": {"shortest_edge": 20},
-                         "crop_size": {"height": 31, "width": 17}, "resample": 2},
-    "vit": {"image_processor_type": "ViTImageProcessor"},
-    "convnext": {"image_processor_type": "ConvNextImageProcessor", "size": {"shortest_edge": 224}},
-    "convnext-384": {"image_processor_type": "ConvNextImageProcessor"},
-    "deit": {"image_processor_type": "DeiTImageProcessor"},
-    "beit": {"image_processor_type": "BeitImageProcessor"},
-    "siglip": {"image_processor_type": "SiglipImageProcessor"},
-}
-
-
-def _hf_processor(config, backend):
-    import transformers
-
-    cls = getattr(transformers, config["image_processor_type"] + ("Pil" if backend == "pil" else ""))
-    return cls(**{k: v for k, v in config.items() if k != "image_processor_type"})
-
-
-@pytest.mark.parametrize("name", list(HF_CONFIGS))
-def test_from_hf_pil_backend(name, tmp_path):
-    config = HF_CONFIGS[name]
-    processor = _hf_processor(config, "pil")
-    path = tmp_path / "preprocessor_config.json"
-    path.write_text(json.dumps(config))
-    contracts = [pixelpact.from_hf(config), pixelpact.from_hf(path), pixelpact.from_hf(tmp_path),
-                 pixelpact.from_hf(processor)]
-    assert all(c == contracts[0] for c in contracts)
-    pipe = pixelpact.load(contracts[0])
-    for h, w in SIZES:
-        img = noise(h, w, seed=7)
-        expected = processor(Image.fromarray(img), return_tensors="np")["pixel_values"]
-        assert_same(pipe(img), expected)
-
-
-@pytest.mark.parametrize("name", list(HF_CONFIGS))
-def test_from_hf_torchvision_backend(name):
-    """The torchvision backend resizes uint8 tensors with torch (the 'torch' engine)."""
-    import torch
-
-    config = HF_CONFIGS[name]
-    processor = _hf_processor(config, "torchvision")
-    contract = pixelpact.from_hf(processor)
-    assert contract == pixelpact.from_hf(config, backend="torchvision")
-    pipe = load_with_engine(contract, "torch")
-    torch.set_num_threads(1)
-    for h, w in SIZES:
-        img = noise(h, w, seed=8)
-        expected = processor(Image.fromarray(img), return_tensors="pt")["pixel_values"].numpy()
-        assert_same(pipe(img), expected)
-
-
-def test_from_hf_refuses():
-    with pytest.raises(pixelpact.UnsupportedTransform, match="not supported"):
-        pixelpact.from_hf({"image_processor_type": "DetrImageProcessor"})
-    with pytest.raises(pixelpact.UnsupportedTransform, match="image_processor_type"):
-        pixelpact.from_hf({"do_resize": True})
-    with pytest.raises(pixelpact.UnsupportedTransform, match="size"):
-        pixelpact.from_hf({"image_processor_type": "CLIPImageProcessor",
-                           "size": {"shortest_edge": 224, "longest_edge": 300}})
-    with pytest.raises(pixelpact.UnsupportedTransform, match="backend"):
-        pixelpact.from_hf(_hf_processor(HF_CONFIGS["clip"], "pil"), backend="torchvision")
 
 
 # ---- Ultralytics -------------------------------------------------------------------

@@ -12,6 +12,7 @@ import io
 import json
 import struct
 import subprocess
+import time
 import urllib.error
 import urllib.request
 import zlib
@@ -23,6 +24,7 @@ import pytest
 from PIL import Image, features
 from torchvision import transforms as T
 
+import pixelpact
 from cmake_helpers import ROOT
 from conftest import assert_same
 from service_helpers import serving
@@ -173,7 +175,7 @@ def test_service_headers_and_contract(e1_service, files):
     tensor = np.load(io.BytesIO(body))
     assert tensor.dtype == np.float32 and tensor.shape == (1, 3, 224, 224)
     with urllib.request.urlopen(base + "/v1/contract") as r:
-        assert json.loads(r.read()) == json.loads(E1.read_text())
+        assert r.read().decode() == pixelpact.load(E1).canonical_json  # the canonical form it executes
 
 
 def test_service_listens_on_loopback_only(e1_service):
@@ -260,6 +262,78 @@ def test_bad_uploads_are_400_with_a_message(e1_service, files, tmp_path):
         assert message in body.decode(), (what, body)
     status, _, body = post(base, b"x" * 10000, "application/x-www-form-urlencoded")
     assert status == 413 and b"Content-Type: image/jpeg" in body
+
+
+def _model(tmp_path, name, contract=None, baked=False):
+    """A tiny ONNX model (1x3x224x224 -> 3 means), stamped with `contract`
+    (pixelpact onnx stamp), or with it baked in (attach), or unstamped."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    import pixelpact.onnx as ppx
+
+    graph = helper.make_graph([helper.make_node("ReduceMean", ["x"], ["y"], axes=[2, 3], keepdims=0)], "mean",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 224, 224])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    if contract is not None:
+        model = ppx.attach(model, contract) if baked else ppx.stamp(model, contract)
+    onnx.save(model, tmp_path / name)
+    return tmp_path / name
+
+
+def test_service_checks_the_model_it_feeds(examples, tmp_path):
+    """--model: start only if the ONNX model was stamped with this very contract."""
+    import pixelpact
+
+    good = _model(tmp_path, "good.onnx", E1)
+    proc = subprocess.Popen([str(examples / "pixelpact-serve"), str(E1), "--port", "0", "--model", str(good)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert "on http://127.0.0.1:" in line, proc.stderr.read()
+        base = "http://127.0.0.1:" + line.strip().rsplit(":", 1)[1]
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "the service never became ready"
+                time.sleep(0.05)
+        status, headers, body = post(base, _png_bytes(), "image/png")
+        assert status == 200 and headers["X-Pixelpact-Fingerprint"] == pixelpact.fingerprint(E1)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        proc.stdout.close()
+        proc.stderr.close()
+    bgr = json.loads(E1.read_text())
+    bgr["input"]["color"] = "BGR"
+    cases = {
+        "other contract": (_model(tmp_path, "other.onnx", bgr), "stamped with other preprocessing"),
+        "baked in": (_model(tmp_path, "baked.onnx", E1, baked=True), "baked in"),
+        "unstamped": (_model(tmp_path, "plain.onnx"), "carries no pixelpact contract"),
+        "not onnx": (E1, "not an ONNX model"),
+        "truncated": (tmp_path / "truncated.onnx", "not an ONNX model"),
+        "missing": (tmp_path / "missing.onnx", "cannot open"),
+    }
+    (tmp_path / "truncated.onnx").write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    tampered = good.read_bytes().replace(b'"value":255', b'"value":256')
+    assert tampered != good.read_bytes()
+    (tmp_path / "tampered.onnx").write_bytes(tampered)
+    cases["tampered"] = (tmp_path / "tampered.onnx", "inconsistent")
+    for what, (model, message) in cases.items():
+        result = subprocess.run([examples / "pixelpact-serve", E1, "--port", "0", "--model", model],
+                                capture_output=True, text=True, timeout=30)
+        assert result.returncode == 1, (what, result.stdout)
+        assert "refusing to start" in result.stderr and message in result.stderr, (what, result.stderr)
+
+
+def _png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(photo(61, 83, seed=2)).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def test_service_refuses_a_bad_contract(examples, tmp_path):

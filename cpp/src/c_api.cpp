@@ -290,6 +290,14 @@ const char* pp_pipeline_canonical_json(const pp_pipeline* p) {
   return p->pipe.canonical_json().c_str();
 }
 
+const char* pp_pipeline_fingerprint(const pp_pipeline* p) {
+  if (p == nullptr) {
+    null_argument("pp_pipeline_fingerprint", "p");
+    return nullptr;
+  }
+  return p->pipe.fingerprint().c_str();
+}
+
 pp_status pp_pipeline_run(const pp_pipeline* p, const uint8_t* pixels, int height, int width, int channels,
                           ptrdiff_t row_stride_bytes, void* out, size_t out_bytes) {
   return guarded([&] {

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_reader.hpp"
+
 namespace pixelpact::detail {
 namespace {
 
@@ -20,16 +22,6 @@ constexpr double kMaxDimension = 1 << 20;  // also the schema's "maximum"
 
 [[noreturn]] void fail(const std::string& path, const std::string& message) {
   throw Error(ErrorCode::InvalidContract, path, message);
-}
-
-std::string escape_pointer_token(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
-  }
-  return out;
 }
 
 // A JSON value together with its JSON Pointer, so every error names its place.
@@ -47,8 +39,8 @@ class Node {
       bool known = false;
       for (const char* name : allowed) known = known || it.key() == name;
       if (!known) {
-        fail(path_ + "/" + escape_pointer_token(it.key()),
-             "unknown property '" + it.key() + "'");
+        fail(path_ + "/" + pointer_token(it.key()),
+             "unknown property '" + bounded_utf8(it.key(), 60) + "'");
       }
     }
     for (const char* name : required) {
@@ -105,12 +97,7 @@ class Node {
     fail(path_, describe() + " is not one of " + names);
   }
 
-  std::string describe() const {
-    if (value_.is_string()) return "'" + value_.get<std::string>() + "'";
-    std::string text = value_.dump();
-    if (text.size() > 60) text = text.substr(0, 57) + "...";
-    return text;
-  }
+  std::string describe() const { return describe_json(value_); }
 
  private:
   const json& value_;
@@ -524,13 +511,9 @@ std::string_view input_color_name(InputColor color) noexcept {
   return "";
 }
 
-Contract parse_contract(std::string_view json_text) {
-  json doc;
-  try {
-    doc = json::parse(json_text.begin(), json_text.end());
-  } catch (const json::parse_error& e) {
-    fail("", std::string("not valid JSON: ") + e.what());
-  }
+namespace {
+
+Contract parse_document(const json& doc) {
   Node root(doc, "");
   root.require_object({"pixelpact", "input", "steps", "output"},
                       {"pixelpact", "name", "description", "input", "steps", "output"});
@@ -696,8 +679,20 @@ Contract parse_contract(std::string_view json_text) {
          "a contract with 'to_float' cannot output uint8: the float-to-byte rounding "
          "rule is not part of contract v1");
   }
-  c.canonical_json = doc.dump();
   return c;
+}
+
+}  // namespace
+
+Contract parse_contract(std::string_view json_text) {
+  const json doc = read_json(json_text);
+  try {
+    return parse_document(doc);
+  } catch (const json::exception& e) {
+    // Every rule above checks types before reading a value, so this is a safety net:
+    // whatever the JSON library objects to is a problem of the document, not ours.
+    throw Error(ErrorCode::InvalidContract, "", "unexpected JSON value: " + bounded_utf8(e.what(), 200));
+  }
 }
 
 }  // namespace pixelpact::detail

@@ -161,7 +161,6 @@ struct Contract {
   Layout layout = Layout::NCHW;
   DType output_dtype = DType::Float32;
   OutputColor output_color = OutputColor::RGB;
-  std::string canonical_json;
 };
 
 // Throws Error(InvalidContract, json_pointer, message).

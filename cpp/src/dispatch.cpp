@@ -11,24 +11,27 @@ struct Candidate {
   const char* name;
   const kernels::KernelTable* table;  // nullptr: not compiled into this build
   bool (*cpu_runs)();
+  bool emulated = false;  // compiled against SIMDe (a PIXELPACT_EMULATE_AVX512 test build)
 };
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
 bool cpu_has_avx2() { return __builtin_cpu_supports("avx2"); }
-bool cpu_has_avx512() {
+[[maybe_unused]] bool cpu_has_avx512() {  // unused by emulation builds
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
          __builtin_cpu_supports("avx2");
 }
 #else
 bool cpu_has_avx2() { return false; }
-bool cpu_has_avx512() { return false; }
+[[maybe_unused]] bool cpu_has_avx512() { return false; }
 #endif
 bool always() { return true; }
 
 // Best first.
 const Candidate kCandidates[] = {
-#if defined(PIXELPACT_HAVE_AVX512)
+#if defined(PIXELPACT_HAVE_AVX512) && defined(PIXELPACT_EMULATE_AVX512)
+    {"avx512", &kernels::avx512::table, always, true},  // portable code: any CPU runs it
+#elif defined(PIXELPACT_HAVE_AVX512)
     {"avx512", &kernels::avx512::table, cpu_has_avx512},
 #else
     {"avx512", nullptr, cpu_has_avx512},
@@ -64,7 +67,10 @@ std::vector<std::string> supported_isas() {
 
 std::vector<std::pair<std::string, std::string>> kernel_report(const kernels::KernelTable& t) {
   const kernels::KernelTable& r = kernels::reference::table;
-  auto who = [&](bool same) { return std::string(same ? "reference" : t.name); };
+  bool emulated = false;
+  for (const auto& c : kCandidates) emulated |= c.table == &t && c.emulated;
+  const std::string own = std::string(t.name) + (emulated ? " (emulated)" : "");
+  auto who = [&](bool same) { return same ? std::string("reference") : own; };
   return {
       {"conv_horizontal", who(t.conv_horizontal == r.conv_horizontal)},
       {"conv_vertical", who(t.conv_vertical == r.conv_vertical)},

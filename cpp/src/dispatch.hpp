@@ -19,7 +19,9 @@ std::vector<std::string> supported_isas();
 const kernels::KernelTable& select_kernels(std::string_view requested);
 
 // For each kernel of `table`: its name and the ISA that implements it (the
-// table's own, or "reference" where the table borrows the scalar kernel).
+// table's own, or "reference" where the table borrows the scalar kernel). A
+// table compiled against SIMDe (PIXELPACT_EMULATE_AVX512 test builds) names its
+// own kernels "avx512 (emulated)".
 std::vector<std::pair<std::string, std::string>> kernel_report(const kernels::KernelTable& table);
 
 }  // namespace pixelpact::detail

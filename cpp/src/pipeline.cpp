@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "alpha.hpp"
+#include "canonical.hpp"
 #include "contract.hpp"
 #include "dispatch.hpp"
 #include "geometry_steps.hpp"
@@ -17,6 +18,7 @@
 #include "kernels/kernels.hpp"
 #include "pixelpact/pixelpact.hpp"
 #include "plan.hpp"
+#include "sha256.hpp"
 #include "thread_pool.hpp"
 
 namespace pixelpact {
@@ -25,6 +27,9 @@ namespace detail {
 
 struct CompiledContract {
   Contract contract;
+  PipelineOptions options;
+  std::string canonical;    // canonical_json(contract)
+  std::string fingerprint;  // SHA-256 of `canonical`, hex
   const kernels::KernelTable* kernel_table = &kernels::reference::table;
   int work_channels = 3;         // 1 for GRAY, 4 for alpha "premultiply", else 3
   std::array<std::uint8_t, 3> background{};  // alpha "composite": working channel order
@@ -104,6 +109,8 @@ std::shared_ptr<CompiledContract> compile(Contract contract, const kernels::Kern
   cc->kernel_table = &table;
   cc->contract = std::move(contract);
   const Contract& c = cc->contract;
+  cc->canonical = canonical_json(c);
+  cc->fingerprint = sha256_hex(cc->canonical);
   const bool gray = c.input_color == InputColor::GRAY;
   const bool input_bgr = c.input_color == InputColor::BGR || c.input_color == InputColor::BGRA;
   const bool output_bgr = c.output_color == OutputColor::BGR;
@@ -154,15 +161,39 @@ struct Tile {
 };
 
 // Per-thread buffers reused across calls: no allocation once a thread has run
-// the largest image it will see. Buffers are handed out in call order.
+// the largest image it will see, up to kScratchKeptPerThread bytes; whatever
+// exceeds that is freed when the call's Scratch goes away. Buffers are handed out
+// in call order. One Scratch per call and thread.
 class Scratch {
  public:
-  Scratch() : buffers_(thread_buffers()) {}
+  explicit Scratch(std::int64_t max_bytes) : buffers_(thread_buffers()), max_bytes_(max_bytes) {}
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+
+  ~Scratch() {
+    std::size_t kept = 0;
+    for (Buffer& b : buffers_) {
+      if (b.size > kScratchKeptPerThread - kept) {
+        b.data.reset();
+        b.size = 0;
+      } else {
+        kept += b.size;
+      }
+    }
+  }
 
   std::uint8_t* take(std::size_t bytes) {
+    if (max_bytes_ > 0 && bytes > static_cast<std::uint64_t>(max_bytes_)) {
+      throw Error(ErrorCode::InvalidArgument, "",
+                  "this image needs an intermediate buffer of " + std::to_string(bytes) +
+                      " bytes, more than the limit of " + std::to_string(max_bytes_) +
+                      " (PipelineOptions::max_intermediate_bytes)");
+    }
     if (next_ == buffers_.size()) buffers_.emplace_back();
     Buffer& b = buffers_[next_++];
     if (b.size < bytes) {
+      b.data.reset();  // the old buffer goes before the new one comes
+      b.size = 0;
       b.data.reset(new std::uint8_t[bytes]);
       b.size = bytes;
     }
@@ -179,6 +210,7 @@ class Scratch {
     return buffers;
   }
   std::vector<Buffer>& buffers_;
+  std::int64_t max_bytes_;
   std::size_t next_ = 0;
 };
 
@@ -502,7 +534,12 @@ std::vector<std::string> supported_isas() { return detail::supported_isas(); }
 Pipeline Pipeline::from_json(std::string_view contract_json, const PipelineOptions& options) {
   try {
     const kernels::KernelTable& table = detail::select_kernels(options.isa);
-    return Pipeline(detail::compile(detail::parse_contract(contract_json), table));
+    if (options.max_output_elements < 0 || options.max_intermediate_bytes < 0) {
+      throw Error(ErrorCode::InvalidArgument, "", "PipelineOptions limits must be >= 0 (0 = no limit)");
+    }
+    auto compiled = detail::compile(detail::parse_contract(contract_json), table);
+    compiled->options = options;
+    return Pipeline(std::move(compiled));
   } catch (const Error&) {
     throw;
   } catch (const std::bad_alloc&) {
@@ -525,6 +562,13 @@ Shape Pipeline::output_shape(int height, int width) const {
     case Layout::CHW: s.ndim = 3; s.dims[0] = 3; s.dims[1] = hw.first; s.dims[2] = hw.second; break;
     case Layout::HWC: s.ndim = 3; s.dims[0] = hw.first; s.dims[1] = hw.second; s.dims[2] = 3; break;
   }
+  const std::int64_t limit = impl_->options.max_output_elements;
+  if (limit > 0 && s.elements() > limit) {
+    throw Error(ErrorCode::InvalidArgument, "",
+                "a " + std::to_string(height) + "x" + std::to_string(width) + " image gives a tensor of " +
+                    std::to_string(s.elements()) + " elements, more than the limit of " + std::to_string(limit) +
+                    " (PipelineOptions::max_output_elements)");
+  }
   return s;
 }
 
@@ -546,7 +590,8 @@ std::string_view Pipeline::isa() const noexcept { return impl_->kernel_table->na
 std::vector<std::pair<std::string, std::string>> Pipeline::kernels() const {
   return detail::kernel_report(*impl_->kernel_table);
 }
-const std::string& Pipeline::canonical_json() const noexcept { return impl_->contract.canonical_json; }
+const std::string& Pipeline::canonical_json() const noexcept { return impl_->canonical; }
+const std::string& Pipeline::fingerprint() const noexcept { return impl_->fingerprint; }
 
 namespace detail {
 namespace {
@@ -565,7 +610,7 @@ void run_checked(const CompiledContract& cc, const ImageView& image, void* out) 
   const std::shared_ptr<const Plan> plan_ptr = cc.plan_for(image.height, image.width);
   const Plan& plan = *plan_ptr;
   const int channels = cc.work_channels;
-  Scratch scratch;
+  Scratch scratch(cc.options.max_intermediate_bytes);
 
   // The input tile: the image itself when its channels are adjacent bytes
   // (kernels skip alpha by reading 3 of every 4), else a packed copy.

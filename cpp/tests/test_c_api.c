@@ -199,6 +199,18 @@ static void test_create_and_describe(void) {
   CHECK(strcmp(pp_pipeline_name(p), "c-test") == 0);
   CHECK(strcmp(pp_pipeline_input_color(p), "RGB") == 0);
   CHECK(strstr(pp_pipeline_canonical_json(p), "\"center_crop\"") != NULL);
+  CHECK(strstr(pp_pipeline_canonical_json(p), "c-test") == NULL); /* the name is not part of it */
+  const char* fingerprint = pp_pipeline_fingerprint(p);
+  CHECK(fingerprint != NULL && strlen(fingerprint) == 64 && strspn(fingerprint, "0123456789abcdef") == 64);
+  {
+    /* The canonical form is a contract with the same canonical form. */
+    pp_pipeline* again = make_pipeline(pp_pipeline_canonical_json(p));
+    if (again) {
+      CHECK(strcmp(pp_pipeline_fingerprint(again), fingerprint) == 0);
+      CHECK(strcmp(pp_pipeline_canonical_json(again), pp_pipeline_canonical_json(p)) == 0);
+      pp_pipeline_destroy(again);
+    }
+  }
   int channels = 0;
   CHECK(pp_pipeline_input_channels(p, &channels) == PP_OK && channels == 3);
   pp_dtype dtype = PP_DTYPE_UINT8;
@@ -250,7 +262,7 @@ static void test_create_errors(void) {
   CHECK_FAILS(pp_pipeline_create("{\"pixelpact\": ", PP_NUL_TERMINATED, &p), PP_ERROR_INVALID_CONTRACT,
               "not valid JSON");
   CHECK(p == NULL);
-  CHECK(strcmp(pp_last_error_path(), "") == 0);
+  CHECK(strcmp(pp_last_error_path(), "/pixelpact") == 0); /* the value being read when the text ended */
 
   const char* zero_size =
       "{\"pixelpact\": 1, \"input\": {\"color\": \"RGB\"},"
@@ -325,6 +337,7 @@ static void test_query_errors(void) {
   CHECK(pp_pipeline_name(NULL) == NULL && strstr(pp_last_error(), "pp_pipeline_name: argument 'p' is NULL"));
   CHECK(pp_pipeline_input_color(NULL) == NULL && strstr(pp_last_error(), "pp_pipeline_input_color"));
   CHECK(pp_pipeline_canonical_json(NULL) == NULL && strstr(pp_last_error(), "pp_pipeline_canonical_json"));
+  CHECK(pp_pipeline_fingerprint(NULL) == NULL && strstr(pp_last_error(), "pp_pipeline_fingerprint"));
   pp_pipeline_destroy(p);
 
   /* A size the contract cannot serve: the shorter side would reach 0 pixels. */
@@ -624,6 +637,84 @@ static void test_conformance(void) {
   CHECK(failed == 0);
 }
 
+/* ---- issue 17: hostile contracts, overlapping strides, scratch memory ---- */
+
+/* '[' x n then ']' x n inside prefix ... suffix, in a new buffer. */
+static char* nested(const char* prefix, int n, const char* suffix) {
+  size_t a = strlen(prefix), b = strlen(suffix);
+  char* text = malloc(a + 2 * (size_t)n + b + 1);
+  memcpy(text, prefix, a);
+  memset(text + a, '[', (size_t)n);
+  memset(text + a + n, ']', (size_t)n);
+  memcpy(text + a + 2 * (size_t)n, suffix, b + 1);
+  return text;
+}
+
+static void test_hostile_contracts(void) {
+  /* 70,000 levels used to overflow the stack while describing the value. */
+  const char* places[][2] = {{"", ""}, {"{\"pixelpact\": ", "}"}, {"{\"pixelpact\": 1, \"name\": ", "}"},
+                             {"{\"pixelpact\": 1, \"input\": {\"color\": ", "}}"},
+                             {"{\"pixelpact\": 1, \"input\": {\"color\": \"RGB\"}, \"steps\": [", "]}"}};
+  const char* pointers[] = {"/0/0", "/pixelpact/0/0", "/name/0/0", "/input/color/0/0", "/steps/0/0"};
+  for (int i = 0; i < 5; ++i) {
+    char* text = nested(places[i][0], 70000, places[i][1]);
+    pp_pipeline* p = NULL;
+    CHECK_FAILS(pp_pipeline_create(text, PP_NUL_TERMINATED, &p), PP_ERROR_INVALID_CONTRACT, "nest deeper than 64");
+    CHECK(p == NULL);
+    CHECK(strncmp(pp_last_error_path(), pointers[i], strlen(pointers[i])) == 0);
+    free(text);
+  }
+  /* A number beyond double range is the document's fault, with its place. */
+  pp_pipeline* p = NULL;
+  CHECK_FAILS(pp_pipeline_create("{\"pixelpact\": 1e400}", PP_NUL_TERMINATED, &p), PP_ERROR_INVALID_CONTRACT,
+              "number out of range");
+  CHECK(strcmp(pp_last_error_path(), "/pixelpact") == 0);
+  CHECK_FAILS(pp_pipeline_create("{\"pixelpact\": 1, \"input\": {\"color\": \"RGB\"}, \"steps\": [{\"op\": \"to_float\","
+                                 " \"dtype\": \"float32\"}, {\"op\": \"mul\", \"value\": -2e999}]}",
+                                 PP_NUL_TERMINATED, &p),
+              PP_ERROR_INVALID_CONTRACT, "number out of range");
+  CHECK(strcmp(pp_last_error_path(), "/steps/1/value") == 0);
+}
+
+static void test_overlapping_pixels(void) {
+  /* A sliding-window view: byte (y, x, c) at y * 18 + x + c. The AVX-512 writer
+     used to read channel 0 for every channel. */
+  uint8_t px[18];
+  for (int i = 0; i < 18; ++i) px[i] = (uint8_t)(i * 10);
+  pp_pipeline* p = make_pipeline("{\"pixelpact\": 1, \"input\": {\"color\": \"RGB\"}, \"steps\": [],"
+                                 " \"output\": {\"layout\": \"HWC\", \"dtype\": \"uint8\", \"color\": \"RGB\"}}");
+  uint8_t out[16 * 3];
+  CHECK(pp_pipeline_run_strided(p, px, 1, 16, 3, 18, 1, 1, out, sizeof out) == PP_OK);
+  for (int x = 0; x < 16; ++x)
+    for (int c = 0; c < 3; ++c) CHECK(out[x * 3 + c] == px[x + c]);
+  pp_pipeline_destroy(p);
+}
+
+static void test_memory_limits(void) {
+  /* A 10x10 image made 30000x30000 (2.7 GB) is refused before allocating. */
+  pp_pipeline* p = make_pipeline(
+      "{\"pixelpact\": 1, \"input\": {\"color\": \"RGB\"}, \"steps\": ["
+      "{\"op\": \"resize\", \"size\": [30000, 30000], \"interpolation\": \"nearest\", \"engine\": \"pillow\"},"
+      "{\"op\": \"resize\", \"size\": [8, 8], \"interpolation\": \"bilinear\", \"engine\": \"pillow\"}],"
+      " \"output\": {\"layout\": \"HWC\", \"dtype\": \"uint8\", \"color\": \"RGB\"}}");
+  uint8_t* img = noise(10, 10, 3, 5);
+  uint8_t out[8 * 8 * 3];
+  CHECK_FAILS(pp_pipeline_run(p, img, 10, 10, 3, 0, out, sizeof out), PP_ERROR_INVALID_ARGUMENT,
+              "max_intermediate_bytes");
+  pp_pipeline_destroy(p);
+  /* A tensor beyond 2^28 elements is refused by the shape query itself. */
+  p = make_pipeline("{\"pixelpact\": 1, \"input\": {\"color\": \"RGB\"}, \"steps\": ["
+                    "{\"op\": \"resize\", \"size\": [20000, 20000], \"interpolation\": \"nearest\","
+                    " \"engine\": \"pillow\"}], \"output\": {\"layout\": \"HWC\", \"dtype\": \"uint8\","
+                    " \"color\": \"RGB\"}}");
+  size_t bytes = 0;
+  CHECK_FAILS(pp_pipeline_output_bytes(p, 10, 10, &bytes), PP_ERROR_INVALID_ARGUMENT, "max_output_elements");
+  CHECK_FAILS(pp_pipeline_run(p, img, 10, 10, 3, 0, out, sizeof out), PP_ERROR_INVALID_ARGUMENT,
+              "max_output_elements");
+  pp_pipeline_destroy(p);
+  free(img);
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s CONFORMANCE_DIR\n", argv[0]);
@@ -642,6 +733,9 @@ int main(int argc, char** argv) {
   run_case("thread-local errors", test_thread_local_errors);
   run_case("one pipeline shared across threads", test_shared_across_threads);
   run_case("conformance", test_conformance);
+  run_case("hostile contracts", test_hostile_contracts);
+  run_case("overlapping pixels", test_overlapping_pixels);
+  run_case("memory limits", test_memory_limits);
   printf("%d passed, %d failed\n", g_cases - g_failed_cases, g_failed_cases);
   return g_failed_cases == 0 ? 0 : 1;
 }

@@ -13,6 +13,7 @@
 #include "pixelpact/pixelpact.hpp"
 #include "geometry_steps.hpp"
 #include "plan.hpp"
+#include "sha256.hpp"
 
 using pixelpact::ErrorCode;
 using pixelpact::Pipeline;
@@ -249,4 +250,106 @@ TEST_CASE("geometry composes resize and crop") {
   CHECK(g.content_y0 == 0 && g.content_x1 == 224);
 }
 
+TEST_CASE("SHA-256 matches the FIPS 180-4 examples and hashlib at block boundaries") {
+  CHECK(d::sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(d::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(d::sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  // hashlib.sha256(b"a" * n).hexdigest(): one or two final blocks around 55/56 and 64 bytes.
+  const std::pair<std::size_t, const char*> as[] = {
+      {55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318"},
+      {56, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a"},
+      {63, "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34"},
+      {64, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"},
+      {65, "635361c48bb9eab14198e76ea8ab7f1a41685d6ad62aa9146d301d4f17eb0ae0"},
+      {119, "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb"},
+      {120, "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c"},
+      {1000000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"}};
+  for (const auto& [n, hex] : as) CHECK(d::sha256_hex(std::string(n, 'a')) == hex);
+}
+
+TEST_CASE("fingerprint: one per meaning, a valid contract that maps to itself") {
+  const Pipeline e1 = Pipeline::from_json(kE1);
+  CHECK(e1.fingerprint() == d::sha256_hex(e1.canonical_json()));
+  CHECK(e1.canonical_json().find("resnet50") == std::string::npos);
+  const Pipeline again = Pipeline::from_json(e1.canonical_json());
+  CHECK(again.canonical_json() == e1.canonical_json());
+  // Spellings of the same contract.
+  CHECK(Pipeline::from_json(with("\"value\": 255", "\"value\": [255.0, 255, 2.55e2]")).fingerprint() ==
+        e1.fingerprint());
+  CHECK(Pipeline::from_json(with("\"name\": \"resnet50-imagenet-eval\"", "\"name\": \"other\"")).fingerprint() ==
+        e1.fingerprint());
+  CHECK(Pipeline::from_json(with("{\"op\": \"normalize\", \"mean\": [0.485, 0.456, 0.406], \"std\": [0.229, 0.224, 0.225]}",
+                                 "{\"op\": \"sub\", \"value\": [0.485, 0.456, 0.406]}, "
+                                 "{\"op\": \"div\", \"value\": [0.229, 0.224, 0.225]}"))
+            .fingerprint() == e1.fingerprint());
+  CHECK(Pipeline::from_json(with("\"engine\": \"pillow\"", "\"engine\": \"pillow\", \"version\": \"13\""))
+            .fingerprint() == e1.fingerprint());
+  // 0.485 and 0.48500001 are the same float32.
+  CHECK(Pipeline::from_json(with("0.485,", "0.48500001,")).fingerprint() == e1.fingerprint());
+  // Changes that can change a byte.
+  CHECK(Pipeline::from_json(with("0.485,", "0.4851,")).fingerprint() != e1.fingerprint());
+  CHECK(Pipeline::from_json(with("\"bilinear\"", "\"bicubic\"")).fingerprint() != e1.fingerprint());
+  CHECK(Pipeline::from_json(with("\"engine\": \"pillow\"", "\"engine\": \"pillow\", \"version\": \"12.1\""))
+            .fingerprint() != e1.fingerprint());
+}
+
 int main() { return check::run_all(); }
+
+#ifdef __linux__
+// Resident set size in bytes (Linux: /proc/self/statm, second field, in pages).
+static long long resident_bytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  long long size = 0, resident = 0;
+  if (f == nullptr) return -1;
+  if (std::fscanf(f, "%lld %lld", &size, &resident) != 2) resident = -1;
+  std::fclose(f);
+  return resident * 4096;
+}
+
+TEST_CASE("scratch beyond the kept size is returned when the call ends") {
+  // The intermediate 6000x6000 RGB image (108 MB) exceeds kScratchKeptPerThread;
+  // it used to stay resident until the thread exited (issue 17, defect 4).
+  const char* doc = R"({"pixelpact": 1, "input": {"color": "RGB"}, "steps": [
+    {"op": "resize", "size": [6000, 6000], "interpolation": "nearest", "engine": "pillow"},
+    {"op": "resize", "size": [32, 32], "interpolation": "bilinear", "engine": "pillow"}],
+    "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}})";
+  const Pipeline pipe = Pipeline::from_json(doc);
+  std::vector<std::uint8_t> img(20 * 20 * 3, 7), out(pipe.output_bytes(20, 20));
+  const auto image = pixelpact::ImageView::packed(img.data(), 20, 20, 3);
+  const long long before = resident_bytes();
+  pipe.run(image, out.data(), out.size());
+  pixelpact::ImageView batch[2] = {image, image};
+  std::vector<std::uint8_t> outs(2 * out.size());
+  pipe.run_batch(batch, 2, outs.data(), outs.size(), 2);  // pool threads too
+  const long long after = resident_bytes();
+  CHECK(before > 0);
+  CHECK(after - before < 40ll << 20);
+  if (after - before >= 40ll << 20) std::printf("  resident grew by %lld MB\n", (after - before) >> 20);
+}
+#endif
+
+TEST_CASE("limits refuse oversized tensors and intermediates before allocating") {
+  const char* huge_intermediate = R"({"pixelpact": 1, "input": {"color": "RGB"}, "steps": [
+    {"op": "resize", "size": [30000, 30000], "interpolation": "nearest", "engine": "pillow"},
+    {"op": "resize", "size": [8, 8], "interpolation": "bilinear", "engine": "pillow"}],
+    "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}})";
+  std::vector<std::uint8_t> img(10 * 10 * 3, 1), out(8 * 8 * 3);
+  const auto image = pixelpact::ImageView::packed(img.data(), 10, 10, 3);
+  const Pipeline pipe = Pipeline::from_json(huge_intermediate);
+  CHECK_THROWS_CODE(pipe.run(image, out.data(), out.size()), ErrorCode::InvalidArgument, "");
+  pixelpact::PipelineOptions small;
+  small.max_intermediate_bytes = 1000;
+  const Pipeline tight = Pipeline::from_json(kE1, small);
+  std::vector<std::uint8_t> rgb(40 * 50 * 3, 9), tensor(tight.output_bytes(40, 50));
+  CHECK_THROWS_CODE(tight.run(pixelpact::ImageView::packed(rgb.data(), 40, 50, 3), tensor.data(), tensor.size()),
+                    ErrorCode::InvalidArgument, "");
+  pixelpact::PipelineOptions few;
+  few.max_output_elements = 3 * 224 * 224 - 1;
+  CHECK_THROWS_CODE(Pipeline::from_json(kE1, few).output_shape(300, 300), ErrorCode::InvalidArgument, "");
+  few.max_output_elements = 3 * 224 * 224;
+  CHECK(Pipeline::from_json(kE1, few).output_shape(300, 300).elements() == 3 * 224 * 224);
+  pixelpact::PipelineOptions negative;
+  negative.max_output_elements = -1;
+  CHECK_THROWS_CODE(Pipeline::from_json(kE1, negative), ErrorCode::InvalidArgument, "");
+}

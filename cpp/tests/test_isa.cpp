@@ -11,9 +11,16 @@
 //    for every input color, output layout, dtype and colour order, on views with
 //    padded, flipped, planar and unaligned storage, with guard bytes after the
 //    output tensor.
+//  * strides: every combination of pixel stride (0, 1, channels - 1, channels,
+//    padded, negative), channel stride (1, -1, 0, planar) and row stride
+//    (natural, padded, negative, 0) the API accepts, for 1, 3 and 4 channels,
+//    through the writers and every engine, each view ending at a guard page.
 //  * dispatch: the forced ISA is the one a pipeline runs; unknown or unsupported
 //    names throw Error(Unsupported), through PipelineOptions and through
 //    PIXELPACT_FORCE_ISA.
+//
+// A PIXELPACT_EMULATE_AVX512 build (.ci/avx512-emulated.sh) compiles the avx512
+// kernels against SIMDe, so all of this runs them on any CPU.
 //
 // `pixelpact_isa_tests --digest ISA` instead prints a digest of the pipeline
 // sweep's output bytes on one ISA, so that outputs of different machines (x86
@@ -60,6 +67,14 @@ const d::Filter kConvFilters[] = {d::Filter::Box, d::Filter::Bilinear, d::Filter
 const char* const kColors[] = {"RGB", "BGR", "RGBA", "BGRA", "GRAY"};
 const char* const kLayouts[] = {"NCHW", "NHWC", "CHW", "HWC"};
 const char* const kDtypes[] = {"float32", "float16", "uint8"};
+
+// The name Pipeline::kernels() gives an ISA's own kernels.
+std::string implementer(const std::string& isa) {
+#if defined(PIXELPACT_EMULATE_AVX512)
+  if (isa == "avx512") return "avx512 (emulated)";
+#endif
+  return isa;
+}
 
 std::vector<std::string> isas_under_test() {
   std::vector<std::string> out;
@@ -303,22 +318,56 @@ KernelStats kernel_sweep(const std::string& isa) {
 // ---------------------------------------------------------------------------
 // Pipeline level.
 
+// How an input view is stored, as the strides of ImageView: bytes from pixel
+// (y, x, c) to (y, x + 1, c), to (y, x, c + 1) and to (y + 1, x, c). The API
+// accepts any values, overlapping and zero ones included.
+enum class PixelStride { Zero, One, Overlapping, Packed, Padded, Negative };
+enum class ChannelStride { One, Reversed, Zero, Planar };
+enum class RowStride { Natural, Padded, Negative, Zero };
+const char* const kPixelStrideNames[] = {"0", "1", "channels - 1", "channels", "channels + 1", "-channels"};
+const char* const kChannelStrideNames[] = {"1", "-1", "0", "planar"};
+const char* const kRowStrideNames[] = {"natural", "padded", "negative", "0"};
+
+struct ViewStrides {
+  PixelStride pixel = PixelStride::Packed;
+  ChannelStride channel = ChannelStride::One;
+  RowStride row = RowStride::Natural;
+  std::string describe() const {
+    return std::string("pixel stride ") + kPixelStrideNames[static_cast<int>(pixel)] + ", channel stride " +
+           kChannelStrideNames[static_cast<int>(channel)] + ", row stride " + kRowStrideNames[static_cast<int>(row)];
+  }
+};
+
+// The storage variants of the pipeline sweep: packed; padded rows; bottom-up;
+// padded pixels and rows; right-to-left; planar; reversed channel order.
+const ViewStrides kViews[] = {
+    {PixelStride::Packed, ChannelStride::One, RowStride::Natural},
+    {PixelStride::Packed, ChannelStride::One, RowStride::Padded},
+    {PixelStride::Packed, ChannelStride::One, RowStride::Negative},
+    {PixelStride::Padded, ChannelStride::One, RowStride::Padded},
+    {PixelStride::Negative, ChannelStride::One, RowStride::Natural},
+    {PixelStride::One, ChannelStride::Planar, RowStride::Natural},
+    {PixelStride::Packed, ChannelStride::Reversed, RowStride::Natural},
+};
+
 struct PipeCase {
   int in_h = 1, in_w = 1;
   std::string color = "RGB";
+  std::string alpha;  // "" or the input's "alpha" policy
   std::string steps;  // JSON array elements
   std::string layout = "HWC", dtype = "uint8", out_color = "RGB";
-  int view = 0;  // storage variant, see make_view
+  ViewStrides storing;
   unsigned seed = 0;
 
   std::string json() const {
-    return std::string(R"({"pixelpact": 1, "input": {"color": ")") + color + R"("}, "steps": [)" + steps +
+    return std::string(R"({"pixelpact": 1, "input": {"color": ")") + color + '"' +
+           (alpha.empty() ? "" : R"(, "alpha": ")" + alpha + '"') + R"(}, "steps": [)" + steps +
            R"(], "output": {"layout": ")" + layout + R"(", "dtype": ")" + dtype + R"(", "color": ")" +
            out_color + R"("}})";
   }
   std::string label() const {
-    return std::to_string(in_h) + "x" + std::to_string(in_w) + " " + color + " view " +
-           std::to_string(view) + ": " + json();
+    return std::to_string(in_h) + "x" + std::to_string(in_w) + " " + color + ", " + storing.describe() + ": " +
+           json();
   }
 };
 
@@ -366,7 +415,7 @@ std::vector<PipeCase> pipeline_cases() {
     c.layout = kLayouts[(turn / 5) % 4];
     c.dtype = kDtypes[(turn / 3) % 3];
     c.out_color = turn % 2 ? "RGB" : "BGR";
-    c.view = pick(7);
+    c.storing = kViews[pick(7)];
     c.seed = rng();
     c.steps = geometry + (c.dtype == std::string("uint8") ? "" : float_steps(turn));
     cases.push_back(c);
@@ -447,56 +496,124 @@ std::vector<PipeCase> pipeline_cases() {
   return cases;
 }
 
-// The case's image in storage variant `view`, noise in every padding byte, ending
-// 0..3 bytes before an inaccessible page (so base addresses have every alignment):
-// 0 packed; 1 padded rows; 2 bottom-up (negative row stride);
-// 3 padded pixels (one spare byte per pixel) and rows; 4 right-to-left
-// (negative pixel stride); 5 planar; 6 reversed channel order (channel stride -1).
-struct Storage {
-  std::ptrdiff_t row_stride, pixel_stride, channel_stride;
-  std::size_t size, slack;
-};
-
-Storage storage_of(const PipeCase& c, int channels) {
-  Storage s{0, channels, 1, 0, c.view == 0 ? 0 : 1 + c.seed % 3};
-  int pad = 0;
-  if (c.view == 1) pad = 1 + static_cast<int>(c.seed % 13);
-  if (c.view == 3) {
-    s.pixel_stride = channels + 1;
-    pad = 4;
+// Every combination of the stride kinds above (6 pixel x 4 channel x 4 row), for
+// 1, 3 and 4 channels, each through contracts that reach every kernel reading
+// the input view itself: the tensor writers (nothing or a crop before them, each
+// dtype and layout), each engine's resample passes, nearest, and alpha dropped,
+// composited and premultiplied.
+std::vector<PipeCase> stride_cases() {
+  std::vector<PipeCase> cases;
+  std::mt19937 rng(11);
+  const int sizes[][2] = {{1, 1}, {3, 17}, {7, 37}, {2, 67}, {5, 16}, {1, 33}, {9, 1}, {4, 2}};
+  int turn = 0;
+  for (const int channels : {1, 3, 4}) {
+    for (int p = 0; p < 6; ++p) {
+      for (int ch = 0; ch < 4; ++ch) {
+        for (int r = 0; r < 4; ++r) {
+          for (int contract = 0; contract < 10; ++contract) {
+            ++turn;
+            PipeCase c;
+            c.storing = {static_cast<PixelStride>(p), static_cast<ChannelStride>(ch), static_cast<RowStride>(r)};
+            c.in_h = sizes[turn % 8][0];
+            c.in_w = sizes[turn % 8][1];
+            const int h = c.in_h, w = c.in_w;
+            c.color = channels == 1 ? "GRAY" : channels == 3 ? (turn % 2 ? "RGB" : "BGR") : (turn % 2 ? "RGBA" : "BGRA");
+            c.out_color = turn % 3 ? "RGB" : "BGR";
+            c.layout = kLayouts[turn % 4];
+            c.dtype = kDtypes[turn % 3];
+            c.seed = rng();
+            const bool pillow_only = contract <= 2 || contract == 5 || contract == 9;  // premultiply allows these
+            if (channels == 4) c.alpha = turn % 3 == 0 ? "composite" : turn % 3 == 1 && pillow_only ? "premultiply" : "";
+            std::string geometry;
+            switch (contract) {
+              case 0: c.layout = "HWC", c.dtype = "uint8"; break;  // the writer on the view itself
+              case 1: c.layout = "NCHW", c.dtype = "float32"; break;
+              case 2: c.dtype = "float16"; break;
+              case 3: geometry = crop_step(h + 2, w + 3); break;  // padding around the view
+              case 4: geometry = crop_step(std::max(1, h - 1), std::max(1, w - 2)); break;
+              case 5: geometry = resize_step(h + 1, std::max(1, w * 2 / 3), turn % 2 ? "bilinear" : "lanczos"); break;
+              case 6:
+                geometry = std::string(R"({"op": "resize", "size": [)") + std::to_string(2 * h) + ", " +
+                           std::to_string(w + 3) + R"(], "interpolation": "bicubic", "engine": "torch", "antialias": )" +
+                           (turn % 2 ? "true" : "false") + "}";
+                break;
+              case 7: geometry = opencv_step(2 * h, std::max(1, w / 2), turn % 2 ? "bilinear" : "bilinear-exact"); break;
+              case 8: geometry = R"({"op": "resize", "scale": [0.5, 0.5], "interpolation": "area", "engine": "opencv"})"; break;
+              default: geometry = resize_step(h + 2, std::max(1, w - 1), "nearest"); break;
+            }
+            if (contract == 8 && (h < 2 || w < 2)) geometry = opencv_step(1, 1, "area");
+            c.steps = geometry + (c.dtype == std::string("uint8") ? "" : float_steps(turn));
+            if (c.steps.rfind(", ", 0) == 0) c.steps.erase(0, 2);  // float steps only
+            cases.push_back(c);
+          }
+        }
+      }
+    }
   }
-  if (c.view == 5) {
-    s.channel_stride = static_cast<std::ptrdiff_t>(c.in_h) * c.in_w;
-    s.pixel_stride = 1;
-    s.row_stride = c.in_w;
-    s.size = static_cast<std::size_t>(s.channel_stride) * channels;
-    return s;
-  }
-  s.row_stride = c.in_w * s.pixel_stride + pad;
-  s.size = static_cast<std::size_t>(c.in_h) * s.row_stride;
-  return s;
+  return cases;
 }
 
+// The case's image stored as c.storing says, noise in every byte of its span
+// (padding included), the span ending 0..3 bytes before an inaccessible page
+// (so base addresses have every alignment and a read past the image faults).
 struct View {
-  Storage s;
+  std::ptrdiff_t row, pixel, channel;  // strides
+  std::ptrdiff_t lowest = 0;           // offset of the lowest byte from pixel (0, 0), channel 0
+  std::size_t span = 1;                // bytes from the lowest to the highest byte read
   InputBytes buf;
   pixelpact::ImageView image;
+
   View(const PipeCase& c, int channels, std::mt19937& rng)
-      : s(storage_of(c, channels)), buf(s.size, s.slack) {
-    fill_noise(buf.data, s.size, rng);
-    const std::uint8_t* origin = buf.data;
-    std::ptrdiff_t rs = s.row_stride, ps = s.pixel_stride, cs = s.channel_stride;
-    if (c.view == 2) {
-      origin += (c.in_h - 1) * rs;
-      rs = -rs;
-    } else if (c.view == 4) {
-      origin += (c.in_w - 1) * ps;
-      ps = -ps;
-    } else if (c.view == 6) {
-      origin += channels - 1;
-      cs = -1;
+      : View(c, channels, rng, strides_of(c, channels)) {}
+
+ private:
+  struct Strides {
+    std::ptrdiff_t row, pixel, channel;
+  };
+  static Strides strides_of(const PipeCase& c, int channels) {
+    const std::ptrdiff_t h = c.in_h, w = c.in_w, n = channels;
+    std::ptrdiff_t ps = n;
+    switch (c.storing.pixel) {
+      case PixelStride::Zero: ps = 0; break;
+      case PixelStride::One: ps = 1; break;
+      case PixelStride::Overlapping: ps = std::max<std::ptrdiff_t>(1, n - 1); break;
+      case PixelStride::Packed: ps = n; break;
+      case PixelStride::Padded: ps = n + 1; break;
+      case PixelStride::Negative: ps = -n; break;
     }
-    image = pixelpact::ImageView{origin, c.in_h, c.in_w, channels, rs, ps, cs};
+    const std::ptrdiff_t natural = w * std::max<std::ptrdiff_t>(1, ps < 0 ? -ps : ps);
+    const std::ptrdiff_t pad = 1 + static_cast<std::ptrdiff_t>(c.seed % 13);
+    std::ptrdiff_t rs = natural;
+    switch (c.storing.row) {
+      case RowStride::Natural: rs = natural; break;
+      case RowStride::Padded: rs = natural + pad; break;
+      case RowStride::Negative: rs = -(natural + pad); break;
+      case RowStride::Zero: rs = 0; break;
+    }
+    std::ptrdiff_t cs = 1;
+    switch (c.storing.channel) {
+      case ChannelStride::One: cs = 1; break;
+      case ChannelStride::Reversed: cs = -1; break;
+      case ChannelStride::Zero: cs = 0; break;
+      case ChannelStride::Planar: cs = h * std::max<std::ptrdiff_t>(natural, rs < 0 ? -rs : rs); break;
+    }
+    return {rs, ps, cs};
+  }
+  // Lowest and highest offsets reached by (y, x, c) over the image.
+  static std::ptrdiff_t extreme(const PipeCase& c, int channels, const Strides& s, bool highest) {
+    std::ptrdiff_t at = 0;
+    for (const auto& [count, stride] : {std::pair<std::ptrdiff_t, std::ptrdiff_t>{c.in_h, s.row},
+                                        {c.in_w, s.pixel}, {channels, s.channel}}) {
+      const std::ptrdiff_t reach = (count - 1) * stride;
+      at += highest ? std::max<std::ptrdiff_t>(0, reach) : std::min<std::ptrdiff_t>(0, reach);
+    }
+    return at;
+  }
+  View(const PipeCase& c, int channels, std::mt19937& rng, Strides s)
+      : row(s.row), pixel(s.pixel), channel(s.channel), lowest(extreme(c, channels, s, false)),
+        span(static_cast<std::size_t>(extreme(c, channels, s, true) - lowest + 1)), buf(span, c.seed % 4) {
+    fill_noise(buf.data, span, rng);
+    image = pixelpact::ImageView{buf.data - lowest, c.in_h, c.in_w, channels, row, pixel, channel};
   }
 };
 
@@ -543,6 +660,15 @@ PipeStats pipeline_sweep(const std::string& isa, const std::vector<PipeCase>& ca
   return stats;
 }
 
+// Runs `cases` on every ISA under test and the reference; all must agree.
+void check_pipeline_sweep(const std::vector<PipeCase>& cases, const char* what) {
+  for (const auto& isa : isas_under_test()) {
+    const PipeStats s = pipeline_sweep(isa, cases);
+    std::printf("  %s vs reference: %d %s cases, %d differ\n", isa.c_str(), s.cases, what, s.failures);
+    CHECK(s.failures == 0);
+  }
+}
+
 // FNV-1a, 64 bits.
 std::uint64_t fnv1a(std::uint64_t h, const std::uint8_t* p, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ULL;
@@ -565,12 +691,7 @@ TEST_CASE("every ISA's kernels match the reference, guard bytes after each row i
 }
 
 TEST_CASE("every ISA's pipelines match the reference, guard bytes after the tensor intact") {
-  const auto cases = pipeline_cases();
-  for (const auto& isa : isas_under_test()) {
-    const PipeStats s = pipeline_sweep(isa, cases);
-    std::printf("  %s vs reference: %d pipeline cases, %d differ\n", isa.c_str(), s.cases, s.failures);
-    CHECK(s.failures == 0);
-  }
+  check_pipeline_sweep(pipeline_cases(), "pipeline");
 }
 
 TEST_CASE("the forced ISA is the one a pipeline runs") {
@@ -587,15 +708,15 @@ TEST_CASE("the forced ISA is the one a pipeline runs") {
     CHECK(table.name == isa);
     int own = 0;
     for (const auto& [kernel, by] : pipe.kernels()) {
-      CHECK(by == isa || by == "reference");
-      own += by == isa ? 1 : 0;
+      CHECK(by == implementer(isa) || by == "reference");
+      own += by == implementer(isa) ? 1 : 0;
     }
     // Every SIMD table brings at least its own resample passes.
     if (isa != "reference") {
       CHECK(table.conv_horizontal != k::reference::table.conv_horizontal);
       CHECK(table.conv_vertical != k::reference::table.conv_vertical);
       for (const auto& [kernel, by] : pipe.kernels())
-        if (kernel == "conv_horizontal" || kernel == "conv_vertical") CHECK(by == isa);
+        if (kernel == "conv_horizontal" || kernel == "conv_vertical") CHECK(by == implementer(isa));
     } else {
       CHECK(own == static_cast<int>(pipe.kernels().size()));
     }
@@ -604,6 +725,51 @@ TEST_CASE("the forced ISA is the one a pipeline runs") {
     CHECK(Pipeline::from_json(kE1).isa() == isa);
     CHECK(Pipeline::from_json(kE1, PipelineOptions{"reference"}).isa() == "reference");
     ::unsetenv("PIXELPACT_FORCE_ISA");
+  }
+}
+
+TEST_CASE("an emulation build runs the AVX-512 kernels and says so; a real build emulates nothing") {
+  const auto supported = pixelpact::supported_isas();
+  const bool has_avx512 = std::find(supported.begin(), supported.end(), "avx512") != supported.end();
+#if defined(PIXELPACT_EMULATE_AVX512)
+  // PIXELPACT_EMULATE_AVX512=ON: every CPU runs the SIMDe-compiled table, and the
+  // sweeps above compared it with the reference.
+  CHECK(has_avx512 && supported.front() == "avx512");
+  const Pipeline pipe = Pipeline::from_json(kE1, PipelineOptions{"avx512"});
+  int emulated = 0;
+  for (const auto& [kernel, by] : pipe.kernels()) emulated += by == "avx512 (emulated)" ? 1 : 0;
+  CHECK(emulated >= 3);  // both resample passes and the writer at least
+  std::printf("  avx512 kernels emulated with SIMDe: %d of %zu\n", emulated, pipe.kernels().size());
+#else
+  for (const auto& isa : supported) {
+    for (const auto& [kernel, by] : Pipeline::from_json(kE1, PipelineOptions{isa}).kernels())
+      CHECK(by.find("emulated") == std::string::npos);
+  }
+  std::printf("  avx512 %s\n", has_avx512 ? "runs natively" : "is not supported here (no emulation in this build)");
+#endif
+}
+
+TEST_CASE("a sliding-window view (pixel stride 1, 3 channels) is read as its strides say") {
+  // Byte (0, x, c) of the view is px[x + c] (numpy as_strided(px, (1, 16, 3),
+  // (18, 1, 1))): every ISA's writer must read it there, whatever it vectorizes.
+  const std::string contract =
+      R"({"pixelpact": 1, "input": {"color": "RGB"}, "steps": [], "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}})";
+  for (const auto& isa : pixelpact::supported_isas()) {
+    for (const int width : {16, 17, 40}) {
+      InputBytes px(static_cast<std::size_t>(width) + 2, 0);
+      for (int i = 0; i < width + 2; ++i) px.data[i] = static_cast<std::uint8_t>(10 * i + 1);
+      const Pipeline pipe = Pipeline::from_json(contract, PipelineOptions{isa});
+      std::vector<std::uint8_t> out(static_cast<std::size_t>(width) * 3);
+      g_running = isa + ": sliding-window view, width " + std::to_string(width);
+      pipe.run(pixelpact::ImageView{px.data, 1, width, 3, width + 2, 1, 1}, out.data(), out.size());
+      int wrong = 0;
+      for (int x = 0; x < width; ++x)
+        for (int c = 0; c < 3; ++c) wrong += out[x * 3 + c] != px.data[x + c] ? 1 : 0;
+      if (wrong) std::printf("  %s: %d of %d bytes wrong at width %d (pixel 1: %d %d %d, want %d %d %d)\n",
+                             isa.c_str(), wrong, width * 3, width, out[3], out[4], out[5], px.data[1], px.data[2],
+                             px.data[3]);
+      CHECK(wrong == 0);
+    }
   }
 }
 
@@ -623,6 +789,12 @@ TEST_CASE("unknown or unsupported ISAs throw Unsupported") {
     ::unsetenv("PIXELPACT_FORCE_ISA");
   }
   CHECK(checked > 0);  // no machine runs both x86 and ARM kernels
+}
+
+// Last: a kernel reading outside a view kills the process at a guard page, and
+// the cases above have reported by then.
+TEST_CASE("every ISA matches the reference on every stride combination the API accepts") {
+  check_pipeline_sweep(stride_cases(), "stride");
 }
 
 int main(int argc, char** argv) {

@@ -1,16 +1,21 @@
 // pixelpact-serve: a small HTTP service that turns uploaded JPEG/PNG images into
 // model input tensors with a preprocessing contract.
 //
-//   pixelpact-serve CONTRACT.json [--port N]      (N = 0: any free port)
+//   pixelpact-serve CONTRACT.json [--port N] [--model MODEL.onnx]   (N = 0: any free port)
 //
 // It loads and compiles the contract once at start-up and shares that one
 // immutable pipeline between all request threads. It listens on 127.0.0.1 only.
+// With --model it first checks that the ONNX model it feeds was stamped with this
+// contract (pixelpact onnx stamp / export / attach write the canonical contract
+// and its fingerprint into the model's metadata_props) and refuses to start
+// otherwise: a model trained with other preprocessing never gets these tensors.
 //
 //   POST /v1/tensor   body: the JPEG or PNG file, sent with Content-Type image/jpeg,
 //                     image/png or application/octet-stream (or as a multipart form
 //                     field "image")
 //                     200: the tensor as .npy bytes (application/octet-stream), with
 //                          X-Pixelpact-Contract: <contract name>
+//                          X-Pixelpact-Fingerprint: <the contract's fingerprint>
 //                          X-Pixelpact-Shape: 1,3,224,224   X-Pixelpact-Dtype: float32
 //                          X-Pixelpact-Image-Size: <height>x<width> (decoded)
 //                     400: a text message (not an image, corrupt, unsupported, too large)
@@ -218,6 +223,138 @@ std::string read_file(const char* path) {
   return s.str();
 }
 
+// ---- ONNX model stamp ----------------------------------------------------------
+//
+// A minimal reader of the protobuf wire format, enough to find ModelProto's
+// metadata_props (field 14: StringStringEntryProto, key = 1, value = 2) without
+// linking protobuf or onnx. Other fields (the graph and its weights, possibly
+// gigabytes) are skipped by seeking.
+
+class WireReader {
+ public:
+  // `size`: bytes in the stream, so that a length past the end is an error.
+  WireReader(std::istream& in, std::uint64_t size) : in_(in), size_(size) {}
+
+  bool varint(std::uint64_t& out) {
+    out = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      const int c = in_.get();
+      if (c == EOF) return false;
+      out |= static_cast<std::uint64_t>(c & 0x7F) << shift;
+      if (!(c & 0x80)) return true;
+    }
+    return false;
+  }
+
+  // Skips a field's value of this wire type; false at the end or on an error.
+  bool skip(std::uint32_t wire_type) {
+    std::uint64_t n = 0;
+    switch (wire_type) {
+      case 0: return varint(n);
+      case 1: n = 8; break;
+      case 2:
+        if (!varint(n)) return false;
+        break;
+      case 5: n = 4; break;
+      default: return false;  // groups (3, 4) are not used by ONNX
+    }
+    if (n > size_ - static_cast<std::uint64_t>(in_.tellg())) return false;
+    in_.seekg(static_cast<std::streamoff>(n), std::ios::cur);
+    return static_cast<bool>(in_);
+  }
+
+  bool bytes(std::string& out) {
+    std::uint64_t n = 0;
+    if (!varint(n) || n > size_ - static_cast<std::uint64_t>(in_.tellg())) return false;
+    out.resize(n);
+    return static_cast<bool>(in_.read(&out[0], static_cast<std::streamsize>(n)));
+  }
+
+ private:
+  std::istream& in_;
+  std::uint64_t size_;
+};
+
+// key -> value of a StringStringEntryProto's bytes.
+bool read_entry(const std::string& data, std::string& key, std::string& value) {
+  std::istringstream in(data);
+  WireReader r(in, data.size());
+  std::uint64_t tag = 0;
+  while (r.varint(tag)) {
+    const std::uint64_t field = tag >> 3;
+    const auto wire = static_cast<std::uint32_t>(tag & 7);
+    if ((field == 1 || field == 2) && wire == 2) {
+      if (!r.bytes(field == 1 ? key : value)) return false;
+    } else if (!r.skip(wire)) {
+      return false;
+    }
+  }
+  return in.eof();
+}
+
+// The model's metadata_props; false (and a reason) if the file is not an ONNX model.
+bool read_metadata(const char* path, std::vector<std::pair<std::string, std::string>>& props, std::string& error) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return error = "cannot open the model file", false;
+  const auto size = static_cast<std::uint64_t>(in.tellg());
+  in.seekg(0);
+  WireReader r(in, size);
+  bool ir_version = false;
+  std::uint64_t tag = 0;
+  while (r.varint(tag)) {
+    const std::uint64_t field = tag >> 3;
+    const auto wire = static_cast<std::uint32_t>(tag & 7);
+    if (field == 0) return error = "not an ONNX model (invalid protobuf field)", false;
+    if (field == 1 && wire == 0) ir_version = true;
+    if (field == 14 && wire == 2) {
+      std::string entry, key, value;
+      if (!r.bytes(entry) || !read_entry(entry, key, value)) {
+        return error = "not an ONNX model (a metadata_props entry is malformed)", false;
+      }
+      props.emplace_back(key, value);
+    } else if (!r.skip(wire)) {
+      return error = "not an ONNX model (truncated or invalid protobuf)", false;
+    }
+  }
+  if (!in.eof() || !ir_version) return error = "not an ONNX model (no ir_version)", false;
+  return true;
+}
+
+// Whether the model at `path` was stamped with the contract `pipe` runs.
+bool check_model(const char* path, const pixelpact::Pipeline& pipe, std::string& error) {
+  std::vector<std::pair<std::string, std::string>> props;
+  if (!read_metadata(path, props, error)) return false;
+  std::string contract, fingerprint, name, preprocessing;
+  for (const auto& [key, value] : props) {
+    if (key == "pixelpact.contract") contract = value;
+    if (key == "pixelpact.fingerprint") fingerprint = value;
+    if (key == "pixelpact.name") name = value;
+    if (key == "pixelpact.preprocessing") preprocessing = value;
+  }
+  if (contract.empty() || fingerprint.empty()) {
+    return error = "the model carries no pixelpact contract: stamp it with 'pixelpact onnx stamp MODEL CONTRACT'",
+           false;
+  }
+  try {
+    if (pixelpact::Pipeline::from_json(contract).fingerprint() != fingerprint) {
+      return error = "the model's stamp is inconsistent (its contract does not have its fingerprint)", false;
+    }
+  } catch (const pixelpact::Error& e) {
+    return error = std::string("the model's stamped contract is not valid: ") + e.what(), false;
+  }
+  if (fingerprint != pipe.fingerprint()) {
+    return error = "the model was stamped with other preprocessing: its contract is " + fingerprint +
+                   (name.empty() ? "" : " (" + name + ")") + ", this service runs " + pipe.fingerprint() +
+                   (pipe.name().empty() ? "" : " (" + pipe.name() + ")"),
+           false;
+  }
+  if (preprocessing == "baked") {
+    return error = "the model has this preprocessing baked in: it takes the raw image, not this service's tensors",
+           false;
+  }
+  return true;
+}
+
 void bad_request(httplib::Response& res, const std::string& message) {
   res.status = 400;
   res.set_content(message + "\n", "text/plain");
@@ -227,10 +364,13 @@ void bad_request(httplib::Response& res, const std::string& message) {
 
 int main(int argc, char** argv) {
   const char* contract_path = nullptr;
+  const char* model_path = nullptr;
   int port = 8080;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
       port = std::atoi(argv[++i]);
+    } else if (std::strcmp(argv[i], "--model") == 0 && i + 1 < argc) {
+      model_path = argv[++i];
     } else if (!contract_path && argv[i][0] != '-') {
       contract_path = argv[i];
     } else {
@@ -239,7 +379,7 @@ int main(int argc, char** argv) {
     }
   }
   if (!contract_path) {
-    std::cerr << "usage: " << argv[0] << " CONTRACT.json [--port N]\n";
+    std::cerr << "usage: " << argv[0] << " CONTRACT.json [--port N] [--model MODEL.onnx]\n";
     return 2;
   }
 
@@ -251,6 +391,15 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::cerr << "pixelpact-serve: " << contract_path << ": " << e.what() << "\n";
     return 1;
+  }
+  if (model_path) {
+    std::string error;
+    if (!check_model(model_path, *pipe, error)) {
+      std::cerr << "pixelpact-serve: refusing to start: " << model_path << ": " << error << "\n";
+      return 1;
+    }
+    std::cerr << "pixelpact-serve: " << model_path << " was stamped with this contract (" << pipe->fingerprint()
+              << ")\n";
   }
   const std::string color(pipe->input_color());
   if (color == "GRAY") {
@@ -306,6 +455,7 @@ int main(int argc, char** argv) {
                 tensor.data(), bytes);
       res.set_content(npy_bytes(shape, pipe->output_dtype(), tensor.data(), bytes), "application/octet-stream");
       res.set_header("X-Pixelpact-Contract", name);
+      res.set_header("X-Pixelpact-Fingerprint", pipe->fingerprint());
       res.set_header("X-Pixelpact-Shape", shape_text(shape));
       res.set_header("X-Pixelpact-Dtype", std::string(pixelpact::dtype_name(pipe->output_dtype())));
       res.set_header("X-Pixelpact-Image-Size", std::to_string(img.height) + "x" + std::to_string(img.width));

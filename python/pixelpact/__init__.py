@@ -10,7 +10,7 @@ core interprets it; this package validates, loads and runs contracts.
 from __future__ import annotations
 
 from ._contract import ContractError, load_schema, validate
-from ._pipeline import Geometry, Pipeline, load, supported_isas
+from ._pipeline import Geometry, Pipeline, fingerprint, load, supported_isas
 from ._diagnose import Diagnosis, Suspect, diagnose
 from . import golden, testing  # noqa: E402 - submodules as attributes: pixelpact.golden.record(...)
 from .importers import (UnsupportedTransform, from_hf, from_opencv_blob, from_timm, from_torchvision,
@@ -26,5 +26,5 @@ except ImportError as exc:  # pragma: no cover - only on a broken install
     ) from exc
 
 __all__ = ["ContractError", "Diagnosis", "Geometry", "Pipeline", "Suspect", "UnsupportedTransform", "diagnose",
-           "from_hf", "from_opencv_blob", "from_timm", "from_torchvision", "from_ultralytics", "golden", "load",
-           "load_schema", "supported_isas", "testing", "validate", "__version__"]
+           "fingerprint", "from_hf", "from_opencv_blob", "from_timm", "from_torchvision", "from_ultralytics", "golden",
+           "load", "load_schema", "supported_isas", "testing", "validate", "__version__"]

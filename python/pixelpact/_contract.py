@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 from importlib import resources
 from typing import Any, Mapping, Union
@@ -42,13 +43,54 @@ def _pointer(parts) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+# Arrays and objects may nest at most this deep (the root is level 1; a contract
+# needs 4): the C++ core's limit (json_reader.hpp), checked here first so Python
+# gives the same error instead of a RecursionError.
+MAX_JSON_NESTING = 64
+
+
+def _check_json_values(doc: Any) -> None:
+    """Refuse nesting deeper than MAX_JSON_NESTING and non-finite numbers (1e400
+    reads as inf), naming the first offender in document order as the core does.
+    Iterative, so any depth is safe."""
+    stack = [(doc, (), 1)]
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, (dict, list, tuple)):
+            if depth > MAX_JSON_NESTING:
+                raise ContractError(
+                    _pointer(path),
+                    f"arrays and objects nest deeper than {MAX_JSON_NESTING} levels (the limit of this library)",
+                )
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            stack.extend(reversed([(child, path + (key,), depth + 1) for key, child in items]))
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ContractError(_pointer(path), f"number out of range (not a finite double): {value!r}")
+
+
+def _core_parse_error(text: str) -> ContractError:
+    """The C++ core's error for JSON text Python's json module cannot read
+    (nesting beyond the interpreter's recursion limit)."""
+    from ._pipeline import _compile
+
+    try:
+        _compile(text)
+    except ContractError as err:
+        return err
+    return ContractError("", f"arrays and objects nest deeper than {MAX_JSON_NESTING} levels")
+
+
 def read_document(source: ContractSource) -> dict:
     """A contract as a dict, from a dict, JSON text, or a path to a JSON file."""
     if isinstance(source, Mapping):
-        return json.loads(json.dumps(source))  # a private deep copy, JSON types only
+        _check_json_values(source)
+        try:
+            return json.loads(json.dumps(source))  # a private deep copy, JSON types only
+        except (TypeError, ValueError) as exc:
+            raise ContractError("", f"not JSON data: {exc}") from None
     if isinstance(source, bytes):
         source = source.decode("utf-8")
-    if isinstance(source, str) and source.lstrip().startswith("{"):
+    if isinstance(source, str) and source.lstrip()[:1] in ("{", "["):
         text = source
     else:
         with open(os.fspath(source), encoding="utf-8") as f:
@@ -57,6 +99,9 @@ def read_document(source: ContractSource) -> dict:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ContractError("", f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise _core_parse_error(text) from None
+    _check_json_values(doc)
     return doc
 
 
@@ -82,7 +127,10 @@ def _contract_error(error) -> ContractError:
             return ContractError(_pointer(path), f"missing required property {missing[0]!r}")
     if error.validator == "not" and error.validator_value == {} and "description" in error.schema:
         return ContractError(_pointer(path), error.schema["description"])  # a forbidden property
-    return ContractError(_pointer(path), error.message)
+    message = error.message
+    if len(message) > 300:  # jsonschema quotes the offending value whole
+        message = message[:297] + "..."
+    return ContractError(_pointer(path), message)
 
 
 def schema_errors(doc: Any) -> list[ContractError]:

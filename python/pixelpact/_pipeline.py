@@ -25,9 +25,18 @@ def _translate(err: "_core.CoreError") -> Exception:
     return ValueError(message)
 
 
-def _compile(json_text: str, isa: Optional[str] = None) -> "_core.Pipeline":
+def _compile(json_text: str, isa: Optional[str] = None, limits: Optional[dict] = None) -> "_core.Pipeline":
+    limits = limits or {}
+    for key, value in limits.items():
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise ValueError(f"{key} must be an int >= 0 (0 = no limit), got {value!r}")
     try:
-        return _core.Pipeline(json_text, isa or "")
+        return _core.Pipeline(
+            json_text,
+            isa or "",
+            -1 if limits.get("max_output_elements") is None else limits["max_output_elements"],
+            -1 if limits.get("max_intermediate_bytes") is None else limits["max_intermediate_bytes"],
+        )
     except _core.CoreError as err:
         raise _translate(err) from None
 
@@ -38,9 +47,17 @@ class Pipeline:
 
     __slots__ = ("_core", "_doc")
 
-    def __init__(self, contract: ContractSource, *, isa: Optional[str] = None):
+    def __init__(
+        self,
+        contract: ContractSource,
+        *,
+        isa: Optional[str] = None,
+        max_output_elements: Optional[int] = None,
+        max_intermediate_bytes: Optional[int] = None,
+    ):
         doc = read_document(contract)
-        self._core = _compile(check_document(doc), isa)
+        limits = {"max_output_elements": max_output_elements, "max_intermediate_bytes": max_intermediate_bytes}
+        self._core = _compile(check_document(doc), isa, limits)
         self._doc = doc
 
     @property
@@ -61,6 +78,20 @@ class Pipeline:
     def kernels(self) -> dict:
         """Each kernel this pipeline may call -> the instruction set implementing it."""
         return dict(self._core.kernels)
+
+    @property
+    def canonical_json(self) -> str:
+        """The contract's canonical form (compact JSON, every default written out,
+        keys sorted, one spelling per meaning, no name or description): contracts
+        that mean the same thing have the same one."""
+        return self._core.canonical_json
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of ``canonical_json`` as 64 hexadecimal digits: equal for
+        contracts that mean the same thing, different after any change that can
+        change a tensor byte."""
+        return self._core.fingerprint
 
     @property
     def input_color(self) -> str:
@@ -174,13 +205,32 @@ class Pipeline:
         return f"pixelpact.Pipeline(name={self.name!r}, layout={self.layout}, dtype={self.dtype})"
 
 
-def load(contract: ContractSource, *, isa: Optional[str] = None) -> Pipeline:
+def load(
+    contract: ContractSource,
+    *,
+    isa: Optional[str] = None,
+    max_output_elements: Optional[int] = None,
+    max_intermediate_bytes: Optional[int] = None,
+) -> Pipeline:
     """Load and validate a contract (a path, a JSON string or a dict).
 
     ``isa`` forces the kernels' instruction set ("reference", "avx2", "avx512",
     "neon"); by default the PIXELPACT_FORCE_ISA environment variable if set, else
-    the best this CPU supports. Every choice produces identical bytes."""
-    return Pipeline(contract, isa=isa)
+    the best this CPU supports. Every choice produces identical bytes.
+
+    ``max_output_elements`` (default 2**28) and ``max_intermediate_bytes`` (default
+    2**30) bound what one call may allocate: a larger tensor, or a larger
+    intermediate image, raises ValueError before anything is allocated; 0 = no limit."""
+    return Pipeline(
+        contract, isa=isa, max_output_elements=max_output_elements, max_intermediate_bytes=max_intermediate_bytes
+    )
+
+
+def fingerprint(contract: ContractSource) -> str:
+    """The fingerprint of a contract (a path, a JSON string or a dict): SHA-256
+    of its canonical form, as ``Pipeline.fingerprint``. Raises ContractError for an
+    invalid contract."""
+    return Pipeline(contract).fingerprint
 
 
 def supported_isas() -> list:

@@ -1,4 +1,4 @@
-"""Command line: pixelpact {validate,run,diagnose,golden,demo,schema,info}."""
+"""Command line: pixelpact {validate,run,diagnose,golden,demo,schema,info,onnx,compare}."""
 from __future__ import annotations
 
 import argparse
@@ -156,6 +156,9 @@ def _cmd_info(args) -> int:
     print(f"kernels in use: {pipe.isa}" + (f" (forced by PIXELPACT_FORCE_ISA={forced})" if forced else " (best available)"))
     for kernel, isa in pipe.kernels.items():
         print(f"  {kernel:<20} {isa}")
+    if "avx512" in isas and "avx512 (emulated)" in load(demo, isa="avx512").kernels.values():
+        print("note: a test build (PIXELPACT_EMULATE_AVX512=ON): the avx512 kernels are compiled from SIMDe's "
+              "portable C, run on any CPU, slowly, and execute no AVX-512 instruction")
     return 0
 
 
@@ -220,6 +223,147 @@ def _cmd_demo(args) -> int:
     return 0 if np.array_equal(expected, out) else 1
 
 
+def _onnx_module():
+    try:
+        from . import onnx as ppx
+    except ImportError as err:
+        raise SystemExit(f"pixelpact onnx: {err}")
+    return ppx
+
+
+def _fixed_size(text):
+    if text is None:
+        return None
+    try:
+        h, w = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise SystemExit(f"pixelpact onnx: --fixed-size wants HEIGHTxWIDTH (e.g. 480x640), got {text!r}")
+    return h, w
+
+
+def _print_findings(findings) -> None:
+    rows = [(f.path or "/", f.what, f.status, f.reason) for f in findings]
+    w0 = max(len(r[0]) for r in rows)
+    w1 = max(len(r[1]) for r in rows)
+    w2 = max(len(r[2]) for r in rows)
+    for r in rows:
+        print(f"{r[0]:<{w0}}  {r[1]:<{w1}}  {r[2]:<{w2}}  {r[3]}")
+
+
+def _cmd_onnx_export(args) -> int:
+    import onnx
+
+    ppx = _onnx_module()
+    from . import ContractError
+
+    fixed = _fixed_size(args.fixed_size)
+    try:
+        if args.explain:
+            findings = ppx.explain(Path(args.contract), fixed_size=fixed, opset=args.opset)
+            _print_findings(findings)
+            refused = [f for f in findings if f.status == ppx.IMPOSSIBLE or
+                       (f.status == ppx.APPROXIMATE and not args.allow_approximate)]
+            worst = max((f.status for f in findings), key=[ppx.EXACT, ppx.IN_PRACTICE, ppx.APPROXIMATE,
+                                                          ppx.IMPOSSIBLE].index)
+            print(f"export: refused ({len(refused)} part(s); see above)" if refused else f"export: {worst}")
+            if refused or not args.output:
+                return 1 if refused else 0
+        elif not args.output:
+            raise SystemExit("pixelpact onnx export: give -o OUT.onnx (or --explain)")
+        model = ppx.export(Path(args.contract), fixed_size=fixed, opset=args.opset,
+                           allow_approximate=args.allow_approximate)
+    except ContractError as err:
+        print(f"{args.contract}: invalid: {err}", file=sys.stderr)
+        return 1
+    except ppx.Inexpressible as err:
+        print(f"{args.contract}: {err}", file=sys.stderr)
+        return 1
+    except ValueError as err:
+        print(f"pixelpact onnx export: {err}", file=sys.stderr)
+        return 1
+    onnx.save(model, args.output)
+    meta = {p.key: p.value for p in model.metadata_props}
+    print(f"{args.output}: {meta['pixelpact.exactness']}, contract {meta['pixelpact.fingerprint']}")
+    if "pixelpact.error_bound" in meta:
+        bound = json.loads(meta["pixelpact.error_bound"])
+        print(f"measured against {bound['reference']}: max |difference| {bound['max_abs_difference']:.3g}, "
+              f"{bound['values_differing']} of {bound['values']} values differ ({bound['images']})")
+    return 0
+
+
+def _save_model(args, command: str, make) -> dict:
+    """Runs make() (attach or stamp), saves the model to args.output and returns
+    its metadata; None (after a message on stderr) if the inputs are refused."""
+    import onnx
+
+    from . import ContractError
+
+    try:
+        model = make()
+    except ContractError as err:
+        print(f"{args.contract}: invalid: {err}", file=sys.stderr)
+        return None
+    except (ValueError, OSError) as err:
+        print(f"pixelpact onnx {command}: {err}", file=sys.stderr)
+        return None
+    onnx.save(model, args.output)
+    return {p.key: p.value for p in model.metadata_props}
+
+
+def _cmd_onnx_attach(args) -> int:
+    ppx = _onnx_module()
+    meta = _save_model(args, "attach", lambda: ppx.attach(
+        args.model, Path(args.contract), fixed_size=_fixed_size(args.fixed_size),
+        allow_approximate=args.allow_approximate))
+    if meta is None:
+        return 1
+    print(f"{args.output}: takes image uint8 [H, W, C]; {meta['pixelpact.exactness']}, "
+          f"contract {meta['pixelpact.fingerprint']}")
+    return 0
+
+
+def _cmd_onnx_stamp(args) -> int:
+    ppx = _onnx_module()
+    meta = _save_model(args, "stamp", lambda: ppx.stamp(args.model, Path(args.contract)))
+    if meta is None:
+        return 1
+    print(f"{args.output}: stamped with contract {meta['pixelpact.fingerprint']}")
+    return 0
+
+
+def _cmd_onnx_check(args) -> int:
+    ppx = _onnx_module()
+    try:
+        meta = ppx.check(args.model, Path(args.contract) if args.contract else None)
+    except ppx.StampError as err:
+        print(f"{args.model}: {err}", file=sys.stderr)
+        return 1
+    except (ValueError, OSError) as err:
+        print(f"pixelpact onnx check: {err}", file=sys.stderr)
+        return 1
+    name = meta.get("pixelpact.name")
+    how = {"baked": "preprocessing baked in", "none": "stamp only (preprocessing outside the model)"}
+    print(f"{args.model}: contract {meta['pixelpact.fingerprint']}" + (f" ({name})" if name else "") +
+          f", {how.get(meta.get('pixelpact.preprocessing'), 'stamped')}" +
+          (f", {meta['pixelpact.exactness']}" if "pixelpact.exactness" in meta else "") +
+          (": the same contract" if args.contract else ""))
+    return 0
+
+
+def _cmd_compare(args) -> int:
+    from .compare import compare, format_report
+
+    if (args.serving is None) == (args.tensors is None):
+        raise SystemExit("pixelpact compare: give exactly one of --serving MODULE:CALLABLE and --tensors DIR")
+    try:
+        report = compare(args.model, args.golden, serving=args.serving, tensors=args.tensors)
+    except (ValueError, OSError, ImportError) as err:
+        print(f"pixelpact compare: {err}", file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0 if report["overall"]["top1_agreement"] == 1.0 else 1
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="pixelpact", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -270,6 +414,42 @@ def main(argv=None) -> int:
     p.set_defaults(fn=_cmd_schema)
     p = sub.add_parser("info", help="version and kernels")
     p.set_defaults(fn=_cmd_info)
+    onnx_parser = sub.add_parser("onnx", help="bake a contract into an ONNX model; stamp and check models")
+    onnx_sub = onnx_parser.add_subparsers(dest="onnx_command", required=True)
+    p = onnx_sub.add_parser("export", help="the contract as an ONNX graph: image uint8 [H, W, C] -> tensor")
+    p.add_argument("contract")
+    p.add_argument("-o", "--output", help="output .onnx path")
+    p.add_argument("--fixed-size", metavar="HxW", help="a fixed input size (weights computed at export time)")
+    p.add_argument("--opset", type=int, default=None, help="ONNX opset (default 17, at least 13)")
+    p.add_argument("--allow-approximate", action="store_true",
+                   help="export approximate parts too, with their measured error bound in the metadata")
+    p.add_argument("--explain", action="store_true",
+                   help="list, per step, exact / exact-in-practice / approximate / impossible and why")
+    p.set_defaults(fn=_cmd_onnx_export)
+    p = onnx_sub.add_parser("attach", help="put the contract's preprocessing in front of a model")
+    p.add_argument("model")
+    p.add_argument("contract")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--fixed-size", metavar="HxW")
+    p.add_argument("--allow-approximate", action="store_true")
+    p.set_defaults(fn=_cmd_onnx_attach)
+    p = onnx_sub.add_parser("stamp", help="write the contract and its fingerprint into a model's metadata")
+    p.add_argument("model")
+    p.add_argument("contract")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(fn=_cmd_onnx_stamp)
+    p = onnx_sub.add_parser("check", help="verify a model's stamp (and that it is CONTRACT); exit 1 if not")
+    p.add_argument("model")
+    p.add_argument("contract", nargs="?")
+    p.set_defaults(fn=_cmd_onnx_check)
+    p = sub.add_parser("compare", help="what a preprocessing mismatch costs: a model on golden vs serving tensors")
+    p.add_argument("--model", required=True, help="the .onnx model (its input is the contract's tensor)")
+    p.add_argument("--golden", required=True, help="directory of golden tensors NAME.npy (and the images)")
+    p.add_argument("--serving", metavar="MODULE:CALLABLE",
+                   help="a function taking an image file path and returning the serving tensor")
+    p.add_argument("--tensors", metavar="DIR", help="directory of serving tensors NAME.npy")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(fn=_cmd_compare)
     args = parser.parse_args(argv)
     return args.fn(args)
 

@@ -54,8 +54,18 @@ pixelpact::ImageView image_view(const py::array& image) {
 
 class PyPipeline {
  public:
-  PyPipeline(const std::string& json, const std::string& isa)
-      : pipe_(pixelpact::Pipeline::from_json(json, pixelpact::PipelineOptions{isa})) {}
+  PyPipeline(const std::string& json, const std::string& isa, std::int64_t max_output_elements,
+             std::int64_t max_intermediate_bytes)
+      : pipe_(pixelpact::Pipeline::from_json(json, options(isa, max_output_elements, max_intermediate_bytes))) {}
+
+  static pixelpact::PipelineOptions options(const std::string& isa, std::int64_t max_output_elements,
+                                            std::int64_t max_intermediate_bytes) {
+    pixelpact::PipelineOptions o;
+    o.isa = isa;
+    if (max_output_elements >= 0) o.max_output_elements = max_output_elements;
+    if (max_intermediate_bytes >= 0) o.max_intermediate_bytes = max_intermediate_bytes;
+    return o;
+  }
 
   py::tuple output_shape(int height, int width) const {
     return py::tuple(py::cast(shape_vector(pipe_.output_shape(height, width))));
@@ -127,6 +137,7 @@ class PyPipeline {
   std::string isa() const { return std::string(pipe_.isa()); }
   std::vector<std::pair<std::string, std::string>> kernels() const { return pipe_.kernels(); }
   std::string canonical_json() const { return pipe_.canonical_json(); }
+  std::string fingerprint() const { return pipe_.fingerprint(); }
   std::string dtype() const { return std::string(pixelpact::dtype_name(pipe_.output_dtype())); }
   std::string layout() const { return std::string(pixelpact::layout_name(pipe_.output_layout())); }
 
@@ -166,9 +177,11 @@ PYBIND11_MODULE(_core, m) {
   });
 
   m.def("supported_isas", &pixelpact::supported_isas);
+  m.attr("MAX_CONTRACT_NESTING") = pixelpact::kMaxContractNesting;
 
   py::class_<PyPipeline>(m, "Pipeline")
-      .def(py::init<const std::string&, const std::string&>(), py::arg("contract_json"), py::arg("isa") = "")
+      .def(py::init<const std::string&, const std::string&, std::int64_t, std::int64_t>(), py::arg("contract_json"),
+           py::arg("isa") = "", py::arg("max_output_elements") = -1, py::arg("max_intermediate_bytes") = -1)
       .def("output_shape", &PyPipeline::output_shape, py::arg("height"), py::arg("width"))
       .def("geometry", &PyPipeline::geometry, py::arg("height"), py::arg("width"))
       .def("run", &PyPipeline::run, py::arg("image"))
@@ -180,6 +193,7 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("isa", &PyPipeline::isa)
       .def_property_readonly("kernels", &PyPipeline::kernels)
       .def_property_readonly("canonical_json", &PyPipeline::canonical_json)
+      .def_property_readonly("fingerprint", &PyPipeline::fingerprint)
       .def_property_readonly("dtype", &PyPipeline::dtype)
       .def_property_readonly("layout", &PyPipeline::layout);
 }

@@ -123,8 +123,13 @@ PIXELPACT_API size_t pp_dtype_size(pp_dtype dtype);
  *   out            receives the new handle (NULL on failure). The caller owns it
  *                  and must pass it to pp_pipeline_destroy().
  * Errors: PP_ERROR_INVALID_ARGUMENT (contract_json or out is NULL),
- *         PP_ERROR_INVALID_CONTRACT (bad JSON or contract; see pp_last_error_path()),
- *         PP_ERROR_INTERNAL (out of memory). */
+ *         PP_ERROR_INVALID_CONTRACT (bad JSON or contract; see pp_last_error_path():
+ *         the place being read for invalid JSON; numbers beyond double range and
+ *         arrays/objects nested deeper than 64 levels are contract errors too),
+ *         PP_ERROR_INTERNAL (out of memory).
+ * Limits with the defaults of pixelpact::PipelineOptions: a tensor over 2^28
+ * elements or an intermediate buffer over 2^30 bytes makes the shape query or the
+ * run return PP_ERROR_INVALID_ARGUMENT before anything is allocated. */
 PIXELPACT_API pp_status pp_pipeline_create(const char* contract_json, size_t length, pp_pipeline** out);
 
 /* Like pp_pipeline_create(), reading the contract from a file.
@@ -176,12 +181,17 @@ PIXELPACT_API pp_status pp_pipeline_output_layout(const pp_pipeline* p, pp_layou
 PIXELPACT_API pp_status pp_pipeline_input_channels(const pp_pipeline* p, int* channels);
 
 /* The contract's input color as spelled in it ("RGB", "BGRA", ...), its "name"
- * ("" if it has none), and the contract as canonical JSON. Owned by the pipeline,
- * valid until pp_pipeline_destroy(p). NULL only if p is NULL (pp_last_error() is
- * then set). */
+ * ("" if it has none), its canonical form and its fingerprint. The canonical form
+ * is compact JSON with every default written out, keys sorted, one spelling per
+ * meaning and no "name" or "description" (they cannot change a byte): contracts
+ * that mean the same thing have the same one. The fingerprint is the SHA-256 of
+ * the canonical form as 64 lower-case hexadecimal digits; any change that can
+ * change a tensor byte changes it. Owned by the pipeline, valid until
+ * pp_pipeline_destroy(p). NULL only if p is NULL (pp_last_error() is then set). */
 PIXELPACT_API const char* pp_pipeline_input_color(const pp_pipeline* p);
 PIXELPACT_API const char* pp_pipeline_name(const pp_pipeline* p);
 PIXELPACT_API const char* pp_pipeline_canonical_json(const pp_pipeline* p);
+PIXELPACT_API const char* pp_pipeline_fingerprint(const pp_pipeline* p);
 
 /* ---- running ------------------------------------------------------------- */
 

@@ -14,6 +14,12 @@
 // Threads: a Pipeline is immutable once built; run() may be called from any number
 // of threads at once on the same Pipeline. Copies share the compiled contract.
 //
+// Memory: a call allocates its intermediate images from per-thread scratch. Each
+// thread keeps at most kScratchKeptPerThread bytes of it between calls (so a steady
+// stream of images allocates nothing); larger buffers are freed before the call
+// returns, so one odd request cannot pin gigabytes for the life of a worker thread.
+// PipelineOptions bound what a single call may allocate.
+//
 // From C or another language: pixelpact/pixelpact.h, the same pipeline behind a C ABI.
 #pragma once
 
@@ -35,6 +41,13 @@ PIXELPACT_API std::string_view version() noexcept;
 
 // Highest contract format version ("pixelpact": N) this library reads.
 constexpr int kContractVersion = 1;
+
+// Arrays and objects in a contract may nest at most this deep (the document is
+// level 1; a contract needs 4); deeper text is refused while it is parsed.
+constexpr int kMaxContractNesting = 64;
+
+// Scratch bytes a thread keeps between calls (see "Memory" above).
+constexpr std::size_t kScratchKeptPerThread = std::size_t{64} << 20;
 
 enum class ErrorCode {
   InvalidContract,   // the JSON text is not a valid contract; Error::path() says where
@@ -120,12 +133,25 @@ struct PipelineOptions {
   // "avx2", "avx512" or "neon" force one. An unknown or unsupported name throws
   // Error(Unsupported).
   std::string isa;
+  // Largest tensor one call may produce, in elements: output_shape() and every
+  // run throw Error(InvalidArgument) beyond it, before anything is allocated.
+  // 0 = no limit. The default is far above any model input (a 16384x16384x1 map).
+  std::int64_t max_output_elements = std::int64_t{1} << 28;
+  // Largest intermediate buffer one call may allocate, in bytes (a resized or
+  // cropped image between steps, a resize's half-way pass, a packed copy of a
+  // strided input): a run that needs more throws Error(InvalidArgument) before
+  // allocating it and writes nothing. 0 = no limit.
+  std::int64_t max_intermediate_bytes = std::int64_t{1} << 30;
 };
 
 class Pipeline {
  public:
   // Parses, validates and compiles a contract. Throws Error(InvalidContract) with
-  // the JSON Pointer of the first problem found.
+  // the JSON Pointer of the first problem found: invalid JSON (the place being
+  // read when it failed), a number beyond double range, arrays/objects nested
+  // deeper than kMaxContractNesting, or a rule of the contract broken. Bounded
+  // in time and memory by the length of the text; messages are short UTF-8.
+  // Error(InvalidArgument) for negative limits in `options`.
   PIXELPACT_API static Pipeline from_json(std::string_view contract_json,
                                           const PipelineOptions& options = {});
 
@@ -149,10 +175,18 @@ class Pipeline {
   // Instruction set of the kernels this pipeline runs ("avx512", "reference", ...).
   PIXELPACT_API std::string_view isa() const noexcept;
   // Each kernel this pipeline may call and the ISA implementing it, e.g.
-  // {"conv_horizontal", "avx512"}, {"gather_nearest", "reference"}.
+  // {"conv_horizontal", "avx512"}, {"gather_nearest", "reference"}; a test build
+  // configured with PIXELPACT_EMULATE_AVX512 says "avx512 (emulated)".
   PIXELPACT_API std::vector<std::pair<std::string, std::string>> kernels() const;
-  // The contract in canonical JSON (as parsed; key order normalized).
+  // The contract's canonical form: compact JSON with every default written out,
+  // keys sorted, one spelling per meaning and numbers in their shortest exact
+  // form; "name" and "description" are left out (they cannot change a byte).
+  // Contracts that mean the same thing have the same canonical form, which is
+  // itself a valid contract with that same form.
   PIXELPACT_API const std::string& canonical_json() const noexcept;
+  // The contract's fingerprint: SHA-256 of canonical_json() as 64 lower-case
+  // hexadecimal digits. Any change that can change a tensor byte changes it.
+  PIXELPACT_API const std::string& fingerprint() const noexcept;
 
   // Runs the contract on one image and writes the tensor, C-contiguous in the
   // output layout, to `out` (at least output_bytes(image.height, image.width)

@@ -12,6 +12,8 @@ namespace pixelpact::kernels::avx512 {
 namespace {
 
 // Extracts one channel of 16 pixels (pixel stride 1, 3 or 4) as 16 int32 indices.
+// Byte (x, c) is at p[x * stride + c] for every stride, including 1: a pixel
+// stride below the channel count is a view of overlapping pixels, not GRAY.
 class ChannelReader {
  public:
   ChannelReader(int pixel_stride, int channel) : ps_(pixel_stride), channel_(channel) {
@@ -25,8 +27,13 @@ class ChannelReader {
 
   // n valid pixels at p (n <= 16); bytes past them are never read.
   __m512i read(const std::uint8_t* p, int n) const {
-    if (ps_ == 1) return _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(static_cast<__mmask16>((1u << n) - 1), p));
-    const int bytes = n * ps_;
+    if (ps_ == 1) {
+      return _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(static_cast<__mmask16>((1u << n) - 1), p + channel_));
+    }
+    // Up to the last pixel's byte of this channel and no further: the bytes after
+    // it may lie past the end of the caller's buffer, and a masked load suppresses
+    // faults only on the bytes its mask leaves out.
+    const int bytes = (n - 1) * ps_ + channel_ + 1;
     const __mmask64 mask = bytes >= 64 ? ~__mmask64{0} : ((__mmask64{1} << bytes) - 1);
     const __m512i v = _mm512_maskz_loadu_epi8(mask, p);
     if (ps_ == 4) return _mm512_and_si512(_mm512_srli_epi32(v, 8 * channel_), _mm512_set1_epi32(0xff));

@@ -50,7 +50,7 @@ inline void transpose16x16(const std::uint8_t* const src_rows[16], std::uint8_t*
 // nbytes of a row are never read.
 inline void transpose_rows(const std::uint8_t* const rows[16], int nbytes, std::uint8_t (*columns)[16]) {
   int j = 0;
-#if defined(__AVX512BW__)
+#if defined(__AVX512BW__) || defined(PIXELPACT_SIMDE_AVX512)  // the latter: cpp/tests/emulation
   // Four 16 x 16 transposes at once, one per 128-bit lane; masked loads never
   // touch bytes past the row end.
   for (; j < nbytes; j += 64) {
