@@ -15,9 +15,11 @@ from ._native import __version__
 from ._errors import ContractError
 from ._contract import load_schema, validate
 from ._pipeline import Geometry, Pipeline, fingerprint, load, supported_isas
+from ._diagnose import Diagnosis, Suspect, diagnose
+from . import golden, testing  # noqa: E402 - submodules as attributes: pixelpact.golden.record(...)
 from .importers import (UnsupportedTransform, from_hf, from_opencv_blob, from_timm, from_torchvision,
                         from_ultralytics)
 
-__all__ = ["ContractError", "Geometry", "Pipeline", "UnsupportedTransform", "from_hf", "from_opencv_blob",
-           "fingerprint", "from_timm", "from_torchvision", "from_ultralytics", "load", "load_schema", "supported_isas",
-           "validate", "__version__"]
+__all__ = ["ContractError", "Diagnosis", "Geometry", "Pipeline", "Suspect", "UnsupportedTransform", "diagnose",
+           "fingerprint", "from_hf", "from_opencv_blob", "from_timm", "from_torchvision", "from_ultralytics", "golden",
+           "load", "load_schema", "supported_isas", "testing", "validate", "__version__"]

@@ -127,3 +127,18 @@ def test_needed_region_matches_pillow_support():
     assert bench.resized_size(480, 640) == (256, 341)
     assert bench.crop_offsets(256, 341) == (16, 58)
     assert bench.needed_region(480, 640) == (29, 451, 108, 530)
+
+
+def test_diagnose_benchmark_quick_mode(tmp_path):
+    """benchmarks/bench_diagnose.py: checks every diagnosis before timing it and writes
+    its JSON; the time itself is reported, not asserted."""
+    out = tmp_path / "diagnose.json"
+    proc = subprocess.run([sys.executable, str(BENCH.parent / "bench_diagnose.py"), "--quick", "--json", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "| scenario | median s |" in proc.stdout
+    result = json.loads(out.read_text())
+    assert result["rounds"] == 1 and result["budget_s"] == 2.0
+    names = [r["scenario"] for r in result["results"]]
+    assert "OpenCV classic (5 kinds)" in names and len(names) >= 8
+    assert all(r["median_s"] > 0 and r["kernel_runs"] >= 1 for r in result["results"])

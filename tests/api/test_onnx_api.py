@@ -68,6 +68,7 @@ def _fma_cases():
     return (np.array(xs, np.float32), np.array(ys, np.float32), np.array(zs, np.float32))
 
 
+@pytest.mark.slow  # measures against millions of values
 def test_fma32_is_the_correctly_rounded_fused_multiply_add():
     from pixelpact.onnx._graph import F32, Builder, V
     from pixelpact.onnx._torch_float import fma32
@@ -129,6 +130,7 @@ def test_impossible_parts_are_refused_with_their_path():
         ppx.export(IMAGENET, opset=12)
 
 
+@pytest.mark.slow  # measures against millions of values
 def test_approximate_needs_permission_and_stamps_the_measured_bound():
     doc = contract([{"op": "to_float", "dtype": "float32"}, {"op": "div", "value": 255},
                     resize([1, 1], "area", "torch"), {"op": "normalize", "mean": 0.5, "std": 0.25}],

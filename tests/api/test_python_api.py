@@ -177,6 +177,7 @@ def test_threads_share_one_pipeline():
         assert_same(value, expected[i])
 
 
+@pytest.mark.slow  # times threads
 def test_gil_is_released():
     """Another Python thread runs while the kernel does. The ticker thread is
     already spinning and waiting for the GIL when the call starts; with a long

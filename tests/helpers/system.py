@@ -13,10 +13,20 @@ import pytest
 
 REQUIRE_ENV = "PIXELPACT_REQUIRE_SYSTEM_TESTS"
 
-# What each part needs: (Debian package, how to tell it is there).
+# What each part needs: (Debian package, how to tell it is there: a pkg-config
+# module, "bin:NAME" for a program on PATH, or None for pkg-config itself).
 PKG_CONFIG = ("pkg-config", None)
 SERVICE = [("libcpp-httplib-dev", "cpp-httplib"), ("libturbojpeg0-dev", "libturbojpeg"), ("libpng-dev", "libpng"),
            PKG_CONFIG]
+CHROMIUM = [("chromium", "bin:chromium")]
+
+
+def program(name: str):
+    """The path of a program on PATH (chromium also as chromium-browser), or None."""
+    found = shutil.which(name)
+    if not found and name == "chromium":
+        found = shutil.which("chromium-browser")
+    return found
 
 
 @functools.lru_cache(maxsize=None)
@@ -41,7 +51,12 @@ def missing(packages) -> list:
     """The Debian packages of `packages` ((package, pkg-config module) pairs) not installed here."""
     out = []
     for package, module in packages:
-        present = _pkg_config_works() if module is None else _has_module(module)
+        if module is None:
+            present = _pkg_config_works()
+        elif module.startswith("bin:"):
+            present = program(module[4:]) is not None
+        else:
+            present = _has_module(module)
         if not present:
             out.append(package)
     return out

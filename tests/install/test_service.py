@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import struct
 import subprocess
-import threading
 import time
 import urllib.error
 import urllib.request
 import zlib
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +25,8 @@ from PIL import Image, features
 from torchvision import transforms as T
 
 import pixelpact
-from helpers import CONTRACTS, assert_same, system
-from helpers.cmake import ROOT, configure_and_build
+from helpers import CONTRACTS, assert_same
+from helpers.service import serving
 
 pytestmark = pytest.mark.build
 
@@ -49,60 +46,6 @@ def torchvision_e1(path: Path) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- build and run
-
-
-@pytest.fixture(scope="module")
-def examples(installed_static, tmp_path_factory):
-    """The examples built against the installed package: the C example always,
-    the HTTP service where its Debian packages are installed."""
-    build = tmp_path_factory.mktemp("examples")
-    service = "ON" if not system.missing(system.SERVICE) else "OFF"
-    configure_and_build(ROOT / "examples", build, f"-DCMAKE_PREFIX_PATH={installed_static}",
-                        f"-DPIXELPACT_EXAMPLE_SERVICE={service}")
-    return build
-
-
-@pytest.fixture(scope="module")
-def service_binary(examples):
-    system.require(system.SERVICE, "the example HTTP service")
-    return examples / "pixelpact-serve"
-
-
-@contextmanager
-def serving(binary: Path, contract: Path):
-    """Starts the service on a free loopback port (it binds port 0 and prints the
-    port the kernel gave it, so no other process can take it in between), waits
-    until /healthz answers, yields the base URL, and stops the server."""
-    proc = subprocess.Popen([str(binary), str(contract), "--port", "0"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        line = []
-        reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
-        reader.start()
-        reader.join(15)
-        assert line and line[0], f"the service did not start: {proc.poll()} {proc.stderr.read() if proc.poll() is not None else ''}"
-        match = re.search(r"on http://127\.0\.0\.1:(\d+)$", line[0].strip())
-        assert match, line[0]
-        base = f"http://127.0.0.1:{match[1]}"
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                assert time.monotonic() < deadline, "the service never became ready"
-                time.sleep(0.05)
-        yield base, int(match[1])
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
 
 
 def post(base: str, data: bytes, content_type: str = "application/octet-stream", path: str = "/v1/tensor"):
