@@ -312,3 +312,21 @@ def test_limits_refuse_before_allocating():
     for bad in (-1, 1.5, True, "8"):
         with pytest.raises(ValueError, match="int >= 0"):
             pixelpact.load(E1, max_output_elements=bad)
+
+
+def test_a_broken_install_says_so():
+    """When the compiled core cannot be imported, `import pixelpact` raises the
+    ImportError that says what to do (pixelpact._native imports _core first)."""
+    code = (
+        "import importlib.abc, sys\n"
+        "class Broken(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name == 'pixelpact._core':\n"
+        "            raise ImportError('libpixelpact: simulated')\n"
+        "sys.meta_path.insert(0, Broken())\n"
+        "import pixelpact\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError: pixelpact's compiled core (pixelpact._core) failed to import"), last
+    assert "simulated" in last and "pip install ." in last
