@@ -8,7 +8,7 @@ budget (issue 8) is 2 s per diagnosis on one core, so that CI can run it on ever
 commit; the script prints whether each scenario is within it and never fails on time.
 
     python benchmarks/bench_diagnose.py            # 7 rounds
-    python benchmarks/bench_diagnose.py --quick    # 1 round (what tests/test_benchmarks.py runs)
+    python benchmarks/bench_diagnose.py --quick    # 1 round (what tests/api/test_benchmark_script.py runs)
 """
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ def main(argv=None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         cases = scenarios(Path(tmp))
-        contract = json.loads((ROOT / "tests" / "vectors" / "e1.json").read_text())
+        contract = json.loads((ROOT / "tests" / "contracts" / "resnet50_imagenet_eval.json").read_text())
         for name, image, actual, match, kinds in cases:  # correctness first, and a warm-up
             d = pixelpact.diagnose(contract, image, actual)
             if d.match != match or d.kinds != kinds:

@@ -154,8 +154,9 @@ def _cmd_info(args) -> int:
         print(f"error: {err}")
         return 1
     print(f"kernels in use: {pipe.isa}" + (f" (forced by PIXELPACT_FORCE_ISA={forced})" if forced else " (best available)"))
+    width = max(len(kernel) for kernel in pipe.kernels)
     for kernel, isa in pipe.kernels.items():
-        print(f"  {kernel:<20} {isa}")
+        print(f"  {kernel:<{width}}  {isa}")
     if "avx512" in isas and "avx512 (emulated)" in load(demo, isa="avx512").kernels.values():
         print("note: a test build (PIXELPACT_EMULATE_AVX512=ON): the avx512 kernels are compiled from SIMDe's "
               "portable C, run on any CPU, slowly, and execute no AVX-512 instruction")

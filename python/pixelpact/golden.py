@@ -123,7 +123,7 @@ def _import_file(path: Path):
 
 def _versions(extra: Sequence[str] = ()) -> dict:
     out = {"python": platform.python_version(), "numpy": np.__version__, "platform": platform.platform()}
-    from . import __version__
+    from ._native import __version__
 
     out["pixelpact"] = __version__
     try:

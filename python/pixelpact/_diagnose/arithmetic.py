@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from .._pipeline import _compile
+from .._native import compile_contract as _compile
 
 ARITH_OPS = ("to_float", "cast", "add", "sub", "mul", "div", "normalize")
 IMAGENET = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))

@@ -32,7 +32,7 @@ import json
 
 import numpy as np
 
-from .._pipeline import _compile
+from .._native import compile_contract as _compile
 from . import arithmetic as ar
 from . import geometry as geo
 from .inputs import Variant, decodes, reoriented, variants
