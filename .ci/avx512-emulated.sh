@@ -4,7 +4,7 @@
 # shim in cpp/tests/emulation) and compare them with the reference kernels:
 #   1. ctest -R isa: test_isa.cpp's kernel, pipeline and stride sweeps, avx512
 #      included (and proven to run: its kernels report "avx512 (emulated)");
-#   2. tests/test_isa.py's avx512 cases through the Python package built with
+#   2. tests/isa/test_isa_parity.py's avx512 cases through the Python package built with
 #      the option, installed into build/avx512-emulated-py and put first on
 #      PYTHONPATH (the environment's own pixelpact is not touched).
 # This checks the kernels' logic (lanes, shuffles, masks, tails, what they read
@@ -47,12 +47,12 @@ for sweep in kernel pipeline stride; do
   grep -qE "avx512 vs reference: [0-9]+ $sweep cases, 0 differ" "$log"
 done
 
-step "Python ISA tests (tests/test_isa.py -k avx512)"
+step "Python ISA tests (tests/isa/test_isa_parity.py -k avx512)"
 PYTHONPATH="$PWD/$site" python -c "
 import pixelpact
 assert pixelpact.__file__.startswith('$PWD/$site'), pixelpact.__file__
-kernels = pixelpact.load(open('tests/vectors/e1.json').read(), isa='avx512').kernels
+kernels = pixelpact.load(open('tests/contracts/resnet50_imagenet_eval.json').read(), isa='avx512').kernels
 assert 'avx512 (emulated)' in kernels.values(), kernels
 print('pixelpact', pixelpact.__file__, pixelpact.supported_isas())"
-PYTHONPATH="$PWD/$site" python -m pytest -q -p no:cacheprovider tests/test_isa.py -k avx512
+PYTHONPATH="$PWD/$site" python -m pytest -q -p no:cacheprovider tests/isa/test_isa_parity.py -k avx512
 step "ok"

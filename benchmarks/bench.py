@@ -70,7 +70,7 @@ class NotEqual(Exception):
 
 
 def e1_contract(interpolation: str) -> dict:
-    """tests/test_examples.py E1 (ResNet-50 ImageNet eval) with the given filter."""
+    """E1, tests/contracts/resnet50_imagenet_eval.json (ResNet-50 ImageNet eval), with the given filter."""
     return {
         "pixelpact": 1, "name": f"imagenet-eval-{interpolation}",
         "input": {"color": "RGB"},

@@ -3,10 +3,10 @@
 # pixelpact target is defined.
 #
 # Everything is compiled with hidden visibility; only declarations marked
-# PIXELPACT_API (pixelpact/export.h) are exported. tests/test_install.py checks
+# PIXELPACT_API (pixelpact/export.h) are exported. tests/install/test_install.py checks
 # the exported symbols of the shared build with `nm -D --defined-only`.
 
-target_sources(pixelpact PRIVATE ${PROJECT_SOURCE_DIR}/cpp/src/c_api.cpp)
+target_sources(pixelpact PRIVATE ${PROJECT_SOURCE_DIR}/cpp/src/api/c_api.cpp)
 
 set_target_properties(pixelpact PROPERTIES
   C_VISIBILITY_PRESET hidden

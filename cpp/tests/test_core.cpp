@@ -7,13 +7,15 @@
 #include <vector>
 
 #include "check.hpp"
-#include "contract.hpp"
-#include "half.hpp"
-#include "pillow_coefficients.hpp"
+#include "contract/contract.hpp"
+#include "engines/common/conv_stage.hpp"
+#include "engines/pillow/coefficients.hpp"
+#include "geometry/size_rules.hpp"
 #include "pixelpact/pixelpact.hpp"
-#include "geometry_steps.hpp"
-#include "plan.hpp"
-#include "sha256.hpp"
+#include "contract/sha256.hpp"
+#include "plan/geometry_steps.hpp"
+#include "plan/half.hpp"
+#include "plan/plan.hpp"
 
 using pixelpact::ErrorCode;
 using pixelpact::Pipeline;
@@ -105,8 +107,8 @@ TEST_CASE("float16 conversion rounds to nearest even") {
 }
 
 TEST_CASE("Pillow weights sum to one in fixed point") {
-  for (auto filter : {d::Filter::Box, d::Filter::Bilinear, d::Filter::Hamming, d::Filter::Bicubic,
-                      d::Filter::Lanczos}) {
+  for (auto filter : {d::PillowFilter::Box, d::PillowFilter::Bilinear, d::PillowFilter::Hamming,
+                      d::PillowFilter::Bicubic, d::PillowFilter::Lanczos}) {
     for (auto sizes : {std::make_pair(640, 256), std::make_pair(17, 400), std::make_pair(1, 7),
                        std::make_pair(4000, 3)}) {
       auto w = d::pillow_axis_weights(sizes.first, sizes.second, filter, 0, sizes.second);
@@ -138,7 +140,7 @@ TEST_CASE("plan computes only the pixels the crop keeps") {
   auto plan = d::make_plan(c, 480, 640);
   CHECK(plan.out_h == 224 && plan.out_w == 224);
   CHECK(plan.stages.size() == 2);
-  const auto& resize = std::get<d::ResizeStage>(plan.stages[0]);
+  const auto& resize = dynamic_cast<const d::ConvStage&>(*plan.stages[0]);
   CHECK(resize.out_h == 256 && resize.out_w == 341);
   CHECK(resize.out_rect.rows() == 224 && resize.out_rect.cols() == 224);
   CHECK(resize.out_rect.y0 == 16 && resize.out_rect.x0 == 58);  // round(117 / 2) = 58

@@ -42,10 +42,10 @@
 #endif
 
 #include "check.hpp"
-#include "dispatch.hpp"
+#include "engines/pillow/coefficients.hpp"
+#include "engines/torch/coefficients.hpp"
+#include "kernels/dispatch.hpp"
 #include "kernels/kernels.hpp"
-#include "pillow_coefficients.hpp"
-#include "torch_coefficients.hpp"
 #include "pixelpact/pixelpact.hpp"
 
 namespace d = pixelpact::detail;
@@ -60,10 +60,10 @@ constexpr int kMaxWidth = 4 * 64 + 3;  // four AVX-512 vectors and a tail
 constexpr std::uint8_t kSentinel = 0xA5;
 constexpr int kGuard = 64;
 
-// In the order of detail::Filter.
+// In the order of detail::PillowFilter.
 const char* const kFilters[] = {"nearest", "box", "bilinear", "hamming", "bicubic", "lanczos"};
-const d::Filter kConvFilters[] = {d::Filter::Box, d::Filter::Bilinear, d::Filter::Hamming,
-                                  d::Filter::Bicubic, d::Filter::Lanczos};
+const d::PillowFilter kConvFilters[] = {d::PillowFilter::Box, d::PillowFilter::Bilinear, d::PillowFilter::Hamming,
+                                        d::PillowFilter::Bicubic, d::PillowFilter::Lanczos};
 const char* const kColors[] = {"RGB", "BGR", "RGBA", "BGRA", "GRAY"};
 const char* const kLayouts[] = {"NCHW", "NHWC", "CHW", "HWC"};
 const char* const kDtypes[] = {"float32", "float16", "uint8"};
@@ -221,20 +221,22 @@ struct Storing {
   }
 };
 
-std::string filter_name(d::Filter f) { return kFilters[static_cast<int>(f)]; }
+std::string filter_name(d::PillowFilter f) { return kFilters[static_cast<int>(f)]; }
 
 // Which engine's weights a kernel case uses.
 enum class Weights { Pillow, TorchAntialias, TorchNoAntialias };
 
-d::ConvWeights case_weights(Weights which, int in, int out, d::Filter filter) {
+d::ConvWeights case_weights(Weights which, int in, int out, d::PillowFilter filter) {
   if (which == Weights::Pillow) return d::pillow_axis_weights(in, out, filter, 0, out);
-  if (filter != d::Filter::Bilinear && filter != d::Filter::Bicubic &&
-      (filter != d::Filter::Lanczos || which == Weights::TorchNoAntialias))
-    filter = d::Filter::Bicubic;
-  return d::torch_axis_weights(in, out, filter, which == Weights::TorchAntialias, 0, out);
+  // torch's modes: bilinear, lanczos (antialias only), bicubic for the rest.
+  const d::TorchInterpolation mode =
+      filter == d::PillowFilter::Bilinear ? d::TorchInterpolation::Bilinear
+      : filter == d::PillowFilter::Lanczos && which == Weights::TorchAntialias ? d::TorchInterpolation::Lanczos
+                                                                               : d::TorchInterpolation::Bicubic;
+  return d::torch_axis_weights(in, out, mode, which == Weights::TorchAntialias, 0, out);
 }
 
-void horizontal_case(const std::string& isa, int rows, int in_w, int out_w, d::Filter filter,
+void horizontal_case(const std::string& isa, int rows, int in_w, int out_w, d::PillowFilter filter,
                      const Storing& s, std::mt19937& rng, KernelStats& stats,
                      Weights which = Weights::Pillow) {
   const Layout& l = s.layout;
@@ -250,7 +252,7 @@ void horizontal_case(const std::string& isa, int rows, int in_w, int out_w, d::F
                  });
 }
 
-void vertical_case(const std::string& isa, int in_h, int out_h, int width, d::Filter filter,
+void vertical_case(const std::string& isa, int in_h, int out_h, int width, d::PillowFilter filter,
                    const Storing& s, std::mt19937& rng, KernelStats& stats,
                    Weights which = Weights::Pillow) {
   const Layout& l = s.layout;
@@ -276,7 +278,7 @@ KernelStats kernel_sweep(const std::string& isa) {
         // Unsupported layouts only check the fallback; a few widths suffice.
         if (l.pixel_stride > 4 && w % 16 != 1) continue;
         ++turn;
-        const d::Filter f = kConvFilters[turn % 5];
+        const d::PillowFilter f = kConvFilters[turn % 5];
         const int rows = 1 + (turn * 7) % 40;
         const int pad = (turn % 3) * 5;  // 0, 5 or 10 bytes after each row
         const int slack = turn % 4;  // bytes between the image and the guard page
@@ -294,7 +296,7 @@ KernelStats kernel_sweep(const std::string& isa) {
   // Wide rows: several transpose strips, outputs reading more columns than a
   // strip holds (the per-output fallback), chunked padded pixels.
   for (const Layout& l : {kKernelLayouts[0], kKernelLayouts[1], kKernelLayouts[2]}) {
-    for (d::Filter f : {d::Filter::Box, d::Filter::Lanczos}) {
+    for (d::PillowFilter f : {d::PillowFilter::Box, d::PillowFilter::Lanczos}) {
       horizontal_case(isa, 17, 2000, 700, f, {l, 3, 1, false}, rng, stats);
       horizontal_case(isa, 5, 3000, 2, f, {l, 0, 2, true}, rng, stats);
       horizontal_case(isa, 3, 333, 1500, f, {l, 0, 0, false}, rng, stats);
@@ -307,7 +309,7 @@ KernelStats kernel_sweep(const std::string& isa) {
   for (int w = 1; w <= 70; ++w) {
     const Layout& l = kKernelLayouts[w % 3];
     const Weights which = w % 2 ? Weights::TorchAntialias : Weights::TorchNoAntialias;
-    const d::Filter f = kConvFilters[w % 5];
+    const d::PillowFilter f = kConvFilters[w % 5];
     horizontal_case(isa, 1 + w % 17, w * 3 + 1, w, f, {l, w % 3, w % 4, w % 5 == 0}, rng, stats, which);
     horizontal_case(isa, 1 + w % 13, w, w * 2 + 1, f, {l, 0, 1, false}, rng, stats, which);
     vertical_case(isa, 1 + w % 29, 1 + (w * 7) % 31, w, f, {l, w % 2, w % 3, w % 7 == 1}, rng, stats, which);

@@ -13,22 +13,20 @@ imports none of them): ``pixelpact.torch`` (a torchvision-style Transform),
 """
 from __future__ import annotations
 
-from ._contract import ContractError, load_schema, validate
+# _native imports the compiled core first: a broken install fails there, with a
+# message that says what to do.
+from ._native import __version__
+from ._errors import ContractError
+from ._contract import load_schema, validate
 from ._pipeline import Geometry, Pipeline, fingerprint, load, supported_isas
+from ._diagnose import Diagnosis, Suspect, diagnose
+from . import golden, testing  # noqa: E402 - submodules as attributes: pixelpact.golden.record(...)
 from .importers import (UnsupportedTransform, from_hf, from_opencv_blob, from_timm, from_torchvision,
                         from_ultralytics)
 
-try:
-    from ._core import __version__
-except ImportError as exc:  # pragma: no cover - only on a broken install
-    raise ImportError(
-        "pixelpact's compiled core (pixelpact._core) failed to import: "
-        f"{exc}. Reinstall with 'pip install .' from a source checkout, "
-        "or report your platform if a wheel is broken."
-    ) from exc
-
-__all__ = ["ContractError", "Geometry", "Pipeline", "UnsupportedTransform", "from_hf", "from_opencv_blob",
-           "fingerprint", "from_timm", "from_torchvision", "from_ultralytics", "load", "load_schema", "supported_isas", "validate", "__version__"]
+__all__ = ["ContractError", "Diagnosis", "Geometry", "Pipeline", "Suspect", "UnsupportedTransform", "diagnose",
+           "fingerprint", "from_hf", "from_opencv_blob", "from_timm", "from_torchvision", "from_ultralytics", "golden",
+           "load", "load_schema", "supported_isas", "testing", "validate", "__version__"]
 
 
 _INTEGRATIONS = ("torch", "ray", "onnx")

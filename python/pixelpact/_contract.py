@@ -8,17 +8,13 @@ import os
 from importlib import resources
 from typing import Any, Mapping, Union
 
+from . import _native
+from ._errors import ContractError
+
+__all__ = ["ContractError", "ContractSource", "check_document", "load_schema", "read_document", "schema_errors",
+           "validate"]
+
 ContractSource = Union[str, bytes, os.PathLike, Mapping[str, Any]]
-
-
-class ContractError(ValueError):
-    """A contract is not valid. ``path`` is the JSON Pointer of the faulty value
-    (``""`` for the document itself), ``message`` says what is wrong."""
-
-    def __init__(self, path: str, message: str):
-        self.path = path
-        self.message = message
-        super().__init__(f"{path or '/'}: {message}")
 
 
 @functools.lru_cache(maxsize=None)
@@ -44,7 +40,7 @@ def _pointer(parts) -> str:
 
 
 # Arrays and objects may nest at most this deep (the root is level 1; a contract
-# needs 4): the C++ core's limit (json_reader.hpp), checked here first so Python
+# needs 4): the C++ core's limit (cpp/src/json/json_reader.hpp), checked here first so Python
 # gives the same error instead of a RecursionError.
 MAX_JSON_NESTING = 64
 
@@ -71,10 +67,8 @@ def _check_json_values(doc: Any) -> None:
 def _core_parse_error(text: str) -> ContractError:
     """The C++ core's error for JSON text Python's json module cannot read
     (nesting beyond the interpreter's recursion limit)."""
-    from ._pipeline import _compile
-
     try:
-        _compile(text)
+        _native.compile_contract(text)
     except ContractError as err:
         return err
     return ContractError("", f"arrays and objects nest deeper than {MAX_JSON_NESTING} levels")
@@ -112,6 +106,13 @@ def _deepest(error):
     return max((_deepest(e) for e in error.context), key=lambda e: len(e.absolute_path))
 
 
+def _engines_with_field(field: str) -> list:
+    """The resize engines whose $defs/resize_<engine> lists `field`, in schema order."""
+    defs = json.loads(_schema_text())["$defs"]
+    return [name[len("resize_"):] for name, d in defs.items()
+            if name.startswith("resize_") and field in d.get("properties", {})]
+
+
 def _contract_error(error) -> ContractError:
     error = _deepest(error)
     path = list(error.absolute_path)
@@ -120,6 +121,12 @@ def _contract_error(error) -> ContractError:
         known = error.schema.get("properties", {})
         extra = sorted(k for k in error.instance if k not in known)
         if extra:
+            owners = _engines_with_field(extra[0]) if error.instance.get("op") == "resize" else []
+            if owners:  # another engine's field, as the C++ core says it
+                names = " and ".join(", ".join(f"'{e}'" for e in owners).rsplit(", ", 1))
+                return ContractError(_pointer(path + [extra[0]]),
+                                     f"{extra[0]} applies only to engine{'s' if len(owners) > 1 else ''} {names}, "
+                                     f"not {error.instance.get('engine')!r}")
             return ContractError(_pointer(path + [extra[0]]), f"unknown property {extra[0]!r}")
     if error.validator == "required" and isinstance(error.validator_value, list):
         missing = [k for k in error.validator_value if k not in error.instance]
@@ -152,8 +159,6 @@ def check_document(doc: Any) -> str:
 
 def validate(source: ContractSource) -> dict:
     """Raise ContractError if ``source`` is not a valid contract; return it as a dict."""
-    from ._pipeline import _compile
-
     doc = read_document(source)
-    _compile(check_document(doc))
+    _native.compile_contract(check_document(doc))
     return doc

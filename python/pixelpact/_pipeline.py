@@ -6,40 +6,13 @@ from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
-from . import _core
-from ._contract import ContractError, ContractSource, check_document, read_document
+from . import _native
+from ._contract import ContractSource, check_document, read_document
+from ._native import CoreError as _CoreError
+from ._native import translate as _translate
 from ._pil import is_pil_image, pil_to_input
 
-
-def _translate(err: "_core.CoreError") -> Exception:
-    code = getattr(err, "code", "internal")
-    message = str(err)
-    if code == "invalid_contract":
-        path = getattr(err, "path", "")
-        if path and message.startswith(path + ": "):
-            message = message[len(path) + 2 :]
-        return ContractError(path, message)
-    if code == "internal":
-        return RuntimeError(message)
-    if code == "unsupported":
-        return RuntimeError(message)
-    return ValueError(message)
-
-
-def _compile(json_text: str, isa: Optional[str] = None, limits: Optional[dict] = None) -> "_core.Pipeline":
-    limits = limits or {}
-    for key, value in limits.items():
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            raise ValueError(f"{key} must be an int >= 0 (0 = no limit), got {value!r}")
-    try:
-        return _core.Pipeline(
-            json_text,
-            isa or "",
-            -1 if limits.get("max_output_elements") is None else limits["max_output_elements"],
-            -1 if limits.get("max_intermediate_bytes") is None else limits["max_intermediate_bytes"],
-        )
-    except _core.CoreError as err:
-        raise _translate(err) from None
+__all__ = ["Geometry", "Pipeline", "load", "supported_isas"]
 
 
 class Pipeline:
@@ -60,7 +33,7 @@ class Pipeline:
     ):
         doc = read_document(contract)
         limits = {"max_output_elements": max_output_elements, "max_intermediate_bytes": max_intermediate_bytes}
-        self._core = _compile(check_document(doc), isa, limits)
+        self._core = _native.compile_contract(check_document(doc), isa, limits)
         self._doc = doc
         self._options = {"isa": isa, **limits}
 
@@ -124,7 +97,7 @@ class Pipeline:
         """Shape of the tensor for an input of this size, without running."""
         try:
             return self._core.output_shape(int(height), int(width))
-        except _core.CoreError as err:
+        except _CoreError as err:
             raise _translate(err) from None
 
     def geometry(self, height: int, width: int) -> "Geometry":
@@ -132,7 +105,7 @@ class Pipeline:
         Geometry), e.g. to map detection boxes back to the image."""
         try:
             return Geometry(**self._core.geometry(int(height), int(width)))
-        except _core.CoreError as err:
+        except _CoreError as err:
             raise _translate(err) from None
 
     def __call__(self, image: np.ndarray, *, out: Optional[np.ndarray] = None) -> np.ndarray:
@@ -147,7 +120,7 @@ class Pipeline:
             self._check_out(out, image.shape[:2])
             self._core.run_into(image, out)
             return out
-        except _core.CoreError as err:
+        except _CoreError as err:
             raise _translate(err) from None
 
     def batch(self, images: Sequence[np.ndarray] | Iterable[np.ndarray], *, threads: Optional[int] = None,
@@ -183,7 +156,7 @@ class Pipeline:
             raise ValueError(f"out has shape {out.shape}, the batch has shape {shape}")
         try:
             self._core.run_batch(images, out, threads)
-        except _core.CoreError as err:
+        except _CoreError as err:
             raise _translate(err) from None
         return out
 
@@ -261,9 +234,7 @@ def fingerprint(contract: ContractSource) -> str:
     return Pipeline(contract).fingerprint
 
 
-def supported_isas() -> list:
-    """Instruction sets this build and CPU can run, best first."""
-    return list(_core.supported_isas())
+supported_isas = _native.supported_isas
 
 
 @dataclasses.dataclass(frozen=True)

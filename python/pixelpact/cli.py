@@ -1,4 +1,4 @@
-"""Command line: pixelpact {validate,run,demo,schema,info,onnx,compare}."""
+"""Command line: pixelpact {validate,run,diagnose,golden,demo,schema,info,onnx,compare}."""
 from __future__ import annotations
 
 import argparse
@@ -26,6 +26,16 @@ def _cmd_validate(args) -> int:
         else:
             print(f"{name}: valid")
     return status
+
+
+def _read_image(path: str):
+    """(array, from an image file) for a .npy file or an image Pillow can decode."""
+    from ._images import read_image
+
+    try:
+        return read_image(path)
+    except ImportError as exc:
+        raise SystemExit(f"pixelpact: {exc}")
 
 
 def _cmd_run(args) -> int:
@@ -142,6 +152,76 @@ def _report_failures(failures: list, total: int, headline) -> int:
     return 1
 
 
+def _cmd_diagnose(args) -> int:
+    import numpy as np
+
+    from . import ContractError, diagnose
+
+    try:
+        actual = np.load(args.actual, allow_pickle=False)
+    except (OSError, ValueError) as err:
+        print(f"pixelpact diagnose: cannot read {args.actual} as a .npy array: {err}", file=sys.stderr)
+        return 1
+    try:
+        image, from_file = _read_image(args.image)
+    except (OSError, ValueError) as err:
+        print(f"pixelpact diagnose: cannot read the image {args.image}: {err}", file=sys.stderr)
+        return 1
+    try:
+        diagnosis = diagnose(Path(args.contract), args.image if from_file else image, actual,
+                             exif_transpose=args.exif_transpose)
+    except ContractError as err:
+        print(f"{args.contract}: invalid: {err}", file=sys.stderr)
+        return 1
+    except (OSError, TypeError, ValueError) as err:
+        print(f"pixelpact diagnose: {err}", file=sys.stderr)
+        return 1
+    if args.report:
+        diagnosis.write_report(args.report)
+    if args.json:
+        print(diagnosis.to_json())
+    else:
+        print(diagnosis.summary())
+    if args.report:
+        print(f"report: {args.report}", file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def _cmd_golden_record(args) -> int:
+    from . import ContractError
+    from .golden import GoldenError, GoldenMismatch, record
+
+    try:
+        golden = record(Path(args.contract), args.images, args.output, transform=args.transform,
+                        exif_transpose=args.exif_transpose)
+    except GoldenMismatch as err:
+        print(f"pixelpact golden record: {err}", file=sys.stderr)
+        return 1
+    except ContractError as err:
+        print(f"{args.contract}: invalid: {err}", file=sys.stderr)
+        return 2
+    except (GoldenError, OSError, ValueError) as err:
+        print(f"pixelpact golden record: {err}", file=sys.stderr)
+        return 2
+    print(f"{args.output}: {len(golden.names)} golden sample(s) recorded ({', '.join(golden.names)})")
+    return 0
+
+
+def _cmd_golden_check(args) -> int:
+    from .golden import GoldenError, check
+
+    try:
+        report = check(args.directory, args.serving, tensors=args.tensors, url=args.url, atol=args.atol,
+                       report_dir=args.report)
+    except (GoldenError, OSError) as err:
+        print(f"pixelpact golden check: refused: {err}", file=sys.stderr)
+        return 2
+    print(report.to_json() if args.json else report.summary())
+    if args.report and not args.json:
+        print(f"reports: {Path(args.report) / 'index.html'}")
+    return 0 if report.ok else 1
+
+
 def _cmd_schema(args) -> int:
     from ._contract import _schema_text
 
@@ -167,8 +247,9 @@ def _cmd_info(args) -> int:
         print(f"error: {err}")
         return 1
     print(f"kernels in use: {pipe.isa}" + (f" (forced by PIXELPACT_FORCE_ISA={forced})" if forced else " (best available)"))
+    width = max(len(kernel) for kernel in pipe.kernels)
     for kernel, isa in pipe.kernels.items():
-        print(f"  {kernel:<20} {isa}")
+        print(f"  {kernel:<{width}}  {isa}")
     if "avx512" in isas and "avx512 (emulated)" in load(demo, isa="avx512").kernels.values():
         print("note: a test build (PIXELPACT_EMULATE_AVX512=ON): the avx512 kernels are compiled from SIMDe's "
               "portable C, run on any CPU, slowly, and execute no AVX-512 instruction")
@@ -399,6 +480,37 @@ def main(argv=None) -> int:
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: only when stdout and stderr are terminals)")
     p.set_defaults(fn=_cmd_run)
+    p = sub.add_parser("diagnose", help="explain a serving tensor as the training contract with the fewest changes")
+    p.add_argument("--contract", required=True, help="the training contract (JSON)")
+    p.add_argument("--image", required=True, help="the input image file (or a .npy uint8 array)")
+    p.add_argument("--actual", required=True, help="the serving side's tensor (.npy, any shape and dtype)")
+    p.add_argument("--json", action="store_true", help="print one JSON object: match, suspects, contract, residual")
+    p.add_argument("--report", metavar="HTML", help="write a self-contained HTML report with pictures")
+    p.add_argument("--exif-transpose", action="store_true",
+                   help="training rotated the image per its EXIF orientation (ImageOps.exif_transpose)")
+    p.set_defaults(fn=_cmd_diagnose)
+    p = sub.add_parser("golden", help="record golden samples; check a serving pipeline against them")
+    golden = p.add_subparsers(dest="golden_command", required=True)
+    p = golden.add_parser("record", help="record the expected tensors of images under a contract")
+    p.add_argument("contract", help="the training contract (JSON)")
+    p.add_argument("images", nargs="+", help="image files (samples are named after the file stems)")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="new (or empty) golden set directory")
+    p.add_argument("--transform", metavar="MODULE:CALLABLE",
+                   help="the training pipeline (image path -> tensor): record its output, and fail with a "
+                        "diagnosis unless the contract reproduces it bit for bit")
+    p.add_argument("--exif-transpose", action="store_true",
+                   help="rotate images per their EXIF orientation when decoding (as training did)")
+    p.set_defaults(fn=_cmd_golden_record)
+    p = golden.add_parser("check", help="compare a serving pipeline with a golden set (exit 0 only if all pass)")
+    p.add_argument("directory", help="the golden set")
+    side = p.add_mutually_exclusive_group(required=True)
+    side.add_argument("--serving", metavar="MODULE:CALLABLE", help="a Python callable: image path -> tensor")
+    side.add_argument("--tensors", metavar="DIR", help="a folder of <sample>.npy tensors the serving side wrote")
+    side.add_argument("--url", help="an HTTP endpoint answering an image upload (POST) with .npy bytes")
+    p.add_argument("--atol", type=float, help="accept values within this absolute tolerance (reported as not exact)")
+    p.add_argument("--json", action="store_true", help="print one JSON object: ok, samples")
+    p.add_argument("--report", metavar="DIR", help="write an HTML report per differing sample, and index.html")
+    p.set_defaults(fn=_cmd_golden_check)
     p = sub.add_parser("demo", help="run the bundled ImageNet contract and compare with torchvision")
     p.add_argument("--repeat", type=int, default=20)
     p.add_argument("--show-contract", action="store_true")

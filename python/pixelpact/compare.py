@@ -6,7 +6,8 @@ tensors.
     pixelpact compare --model model.onnx --golden golden/ --tensors served/
 
 ``golden/`` holds, per sample, the golden tensor ``NAME.npy`` and the image it was
-made from (``NAME.jpg``, ``NAME.png``, ...). ``--serving MODULE:CALLABLE`` names a
+made from (``NAME.jpg``, ``NAME.png``, ...), or is a set recorded by ``pixelpact
+golden record`` (its manifest is verified first). ``--serving MODULE:CALLABLE`` names a
 function that takes an image file's path and returns the serving tensor (decoding
 included, as in production); ``--tensors DIR`` holds serving tensors ``NAME.npy``.
 The model (ONNX, one input: the contract's tensor) runs in onnxruntime on both;
@@ -50,6 +51,17 @@ def _image_of(golden: Path, name: str) -> Path:
     return sorted(found)[0]
 
 
+def _samples(golden: Path) -> list:
+    """(name, golden tensor file, image file or None) per sample: a `pixelpact golden
+    record` set (verified against its manifest) or a flat folder of NAME.npy."""
+    if (golden / "manifest.json").exists():
+        from .golden import verify
+
+        manifest = verify(golden).manifest  # GoldenIntegrityError is a ValueError
+        return [(s["name"], golden / s["expected"], golden / s["original"]) for s in manifest["samples"]]
+    return [(p.stem, p, None) for p in sorted(golden.glob("*.npy"), key=lambda p: p.stem)]
+
+
 def _softmax(x: np.ndarray) -> np.ndarray:
     e = np.exp(x - x.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
@@ -80,16 +92,16 @@ def compare(model: PathLike, golden: PathLike, *, serving: Optional[Union[str, C
     if (serving is None) == (tensors is None):
         raise ValueError("give exactly one of serving (MODULE:CALLABLE or a callable) and tensors (a directory)")
     golden = Path(golden)
-    names = sorted(p.stem for p in golden.glob("*.npy"))
-    if not names:
+    entries = _samples(golden)
+    if not entries:
         raise ValueError(f"no golden tensors (*.npy) in {golden}")
     run = _Model(model)
     serve = _serving_callable(serving) if serving is not None else None
     samples = []
-    for name in names:
-        want = np.load(golden / f"{name}.npy")
+    for name, tensor_file, image in entries:
+        want = np.load(tensor_file)
         if serve is not None:
-            got = np.asarray(serve(str(_image_of(golden, name))))
+            got = np.asarray(serve(str(image or _image_of(golden, name))))
         else:
             path = Path(tensors) / f"{name}.npy"
             if not path.exists():

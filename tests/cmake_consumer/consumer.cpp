@@ -1,7 +1,7 @@
 // A program built against the installed pixelpact package (find_package). It
 // loads a contract file, runs it on a stored input and checks the tensor
 // against the stored expected tensor (produced by torchvision, see
-// tests/vectors/generate.py); then checks what only an installed package can
+// tests/contracts/generate_vectors.py); then checks what only an installed package can
 // get wrong: version, errors thrown across the library boundary, the C header
 // included from C++, and the installed JSON Schema.
 //

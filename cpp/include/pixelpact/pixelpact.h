@@ -33,8 +33,10 @@
  * - Threads: a pipeline is immutable after creation; any number of threads may
  *   use the same handle at once (query and run). It must not be destroyed while
  *   another thread uses it.
- * - ABI: handles are opaque and enums have fixed values; no struct crosses this
- *   API, so later versions can add functions without breaking compiled callers.
+ * - ABI: handles are opaque and enums have fixed values. One struct crosses this
+ *   API, pp_geometry, filled in by the library; its layout is fixed (new fields
+ *   would come with a new function), so later versions can add functions without
+ *   breaking compiled callers.
  * - Units: sizes are in pixels (int), strides and buffer sizes in bytes.
  *   Images are 8 bits per channel, pixel (0, 0) channel 0 at the pixel pointer.
  */

@@ -4,7 +4,7 @@ A processor class belongs to a *family*: the transformers class whose code it ru
 (``CLIPImageProcessor`` and ``CLIPImageProcessorPil`` run the backends' own resize /
 center crop / rescale / normalize; ``ConvNextImageProcessor`` has its own resize; ...).
 Each family below was read in transformers 5.24 and is described by a ``Recipe``; the
-coverage test (tests/test_hf_coverage.py) runs every processor class against its
+coverage test (tests/parity/test_hf_coverage.py) runs every processor class against its
 contract. Everything else is refused with the reason (``REFUSED``), never approximated.
 
 The two backends compute differently, and a contract states one of them:

@@ -48,9 +48,23 @@ def worst(findings) -> str:
     return max((f.status for f in findings), key=ORDER.index, default=EXACT)
 
 
+# The resize engines this package translates (one module each: _pillow.py, _torch.py
+# and _torch_float.py, _opencv.py; _build.py dispatches), with why each is exact. A
+# contract with another engine is refused by name, never exported approximately.
+ENGINES = {
+    "pillow": "Pillow's double weights in its operation order, 22-bit fixed point, uint8 between "
+              "passes, its release's pass order",
+    "torch": "torch's double weights, int16 at the axis precision, horizontal pass first",
+    "opencv": "OpenCV's float/double/softdouble tables and integer or float32 passes in its order",
+}
+
+
 def _resize_finding(path: str, step: dict, fixed: bool, after_float: bool) -> Finding:
     engine, interp = step["engine"], step["interpolation"]
     what = f"resize ({engine}, {interp}{', float32' if after_float else ''})"
+    if engine not in ENGINES:
+        return Finding(path, what, IMPOSSIBLE, f"engine '{engine}' has no translation in pixelpact.onnx "
+                                               f"(it translates {', '.join(ENGINES)})")
     if after_float:
         if interp == "area":
             size = step.get("size")
@@ -69,13 +83,7 @@ def _resize_finding(path: str, step: dict, fixed: bool, after_float: bool) -> Fi
     if uses_sin and not fixed:
         bits = {"pillow": "22 bits", "torch": "int16", "opencv": "11 bits (via float32)"}[engine]
         return Finding(path, what, IN_PRACTICE, SIN.format(bits=bits))
-    reasons = {
-        "pillow": "Pillow's double weights in its operation order, 22-bit fixed point, uint8 between "
-                  "passes, its release's pass order",
-        "torch": "torch's double weights, int16 at the axis precision, horizontal pass first",
-        "opencv": "OpenCV's float/double/softdouble tables and integer or float32 passes in its order",
-    }
-    reason = "nearest: index arithmetic in the library's types" if "nearest" in interp else reasons[engine]
+    reason = "nearest: index arithmetic in the library's types" if "nearest" in interp else ENGINES[engine]
     if uses_sin:
         reason += "; Sin/Cos computed at export time for the fixed size"
     return Finding(path, what, EXACT, reason)

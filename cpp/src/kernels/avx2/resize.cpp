@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "../kernels.hpp"
-#include "../x86/transpose.hpp"
+#include "kernels/kernels.hpp"
+#include "kernels/x86/transpose.hpp"
 
 namespace pixelpact::kernels::avx2 {
 
@@ -34,6 +34,6 @@ static inline void acc_store_clip(Acc acc, std::uint8_t* dst16) {
   _mm_storeu_si128(reinterpret_cast<__m128i*>(dst16), _mm_packus_epi16(w0, w1));
 }
 
-#include "../x86/conv_generic.inl"
+#include "kernels/x86/conv_generic.inl"
 
 }  // namespace pixelpact::kernels::avx2

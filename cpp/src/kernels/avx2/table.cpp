@@ -1,17 +1,15 @@
-#include "../kernels.hpp"
+// AVX2 table: the kernels of this folder, by name; the reference for the rest.
+#include "kernels/kernels.hpp"
 
 namespace pixelpact::kernels::avx2 {
 
-const KernelTable table = {"avx2",
-                           conv_horizontal,
-                           conv_vertical,
-                           reference::gather_nearest,
-                           reference::write_tensor_u8,
-                           reference::write_tensor_u16,
-                           reference::write_tensor_f32,
-                           opencv_horizontal, opencv_vertical_linear, reference::opencv_vertical_fixed,
-                           reference::opencv_vertical_cubic,
-                           reference::opencv_area_horizontal, reference::opencv_area_vertical,
-                           reference::torch_float_resize, opencv_area_fast};
+#define PIXELPACT_AVX2_KERNELS(X) \
+  X(conv_horizontal)              \
+  X(conv_vertical)                \
+  X(opencv_horizontal)            \
+  X(opencv_vertical_linear)       \
+  X(opencv_area_fast)
+
+PIXELPACT_DEFINE_KERNEL_TABLE("avx2", PIXELPACT_AVX2_KERNELS)
 
 }  // namespace pixelpact::kernels::avx2

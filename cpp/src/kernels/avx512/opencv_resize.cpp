@@ -8,11 +8,11 @@
 #include <cstdint>
 #include <cstring>
 
-#include "../kernels.hpp"
+#include "kernels/kernels.hpp"
 
 namespace pixelpact::kernels::avx512 {
 
-#include "../x86/opencv_linear.inl"
+#include "kernels/x86/opencv_linear.inl"
 
 void opencv_vertical_linear(const std::int32_t* in, std::ptrdiff_t in_row_stride, int elements,
                             const OpencvTaps& taps, int out_rows, std::uint8_t* out,

@@ -1,12 +1,18 @@
-#include "../kernels.hpp"
+// AVX-512 table: the kernels of this folder, by name; the reference for the rest.
+#include "kernels/kernels.hpp"
 
 namespace pixelpact::kernels::avx512 {
 
-const KernelTable table = {"avx512",        conv_horizontal, conv_vertical, reference::gather_nearest,
-                           write_tensor_u8, write_tensor_u16,  write_tensor_f32,
-                           opencv_horizontal, opencv_vertical_linear, reference::opencv_vertical_fixed,
-                           reference::opencv_vertical_cubic,
-                           reference::opencv_area_horizontal, reference::opencv_area_vertical,
-                           reference::torch_float_resize, opencv_area_fast};
+#define PIXELPACT_AVX512_KERNELS(X) \
+  X(conv_horizontal)                \
+  X(conv_vertical)                  \
+  X(write_tensor_u8)                \
+  X(write_tensor_u16)               \
+  X(write_tensor_f32)               \
+  X(opencv_horizontal)              \
+  X(opencv_vertical_linear)         \
+  X(opencv_area_fast)
+
+PIXELPACT_DEFINE_KERNEL_TABLE("avx512", PIXELPACT_AVX512_KERNELS)
 
 }  // namespace pixelpact::kernels::avx512

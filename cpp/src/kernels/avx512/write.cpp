@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "../kernels.hpp"
+#include "kernels/kernels.hpp"
 
 namespace pixelpact::kernels::avx512 {
 namespace {

@@ -30,7 +30,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "../kernels.hpp"
+#include "kernels/kernels.hpp"
 
 namespace pixelpact::kernels::neon {
 namespace {

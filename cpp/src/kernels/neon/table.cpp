@@ -1,17 +1,12 @@
-#include "../kernels.hpp"
+// NEON table: the kernels of this folder, by name; the reference for the rest.
+#include "kernels/kernels.hpp"
 
 namespace pixelpact::kernels::neon {
 
-const KernelTable table = {"neon",
-                           conv_horizontal,
-                           conv_vertical,
-                           reference::gather_nearest,
-                           reference::write_tensor_u8,
-                           reference::write_tensor_u16,
-                           reference::write_tensor_f32,
-                           reference::opencv_horizontal, reference::opencv_vertical_linear, reference::opencv_vertical_fixed,
-                           reference::opencv_vertical_cubic,
-                           reference::opencv_area_horizontal, reference::opencv_area_vertical,
-                           reference::torch_float_resize, reference::opencv_area_fast};
+#define PIXELPACT_NEON_KERNELS(X) \
+  X(conv_horizontal)              \
+  X(conv_vertical)
+
+PIXELPACT_DEFINE_KERNEL_TABLE("neon", PIXELPACT_NEON_KERNELS)
 
 }  // namespace pixelpact::kernels::neon

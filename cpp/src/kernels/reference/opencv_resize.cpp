@@ -1,6 +1,6 @@
 // Scalar reference kernels of the OpenCV engine: cv2.resize on uint8 images,
 // OpenCV 4.12 / 5.0 modules/imgproc/src/resize.cpp with IPP off. The per-axis
-// tables (indices, weights) come from opencv_resize.cpp; these kernels only
+// tables (indices, weights) come from engines/opencv/tables.cpp; these kernels only
 // apply them. Channels are independent.
 //
 // Separable modes (resizeGeneric_, resize_bitExact): a horizontal pass to int32
@@ -35,7 +35,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "../kernels.hpp"
+#include "kernels/kernels.hpp"
 
 namespace pixelpact::kernels::reference {
 namespace {

@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "../kernels.hpp"
+#include "kernels/kernels.hpp"
 
 namespace pixelpact::kernels::reference {
 namespace {

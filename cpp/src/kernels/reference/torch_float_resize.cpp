@@ -1,7 +1,7 @@
 // torch 2.14.1 CPU float32 resize of one plane (ATen/native/cpu/UpSampleKernel.cpp,
 // AdaptiveAvgPoolKernel.cpp), as torchvision v1 runs it on a contiguous float CHW
 // tensor with torch's default (multi-threaded) settings. Indices and weights come
-// from the plan (torch_coefficients.cpp); here only the sums, in torch's order.
+// from the plan (engines/torch/float_coefficients.cpp); here only the sums, in torch's order.
 // torch's x86 wheel contracts a * b + c into a fused multiply-add (the AVX2 and
 // AVX-512 kernel builds); we are built with -ffp-contract=off and write each
 // fma() where torch's binary has one.
@@ -26,7 +26,7 @@
 #include <cmath>
 #include <cstddef>
 
-#include "../kernels.hpp"
+#include "kernels/kernels.hpp"
 
 namespace pixelpact::kernels::reference {
 namespace {

@@ -1,9 +1,9 @@
 // Scalar reference tensor writer. Every elementwise operation of the contract
-// has been folded into a per-channel 256-entry table (see plan.cpp), so writing
+// has been folded into a per-channel 256-entry table (plan/elementwise.cpp), so writing
 // is a lookup: exact by construction, whatever the float arithmetic was.
 #include <cstdint>
 
-#include "../kernels.hpp"
+#include "kernels/kernels.hpp"
 
 namespace pixelpact::kernels::reference {
 namespace {

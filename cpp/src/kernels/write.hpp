@@ -1,0 +1,29 @@
+// Arguments of the tensor writers (write_tensor_u8/u16/f32).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace pixelpact::kernels {
+
+// Final writer: colour order, per-channel lookup table (the whole elementwise
+// chain and the dtype conversion, precomputed by plan/elementwise.cpp) and
+// layout, in one pass.
+//   value(y, x, c) = lut[c * 256 + pixel(y, x)[source_channel[c]]]
+// where pixel(y, x) is the source pixel if (y, x) lies in the stored rectangle
+// [src_y0, src_y0 + src_rows) x [src_x0, src_x0 + src_cols), and the pixel `pad`
+// otherwise (padding; working channel order like the source pixels). Output is
+// 3 channels, planar (C, H, W) or interleaved (H, W, C), C-contiguous. T is the
+// output element type (uint16 for float16 bits).
+struct TensorWrite {
+  const std::uint8_t* src = nullptr;  // pixel (src_y0, src_x0)
+  std::ptrdiff_t src_row_stride = 0;
+  std::ptrdiff_t src_pixel_stride = 0;
+  int src_y0 = 0, src_x0 = 0, src_rows = 0, src_cols = 0;
+  int source_channel[3] = {0, 1, 2};
+  std::uint8_t pad[3] = {0, 0, 0};
+  int height = 0, width = 0;
+  bool planar = true;
+};
+
+}  // namespace pixelpact::kernels

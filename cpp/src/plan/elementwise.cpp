@@ -1,0 +1,75 @@
+#include "plan/elementwise.hpp"
+
+#include "plan/half.hpp"
+
+namespace pixelpact::detail {
+namespace {
+
+template <typename T>
+T apply(ArithOp op, T x, T v) {
+  switch (op) {
+    case ArithOp::Add: return x + v;
+    case ArithOp::Sub: return x - v;
+    case ArithOp::Mul: return x * v;
+    case ArithOp::Div: return x / v;
+    case ArithOp::Cast: return x;
+  }
+  return x;
+}
+
+// The whole chain for one byte value. float64 results reach float16 through
+// float32, as torch's Tensor.half() does on a float64 tensor.
+float chain_to_float(const Contract& c, int channel, int byte) {
+  if (!c.has_float) return static_cast<float>(byte);
+  // byte is exactly representable in the current dtype
+  return static_cast<float>(run_chain(c, channel, byte, 0, c.arithmetic.size()));
+}
+
+}  // namespace
+
+double run_chain(const Contract& c, int channel, double x, std::size_t begin, std::size_t end) {
+  for (std::size_t i = begin; i < end; ++i) {
+    const ArithStep& a = c.arithmetic[i];
+    if (a.op == ArithOp::Cast) {
+      if (a.dtype == DType::Float32) x = static_cast<float>(x);
+    } else if (a.dtype == DType::Float64) {
+      x = apply<double>(a.op, x, a.value[channel]);
+    } else {
+      x = apply<float>(a.op, static_cast<float>(x), static_cast<float>(a.value[channel]));
+    }
+  }
+  return x;
+}
+
+ElementwiseTables build_elementwise_tables(const Contract& c) {
+  ElementwiseTables t;
+  if (c.has_float_resize) {
+    t.before_resize.resize(3 * 256);
+    for (int ch = 0; ch < 3; ++ch)
+      for (int b = 0; b < 256; ++b)
+        t.before_resize[ch * 256 + b] = static_cast<float>(run_chain(c, ch, b, 0, c.arithmetic_before_resize));
+  }
+  // Per-channel values are listed in output channel order.
+  switch (c.output_dtype) {
+    case DType::UInt8:
+      t.u8.resize(3 * 256);
+      for (int ch = 0; ch < 3; ++ch)
+        for (int b = 0; b < 256; ++b) t.u8[ch * 256 + b] = static_cast<std::uint8_t>(b);
+      break;
+    case DType::Float16:
+      t.u16.resize(3 * 256);
+      for (int ch = 0; ch < 3; ++ch)
+        for (int b = 0; b < 256; ++b) t.u16[ch * 256 + b] = float_to_half_bits(chain_to_float(c, ch, b));
+      break;
+    case DType::Float32:
+      t.f32.resize(3 * 256);
+      for (int ch = 0; ch < 3; ++ch)
+        for (int b = 0; b < 256; ++b) t.f32[ch * 256 + b] = chain_to_float(c, ch, b);
+      break;
+    case DType::Float64:
+      throw Error(ErrorCode::Internal, "/output/dtype", "float64 output is not implemented");
+  }
+  return t;
+}
+
+}  // namespace pixelpact::detail
