@@ -5,7 +5,11 @@ package) that states exactly how an image becomes a model input tensor. The C++
 core interprets it; this package validates, loads and runs contracts.
 
 >>> pipe = pixelpact.load("contract.json")
->>> tensor = pipe(image)            # numpy uint8 (H, W, C)
+>>> tensor = pipe(image)            # numpy uint8 (H, W, C), or a PIL image
+
+Integrations, imported on first use (each needs its library; ``import pixelpact``
+imports none of them): ``pixelpact.torch`` (a torchvision-style Transform),
+``pixelpact.ray`` (Ray Data preprocessing), ``pixelpact.onnx``.
 """
 from __future__ import annotations
 
@@ -23,3 +27,21 @@ from .importers import (UnsupportedTransform, from_hf, from_opencv_blob, from_ti
 __all__ = ["ContractError", "Diagnosis", "Geometry", "Pipeline", "Suspect", "UnsupportedTransform", "diagnose",
            "fingerprint", "from_hf", "from_opencv_blob", "from_timm", "from_torchvision", "from_ultralytics", "golden",
            "load", "load_schema", "supported_isas", "testing", "validate", "__version__"]
+
+
+_INTEGRATIONS = ("torch", "ray", "onnx")
+
+
+def __getattr__(name):
+    """``pixelpact.torch`` / ``pixelpact.ray`` / ``pixelpact.onnx`` without an explicit
+    import: the submodule (and its library) is imported on first use. Without
+    the library this is an AttributeError (so ``hasattr`` stays safe) carrying the
+    ImportError's advice; ``import pixelpact.torch`` raises the ImportError itself."""
+    if name in _INTEGRATIONS:
+        import importlib
+
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ImportError as exc:
+            raise AttributeError(f"pixelpact.{name} is unavailable: {exc}") from exc
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,15 +10,18 @@ from . import _native
 from ._contract import ContractSource, check_document, read_document
 from ._native import CoreError as _CoreError
 from ._native import translate as _translate
+from ._pil import is_pil_image, pil_to_input
 
 __all__ = ["Geometry", "Pipeline", "load", "supported_isas"]
 
 
 class Pipeline:
     """A contract compiled for execution. Immutable and safe to call from many
-    threads at once; the GIL is released while the kernel runs."""
+    threads at once; the GIL is released while the kernel runs. Picklable (the
+    contract and the load options travel; the copy compiles it again), so it can
+    be sent to worker processes."""
 
-    __slots__ = ("_core", "_doc")
+    __slots__ = ("_core", "_doc", "_options")
 
     def __init__(
         self,
@@ -32,6 +35,10 @@ class Pipeline:
         limits = {"max_output_elements": max_output_elements, "max_intermediate_bytes": max_intermediate_bytes}
         self._core = _native.compile_contract(check_document(doc), isa, limits)
         self._doc = doc
+        self._options = {"isa": isa, **limits}
+
+    def __reduce__(self):
+        return _restore, (self._doc, self._options)
 
     @property
     def contract(self) -> dict:
@@ -71,6 +78,14 @@ class Pipeline:
         return self._core.input_color
 
     @property
+    def input_alpha(self) -> Optional[str]:
+        """What alpha does for an RGBA/BGRA input ("drop", "premultiply",
+        "composite"); None for RGB, BGR and GRAY."""
+        if self.input_color not in ("RGBA", "BGRA"):
+            return None
+        return self._doc["input"].get("alpha", "drop")
+
+    @property
     def dtype(self) -> np.dtype:
         return np.dtype(self._core.dtype)
 
@@ -94,8 +109,9 @@ class Pipeline:
             raise _translate(err) from None
 
     def __call__(self, image: np.ndarray, *, out: Optional[np.ndarray] = None) -> np.ndarray:
-        """Run on one image: a uint8 array (H, W, C) or (H, W) for GRAY, any
-        strides. Returns a new array shaped per the output layout (N = 1), or
+        """Run on one image: a uint8 array (H, W, C) in the contract's input
+        colour order, or (H, W) for GRAY, any strides; or a PIL image, converted
+        as the contract's input says (docs/integrations.md). Returns a new array shaped per the output layout (N = 1), or
         writes into ``out`` (C-contiguous, right dtype) and returns it."""
         image = self._check_image(image)
         try:
@@ -144,8 +160,16 @@ class Pipeline:
             raise _translate(err) from None
         return out
 
+    def input_array(self, image) -> np.ndarray:
+        """The array the kernel reads for ``image``: a PIL image converted as the
+        contract's input says (docs/integrations.md), a numpy array checked (dtype,
+        dimensions, channels) and returned as it is. Raises what a call would."""
+        return self._check_image(image)
+
     def _check_image(self, image) -> np.ndarray:
-        if not isinstance(image, np.ndarray):
+        if is_pil_image(image):
+            image = pil_to_input(image, self.input_color, self.input_alpha)
+        elif not isinstance(image, np.ndarray):
             if hasattr(image, "__array_interface__") or hasattr(image, "__array__"):
                 image = np.asarray(image)
             else:
@@ -176,6 +200,10 @@ class Pipeline:
 
     def __repr__(self) -> str:
         return f"pixelpact.Pipeline(name={self.name!r}, layout={self.layout}, dtype={self.dtype})"
+
+
+def _restore(doc: dict, options: dict) -> Pipeline:
+    return Pipeline(doc, **options)
 
 
 def load(

@@ -5,6 +5,7 @@ import argparse
 import json
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
@@ -38,25 +39,117 @@ def _read_image(path: str):
 
 
 def _cmd_run(args) -> int:
+    import os
+
     import numpy as np
 
-    from . import ContractError, load
-    from ._images import prepare
+    from . import ContractError, _files, load
 
     try:
         pipe = load(Path(args.contract))
     except ContractError as err:
         print(f"{args.contract}: invalid: {err}", file=sys.stderr)
         return 1
-    image, from_file = _read_image(args.image)
-    try:
-        out = pipe(prepare(image, pipe.input_color, from_file=from_file))
-    except (TypeError, ValueError) as err:
-        print(f"pixelpact run: {err}", file=sys.stderr)
+    except OSError as err:
+        print(f"{args.contract}: cannot read: {err.strerror or err}", file=sys.stderr)
         return 1
-    np.save(args.output, out)
-    print(f"{args.output}: {out.dtype} {tuple(out.shape)}")
+    if args.threads is not None and args.threads < 1:
+        print(f"pixelpact run: --threads must be at least 1, got {args.threads}", file=sys.stderr)
+        return 2
+    items, failures = _files.find_images(args.inputs)
+    out = Path(args.output)
+    if (len(args.inputs) == 1 and len(items) == 1 and not failures and not args.pack and not out.is_dir()
+            and Path(args.inputs[0]).is_file()):
+        return _run_one(pipe, items[0].path, out)  # pixelpact run CONTRACT IMAGE -o OUT.npy, as always
+    if args.pack:
+        if out.suffix.lower() not in _files.PACK_SUFFIXES:
+            print(f"pixelpact run: --pack writes a .npz or .safetensors file, got -o {out}", file=sys.stderr)
+            return 2
+        if out.is_dir():
+            print(f"pixelpact run: -o {out} is a directory; --pack writes one file", file=sys.stderr)
+            return 2
+    elif out.exists() and not out.is_dir():
+        print(f"pixelpact run: -o {out} is a file; several inputs write one .npy each into a directory "
+              "(or give --pack for one .npz/.safetensors)", file=sys.stderr)
+        return 2
+    clashes = _files.duplicate_keys(items)
+    if clashes:
+        print("pixelpact run: several inputs would write the same tensor name:", file=sys.stderr)
+        for key, paths in sorted(clashes.items()):
+            print(f"  {key}: {', '.join(paths)}", file=sys.stderr)
+        print("give their common folder instead (names are relative to it)", file=sys.stderr)
+        return 2
+    if not items:
+        return _report_failures(failures, 0, "no images found")
+    threads = args.threads or os.cpu_count() or 1
+    if args.pack:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        writer = (_files.NpzWriter if out.suffix.lower() == ".npz" else _files.SafetensorsWriter)(out)
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        writer = None
+
+    def work(item):
+        try:
+            tensor = pipe(_files.read_image(item.path))
+            if writer is None:
+                target = out / (item.key + ".npy")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                np.save(target, tensor)
+            return item, tensor, None
+        except Exception as err:  # a corrupt file may raise almost anything from a decoder
+            return item, None, _files.describe_error(err)
+
+    start = time.perf_counter()
+    shapes = set()
+    done = 0
+    progress = _files.Progress(len(items), args.progress)
+    try:
+        with ThreadPoolExecutor(threads) as pool:
+            for item, tensor, reason in _files.ordered_results(pool, work, items, window=4 * threads):
+                progress.update()
+                if reason is not None:
+                    failures.append(_files.Failure(str(item.path), reason))
+                    continue
+                done += 1
+                shapes.add(f"{tensor.dtype} {tuple(tensor.shape)}")
+                if writer is not None:
+                    writer.add(item.key, tensor)
+    finally:
+        progress.close()
+        if writer is not None:
+            writer.close()
+    seconds = time.perf_counter() - start
+    what = next(iter(shapes)) if len(shapes) == 1 else f"{len(shapes)} shapes" if shapes else "none written"
+    print(f"{out}: {done} tensor(s), {what}, in {seconds:.2f} s ({done / seconds if seconds else 0:.1f} images/s, "
+          f"{threads} thread(s))")
+    return _report_failures(failures, len(items), None) if failures else 0
+
+
+def _run_one(pipe, path: Path, out: Path) -> int:
+    import numpy as np
+
+    from . import _files
+
+    try:
+        tensor = pipe(_files.read_image(path))
+    except Exception as err:  # a corrupt file may raise almost anything from a decoder
+        print(f"pixelpact run: {path}: {_files.describe_error(err)}", file=sys.stderr)
+        return 1
+    np.save(out, tensor)
+    print(f"{out}: {tensor.dtype} {tuple(tensor.shape)}")
     return 0
+
+
+def _report_failures(failures: list, total: int, headline) -> int:
+    if headline:
+        print(f"pixelpact run: {headline}", file=sys.stderr)
+    if failures:
+        print(f"pixelpact run: {len(failures)} input(s) failed" + (f" ({total} image(s) tried)" if total else "") + ":",
+              file=sys.stderr)
+        for f in failures:
+            print(f"  {f.path}: {f.reason}", file=sys.stderr)
+    return 1
 
 
 def _cmd_diagnose(args) -> int:
@@ -371,10 +464,21 @@ def main(argv=None) -> int:
     p = sub.add_parser("validate", help="validate contract files (exit 1 if any is invalid)")
     p.add_argument("files", nargs="+")
     p.set_defaults(fn=_cmd_validate)
-    p = sub.add_parser("run", help="run a contract on an image file and save the tensor as .npy")
+    p = sub.add_parser("run", help="run a contract on image files, folders and globs; save .npy tensors or a pack",
+                       description="Runs CONTRACT on every INPUT: image files Pillow decodes (converted as the "
+                                   "contract's input says) or .npy uint8 arrays (in the contract's colour order); "
+                                   "folders (walked recursively for image files) and globs ('**' recursive). One "
+                                   "INPUT file with -o X.npy writes X.npy; otherwise -o is a directory receiving "
+                                   "one .npy per image (its path relative to its folder, suffix .npy), or with "
+                                   "--pack one .npz or .safetensors file keyed by those names. Unreadable images "
+                                   "are skipped and listed at the end; the exit code is then 1.")
     p.add_argument("contract")
-    p.add_argument("image", help="an image file Pillow can decode, or a .npy uint8 array")
-    p.add_argument("-o", "--output", required=True, help="output .npy path")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image file, .npy array, folder or glob")
+    p.add_argument("-o", "--output", required=True, help="output .npy (one input), directory, or pack file")
+    p.add_argument("--pack", action="store_true", help="write one .npz or .safetensors file (by -o's suffix)")
+    p.add_argument("--threads", type=int, default=None, help="decode-and-run threads (default: every core)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: only when stdout and stderr are terminals)")
     p.set_defaults(fn=_cmd_run)
     p = sub.add_parser("diagnose", help="explain a serving tensor as the training contract with the fewest changes")
     p.add_argument("--contract", required=True, help="the training contract (JSON)")

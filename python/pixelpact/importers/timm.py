@@ -18,9 +18,13 @@ from .torchvision import from_torchvision
 DATA_CONFIG_KEYS = {"input_size", "interpolation", "mean", "std", "crop_pct", "crop_mode"}
 
 
-def from_timm(source: Any) -> dict:
+def from_timm(source: Any, *, input_color: str = "RGB", alpha: str | None = None) -> dict:
     """source: a timm model, a pretrained_cfg (dict or PretrainedCfg), or a
-    resolved data config (the dict resolve_data_config returns)."""
+    resolved data config (the dict resolve_data_config returns).
+
+    input_color, alpha: what the caller passes, as for from_torchvision. timm's own
+    datasets make every image RGB with ``convert("RGB")`` (``input_img_mode``) before
+    this transform, which is ``alpha="drop"`` for RGBA images."""
     import timm.data
 
     if hasattr(source, "pretrained_cfg") and hasattr(source, "forward"):
@@ -34,7 +38,8 @@ def from_timm(source: Any) -> dict:
     if config.get("interpolation") == "random":
         raise UnsupportedTransform("interpolation 'random' has no exact contract")
     transform = timm.data.create_transform(**config, is_training=False)
-    doc = from_torchvision(transform, input="pil")
+    doc = from_torchvision(transform, input="pil", input_color=input_color, alpha=alpha)
     doc["name"] = "timm-eval"
-    doc["description"] = f"timm eval transform for {config}, imported by pixelpact.from_timm"
+    note = doc["description"].split("from_torchvision", 1)[1]  # the input colour's note, if any
+    doc["description"] = f"timm eval transform for {config}, imported by pixelpact.from_timm{note}"
     return doc

@@ -5,10 +5,22 @@ different pixels on each: ``"pil"`` (a PIL RGB image: Pillow resamples) or
 ``"tensor"`` (a uint8 CHW tensor: torch resamples, on its native uint8 path for
 v2 and on a float path for v1). Anything that is random, or not stated exactly
 by a contract, raises UnsupportedTransform.
+
+``input_color`` says what the caller will pass to the contract. torchvision's
+transforms never make an image RGB themselves: an L image stays 1-channel and an
+RGBA PIL image stays RGBA (Pillow resizes it premultiplied, ``ToTensor`` keeps 4
+channels, a 3-value ``Normalize`` raises). What made it RGB in training was the
+loader, so for RGBA the caller must say which (``alpha``): ``"drop"`` is
+``convert("RGB")`` before the transform (torchvision's ``ImageFolder`` loader,
+timm's datasets); ``"premultiply"`` is the RGBA image itself through the
+transforms, the contract giving the colour channels of the 4-channel result
+(Pillow input only; refused when a 3-value ``Normalize`` would raise).
 """
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
 
 from ._common import UnsupportedTransform, contract, describe, f32, size_hw
 
@@ -51,11 +63,79 @@ def _fill(fill: Any, where: str) -> Any:
     return values[0] if len(values) == 1 else values
 
 
-def from_torchvision(transform: Any, input: str = "pil") -> dict:
+INPUT_COLORS = ("RGB", "BGR", "RGBA", "BGRA", "GRAY")
+ALPHAS = ("drop", "premultiply")
+
+
+def from_torchvision(transform: Any, input: str = "pil", *, input_color: str = "RGB",
+                     alpha: str | None = None) -> dict:
     """A contract equal to ``transform`` applied to an RGB image given as ``input``
-    ("pil": PIL.Image; "tensor": a uint8 (3, H, W) tensor)."""
+    ("pil": PIL.Image; "tensor": a uint8 (3, H, W) tensor).
+
+    input_color: what the caller passes to the contract. "RGB" (default) or "BGR"
+    (the same image in cv2's order); "GRAY": a gray image made RGB by
+    ``convert("RGB")`` before the transform; "RGBA"/"BGRA" with ``alpha`` "drop"
+    (``convert("RGB")`` before the transform) or "premultiply" (the RGBA PIL image
+    itself through the transforms; the contract is the colour channels of
+    torchvision's 4-channel result). See the module docstring."""
     if input not in ("pil", "tensor"):
         raise ValueError(f"input must be 'pil' or 'tensor', got {input!r}")
+    _check_color(input, input_color, alpha)
+    doc = _from_torchvision(transform, input)
+    return _with_input(doc, input, input_color, alpha)
+
+
+def _check_color(input: str, input_color: str, alpha: str | None) -> None:
+    if input_color not in INPUT_COLORS:
+        raise ValueError(f"input_color must be one of {', '.join(INPUT_COLORS)}, got {input_color!r}")
+    if alpha is not None and alpha not in ALPHAS + ("composite",):
+        raise ValueError(f"alpha must be 'drop' or 'premultiply' (or None), got {alpha!r}")
+    if input_color not in ("RGBA", "BGRA"):
+        if alpha is not None:
+            raise ValueError(f"alpha applies to input_color RGBA or BGRA, not {input_color}")
+        return
+    if alpha is None:
+        raise UnsupportedTransform(
+            f"input_color {input_color}: torchvision does not make an RGBA image RGB (ToTensor keeps 4 channels, a "
+            "3-value Normalize raises); say what did in training: alpha='drop' (convert('RGB') before the "
+            "transform, as torchvision's ImageFolder loader does) or alpha='premultiply' (the RGBA image itself "
+            "through Pillow-based transforms, the colour channels of the result)")
+    if alpha == "composite":
+        raise UnsupportedTransform("alpha 'composite': torchvision never composites alpha onto a background "
+                                   "(Hugging Face's convert_to_rgb does: use pixelpact.from_hf)")
+    if alpha == "premultiply" and input != "pil":
+        raise UnsupportedTransform("alpha 'premultiply' is what Pillow does to an RGBA PIL image; on a tensor "
+                                   "torch resizes every channel alone, so use alpha='drop' for input='tensor'")
+
+
+_COLOR_NOTES = {"GRAY": "; a GRAY image is made RGB by convert('RGB') first",
+                "drop": "; an RGBA image is made RGB by convert('RGB') first (alpha dropped)",
+                "premultiply": "; the RGBA PIL image goes through the transforms (Pillow resizes it premultiplied), "
+                               "the tensor is the colour channels of the result"}
+
+
+def _with_input(doc: dict, input: str, input_color: str, alpha: str | None) -> dict:
+    doc["input"] = {"color": input_color}
+    doc["description"] += _COLOR_NOTES.get(alpha or input_color, "")
+    if alpha is None:
+        return doc
+    doc["input"]["alpha"] = alpha
+    if alpha == "premultiply":
+        for i, step in enumerate(doc["steps"]):
+            if step["op"] == "normalize" and (len(step["mean"]) == 3 or len(step["std"]) == 3):
+                raise UnsupportedTransform(
+                    f"alpha 'premultiply': step {i} is a Normalize with 3 values, which torchvision applies to "
+                    "an RGBA image's 4 channels and raises; use alpha='drop' if the loader made it RGB")
+        from .._contract import ContractError, validate
+
+        try:
+            validate(doc)
+        except ContractError as err:
+            raise UnsupportedTransform(f"alpha 'premultiply' with this pipeline: {err}") from None
+    return doc
+
+
+def _from_torchvision(transform: Any, input: str) -> dict:
     steps: list[dict] = []
     dtype = None  # the float dtype once pixels are floats
     tensor = input == "tensor"
@@ -154,7 +234,10 @@ def from_torchvision(transform: Any, input: str = "pil") -> dict:
                 raise UnsupportedTransform(where)
             # F.normalize: mean/std as tensors of the image dtype; x.sub_(mean).div_(std)
             cast = f32 if dtype == "float32" else (lambda v: [float(x) for x in v])
-            steps.append({"op": "normalize", "mean": cast(list(t.mean)), "std": cast(list(t.std))})
+            mean, std = (np.atleast_1d(np.asarray(v, dtype=np.float64)).tolist() for v in (t.mean, t.std))
+            if len(mean) not in (1, 3) or len(std) not in (1, 3):
+                raise UnsupportedTransform(f"{where}: a contract's mean and std have 1 or 3 values")
+            steps.append({"op": "normalize", "mean": cast(mean), "std": cast(std)})
         elif name == "Identity":
             continue
         else:
