@@ -19,6 +19,8 @@ PKG_CONFIG = ("pkg-config", None)
 SERVICE = [("libcpp-httplib-dev", "cpp-httplib"), ("libturbojpeg0-dev", "libturbojpeg"), ("libpng-dev", "libpng"),
            PKG_CONFIG]
 CHROMIUM = [("chromium", "bin:chromium")]
+# What the library links to decode JPEG and PNG (run_encoded).
+DECODERS = [("libjpeg62-turbo-dev", "libjpeg"), ("libpng-dev", "libpng"), PKG_CONFIG]
 
 
 def program(name: str):
