@@ -345,11 +345,25 @@ def test_service_refuses_a_bad_contract(service_binary, tmp_path):
     result = subprocess.run([service_binary, bad, "--port", "0"], capture_output=True, text=True,
                             timeout=30)
     assert result.returncode == 1 and "/output/dtype" in result.stderr
+
+
+def test_gray_contract_and_exif_orientation(service_binary, files, tmp_path):
+    """The library decodes for every input colour: a GRAY contract gets
+    Image.open(f).convert("L"), and orientation "exif" turns the image upright."""
+    from PIL import ImageOps
+
     gray = tmp_path / "gray.json"
-    gray.write_text(json.dumps({**IDENTITY, "input": {"color": "GRAY"}}))
-    result = subprocess.run([service_binary, gray, "--port", "0"], capture_output=True, text=True,
-                            timeout=30)
-    assert result.returncode == 1 and "GRAY" in result.stderr
+    gray.write_text(json.dumps({**IDENTITY, "input": {"color": "GRAY", "decode": {"orientation": "exif"}}}))
+    rotated = tmp_path / "rotated.jpg"
+    with Image.open(files["97x131-q90-420.jpg"]) as im:
+        exif = im.getexif()
+        exif[0x0112] = 6
+        im.save(rotated, "JPEG", quality=90, exif=exif.tobytes())
+    with serving(service_binary, gray) as (base, _):
+        for path in [files["97x131-q90-420.jpg"], files["97x131-RGB.png"], rotated]:
+            got = tensor_of(base, path)
+            expected = np.asarray(ImageOps.exif_transpose(Image.open(path)).convert("L"))
+            assert_same(got, np.repeat(expected[..., None], 3, axis=2))
 
 
 def test_c_example_on_a_raw_rgb_file(examples, tmp_path):
