@@ -25,7 +25,7 @@ def test_bench_decode_one_round():
     require_decoders()
     out = run("bench_decode.py", "--rounds", "1")
     rows = [line for line in out.splitlines() if line.startswith("| ") and "ms" not in line]
-    assert len(rows) == 15, out
+    assert len(rows) == 18, out
     assert all(" equal |" in r for r in rows if "pixelpact" in r or "torchvision v1" in r), out
 
 

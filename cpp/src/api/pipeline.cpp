@@ -226,7 +226,7 @@ detail::DecodeColor decode_color(detail::InputColor color) {
 // The decoded (stored) image seen through EXIF orientation `o`, as
 // PIL.ImageOps.exif_transpose turns it: a view with other strides, no copy.
 ImageView oriented(const detail::DecodedImage& img, int o) {
-  ImageView v = ImageView::packed(img.pixels.data(), img.height, img.width, img.channels);
+  ImageView v = ImageView::packed(img.pixels.get(), img.height, img.width, img.channels);
   const std::ptrdiff_t rs = v.row_stride, ps = v.pixel_stride;
   const std::ptrdiff_t last_row = (img.height - 1) * rs, last_col = (img.width - 1) * ps;
   const bool swap = o >= 5;  // 5..8 exchange height and width
@@ -242,6 +242,24 @@ ImageView oriented(const detail::DecodedImage& img, int o) {
     default: break;
   }
   return v;
+}
+
+// The stored pixels behind rectangle `r` of the image seen through orientation
+// `o` (the inverse of oriented()), for a stored image of h x w pixels.
+detail::PixelRegion stored_region(const detail::Rect& r, int o, int h, int w) {
+  const int ya = r.y0, yb = r.y1 - 1, xa = r.x0, xb = r.x1 - 1;  // inclusive corners
+  int sy0 = ya, sy1 = yb, sx0 = xa, sx1 = xb;
+  switch (o) {
+    case 2: sx0 = w - 1 - xb; sx1 = w - 1 - xa; break;
+    case 3: sy0 = h - 1 - yb; sy1 = h - 1 - ya; sx0 = w - 1 - xb; sx1 = w - 1 - xa; break;
+    case 4: sy0 = h - 1 - yb; sy1 = h - 1 - ya; break;
+    case 5: sy0 = xa; sy1 = xb; sx0 = ya; sx1 = yb; break;
+    case 6: sy0 = h - 1 - xb; sy1 = h - 1 - xa; sx0 = ya; sx1 = yb; break;
+    case 7: sy0 = h - 1 - xb; sy1 = h - 1 - xa; sx0 = w - 1 - yb; sx1 = w - 1 - ya; break;
+    case 8: sy0 = xa; sy1 = xb; sx0 = w - 1 - yb; sx1 = w - 1 - ya; break;
+    default: break;
+  }
+  return detail::PixelRegion{sy0, sx0, sy1 + 1, sx1 + 1};
 }
 
 }  // namespace
@@ -266,10 +284,15 @@ void Pipeline::run_encoded(const void* data, std::size_t size, void* out, std::s
   const EncodedImageInfo info = encoded_info(data, size);
   // The tensor's size and the caller's buffer are checked before decoding.
   check_output_buffer(output_bytes(info.height, info.width), out, out_bytes);
+  // Only the pixels the plan reads are decoded (where the format allows it).
+  detail::Rect needed = impl_->plans.plan_for(impl_->contract, info.height, info.width)->input_rect;
+  if (needed.empty()) needed = detail::Rect{0, 0, 1, 1};  // a tensor of padding only: decode a corner
+  const detail::PixelRegion region = stored_region(needed, info.orientation, info.stored_height, info.stored_width);
   detail::DecodedImage img;
   try {
     img = detail::decode_image(static_cast<const std::uint8_t*>(data), size,
-                               decode_color(impl_->contract.input_color), impl_->options.max_intermediate_bytes);
+                               decode_color(impl_->contract.input_color), impl_->options.max_intermediate_bytes,
+                               &region);
   } catch (const std::bad_alloc&) {
     throw Error(ErrorCode::Internal, "", "out of memory while decoding the image");
   }

@@ -88,15 +88,17 @@ EncodedInfo read_encoded_info(const std::uint8_t* data, std::size_t size, bool w
   return info;
 }
 
-DecodedImage decode_image(const std::uint8_t* data, std::size_t size, DecodeColor color, std::int64_t max_bytes) {
+DecodedImage decode_image(const std::uint8_t* data, std::size_t size, DecodeColor color, std::int64_t max_bytes,
+                          const PixelRegion* region) {
   if (sniff(data, size) == EncodedFormat::Jpeg) {
 #ifdef PIXELPACT_HAVE_LIBJPEG
-    return jpeg_decode(data, size, color, max_bytes);
+    return jpeg_decode(data, size, color, max_bytes, region);
 #else
     not_compiled("JPEG", "libjpeg");
 #endif
   }
 #ifdef PIXELPACT_HAVE_LIBPNG
+  (void)region;  // PNG rows come in order, whole: always decoded in full
   return png_decode(data, size, color, max_bytes);
 #else
   not_compiled("PNG", "libpng");

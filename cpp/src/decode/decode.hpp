@@ -31,10 +31,16 @@ struct EncodedInfo {
 // (it may walk the whole PNG chunk list).
 EncodedInfo read_encoded_info(const std::uint8_t* data, std::size_t size, bool want_orientation);
 
-// Decodes the whole image in `color`. max_bytes > 0: refuses (InvalidArgument,
-// before allocating) an image whose decoded buffer, or the decoder's own
-// working memory, would exceed it.
-DecodedImage decode_image(const std::uint8_t* data, std::size_t size, DecodeColor color, std::int64_t max_bytes);
+// Decodes the image in `color`: at least the pixels of `region` (stored
+// coordinates; nullptr = all), with exactly the values a whole decode gives
+// them (JPEG: rows skipped and columns cropped with libjpeg-turbo's
+// jpeg_skip_scanlines / jpeg_crop_scanline, widened by one iMCU so that
+// upsampling sees the same neighbours; tests/parity/test_decode_region.py).
+// Pixels outside DecodedImage::filled are unspecified. max_bytes > 0: refuses
+// (InvalidArgument, before allocating) an image whose decoded buffer, or the
+// decoder's own working memory, would exceed it.
+DecodedImage decode_image(const std::uint8_t* data, std::size_t size, DecodeColor color, std::int64_t max_bytes,
+                          const PixelRegion* region = nullptr);
 
 // "libjpeg-turbo 2.1.5 (libjpeg API 6.2), libpng 1.6.39" or what is missing.
 std::string decoder_report();

@@ -12,7 +12,8 @@ namespace pixelpact::detail {
 
 // Stored height and width from the header (no pixels decoded).
 void jpeg_size(const std::uint8_t* data, std::size_t size, int& height, int& width);
-DecodedImage jpeg_decode(const std::uint8_t* data, std::size_t size, DecodeColor color, std::int64_t max_bytes);
+DecodedImage jpeg_decode(const std::uint8_t* data, std::size_t size, DecodeColor color, std::int64_t max_bytes,
+                         const PixelRegion* region);
 std::string jpeg_library();
 
 void png_size(const std::uint8_t* data, std::size_t size, int& height, int& width);

@@ -149,7 +149,8 @@ void jpeg_size(const std::uint8_t* data, std::size_t size, int& height, int& wid
   width = static_cast<int>(s.cinfo.image_width);
 }
 
-DecodedImage jpeg_decode(const std::uint8_t* data, std::size_t size, DecodeColor color, std::int64_t max_bytes) {
+DecodedImage jpeg_decode(const std::uint8_t* data, std::size_t size, DecodeColor color, std::int64_t max_bytes,
+                         const PixelRegion* region) {
   Session s(data, size);
   s.read_header();
   jpeg_decompress_struct& ci = s.cinfo;
@@ -198,13 +199,8 @@ DecodedImage jpeg_decode(const std::uint8_t* data, std::size_t size, DecodeColor
   if (max_bytes > 0) ci.mem->max_memory_to_use = static_cast<long>(std::min<std::int64_t>(max_bytes, LONG_MAX));
 
   DecodedImage img;
-  img.height = height;
-  img.width = width;
-  img.channels = channels;
-  img.pixels.resize(static_cast<std::size_t>(width) * height * channels);
-  std::vector<std::uint8_t> row(direct ? 0 : static_cast<std::size_t>(width) * source_bytes_per_pixel(layout));
-  std::uint8_t* const pixels = img.pixels.data();
-  std::uint8_t* const row_data = row.data();
+  img.allocate(height, width, channels);
+  std::uint8_t* const pixels = img.pixels.get();
   const std::size_t stride = static_cast<std::size_t>(width) * channels;
   const TransparentColor none;
 
@@ -212,11 +208,47 @@ DecodedImage jpeg_decode(const std::uint8_t* data, std::size_t size, DecodeColor
   if (static_cast<int>(ci.output_width) != width || static_cast<int>(ci.output_height) != height) {
     throw Error(ErrorCode::Internal, "", "libjpeg changed the output size");
   }
-  while (ci.output_scanline < ci.output_height) {
+  // The rows and columns to decode: the region widened by one iMCU on every
+  // side (so that chroma upsampling at its edges reads the neighbours a whole
+  // decode reads), clamped to the image; libjpeg widens the columns further to
+  // iMCU boundaries.
+  PixelRegion want{0, 0, height, width};
+  if (region) {
+    const int my = 8 * ci.max_v_samp_factor, mx = 8 * ci.max_h_samp_factor;
+    want = PixelRegion{std::max(0, region->y0 - my), std::max(0, region->x0 - mx), std::min(height, region->y1 + my),
+                       std::min(width, region->x1 + mx)};
+  }
+  JDIMENSION x_offset = static_cast<JDIMENSION>(want.x0), columns = static_cast<JDIMENSION>(want.x1 - want.x0);
+  if (columns != static_cast<JDIMENSION>(width)) {
+    if (!s.guarded([&] { jpeg_crop_scanline(&ci, &x_offset, &columns); })) s.fail("cannot decode the JPEG");
+  }
+  if (want.y0 > 0 && !s.guarded([&] { jpeg_skip_scanlines(&ci, static_cast<JDIMENSION>(want.y0)); })) {
+    s.fail("cannot decode the JPEG");
+  }
+  const int out_columns = static_cast<int>(ci.output_width);  // after the crop
+  std::vector<std::uint8_t> row(direct ? 0 : static_cast<std::size_t>(out_columns) * source_bytes_per_pixel(layout));
+  std::uint8_t* const row_data = row.data();
+  std::uint8_t* const column0 = pixels + static_cast<std::size_t>(x_offset) * channels;
+  while (static_cast<int>(ci.output_scanline) < want.y1) {
     const int y = static_cast<int>(ci.output_scanline);
-    JSAMPROW target = direct ? pixels + y * stride : row_data;
+    JSAMPROW target = direct ? column0 + y * stride : row_data;
     if (!s.guarded([&] { jpeg_read_scanlines(&ci, &target, 1); })) s.fail("cannot decode the JPEG");
-    if (!direct) convert_row(row_data, layout, pixels + y * stride, color, width, none);
+    if (!direct) convert_row(row_data, layout, column0 + y * stride, color, out_columns, none);
+  }
+  img.filled = PixelRegion{want.y0, static_cast<int>(x_offset), want.y1,
+                           static_cast<int>(x_offset + static_cast<JDIMENSION>(out_columns))};
+  // The rows below are entropy-decoded without being reconstructed (all but
+  // the last, which is read: skipping to the end would read no data), so that
+  // a file truncated there is refused as Pillow refuses it.
+  if (want.y1 < height) {
+    std::vector<std::uint8_t> last(static_cast<std::size_t>(out_columns) * 4);
+    JSAMPROW target = last.data();
+    if (!s.guarded([&] {
+          if (height - want.y1 > 1) jpeg_skip_scanlines(&ci, static_cast<JDIMENSION>(height - want.y1 - 1));
+          jpeg_read_scanlines(&ci, &target, 1);
+        })) {
+      s.fail("cannot decode the JPEG");
+    }
   }
   // Every row is decoded: what follows the last scan (even a missing EOI) is
   // not read, as Pillow stops once it has its rows.

@@ -174,13 +174,10 @@ DecodedImage png_decode(const std::uint8_t* data, std::size_t size, DecodeColor 
   check_decoded_size("PNG", height, width, channels, source_rows * static_cast<std::int64_t>(row_bytes), max_bytes);
 
   DecodedImage img;
-  img.height = height;
-  img.width = width;
-  img.channels = channels;
-  img.pixels.resize(static_cast<std::size_t>(width) * height * channels);
+  img.allocate(height, width, channels);
   std::vector<std::uint8_t> source(static_cast<std::size_t>(source_rows) * row_bytes);
   const std::size_t stride = static_cast<std::size_t>(width) * channels;
-  std::uint8_t* const pixels = img.pixels.data();
+  std::uint8_t* const pixels = img.pixels.get();
 
   if (direct || interlaced) {
     std::vector<png_bytep> rows(static_cast<std::size_t>(height));
