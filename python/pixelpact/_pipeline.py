@@ -152,11 +152,14 @@ class Pipeline:
     def _pillow_pixels(self, data: bytes) -> np.ndarray:
         """The reference itself: Image.open + convert (+ exif_transpose)."""
         import io
+        import warnings
 
         from PIL import Image, ImageOps
 
         color = self.input_color
-        with Image.open(io.BytesIO(data)) as im:
+        with Image.open(io.BytesIO(data)) as im, warnings.catch_warnings():
+            # Pillow suggests RGBA for palette transparency; the contract's colour rules.
+            warnings.simplefilter("ignore", UserWarning)
             if self.contract["input"].get("decode", {}).get("orientation") == "exif":
                 im = ImageOps.exif_transpose(im)
             array = np.array(im.convert({"RGB": "RGB", "BGR": "RGB", "GRAY": "L"}.get(color, "RGBA")))

@@ -275,3 +275,25 @@ def test_path_input(tmp_path):
     path.write_bytes(data)
     assert_same(PIPES["RGBA"].run_encoded(path), PIPES["RGBA"].run_encoded(data))
     assert_same(PIPES["RGBA"].run_encoded(str(path)), PIPES["RGBA"](reference_pixels(data, "RGBA")))
+
+
+def test_pillow_fallback_without_compiled_decoders(monkeypatch):
+    """A build without libjpeg/libpng: Python decodes with Pillow, the reference
+    itself, with the same colours, orientation and header facts."""
+    import pixelpact._pipeline as pipeline_module
+    from helpers.encoded import exif_block
+
+    jpeg = pillow_jpeg(crop(PHOTOS["chelsea"], (31, 45)), quality=90)
+    payload = b"Exif\x00\x00" + exif_block(6)
+    rotated = jpeg[:2] + b"\xff\xe1" + len(payload + b"12").to_bytes(2, "big") + payload + jpeg[2:]
+    pngdata = png_case(3, 4, 13, 17, transparent=True)
+    compiled = {color: PIPES[color].run_encoded(data) for color in COLORS for data in (jpeg, pngdata)}
+    monkeypatch.setattr(pipeline_module, "decoders", lambda: {"jpeg": None, "png": None})
+    for color in COLORS:
+        for data in (jpeg, pngdata):
+            assert_same(PIPES[color].run_encoded(data), PIPES[color](reference_pixels(data, color)))
+    exif = pixelpact.load(raw_contract("RGB", orientation="exif"))
+    assert_same(exif.run_encoded(rotated), exif(reference_pixels(rotated, "RGB", exif=True)))
+    assert exif.encoded_info(rotated) == {"format": "jpeg", "size": (45, 31), "stored_size": (31, 45),
+                                          "orientation": 6}
+    assert compiled  # the compiled path ran first, with the real decoders

@@ -50,6 +50,7 @@ def windows(h, w):
                     yield y, x, hh, ww
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [(77, 123), (64, 96), (161, 203)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_windows_equal_pillow_whole_decode(size):
     h, w = size
