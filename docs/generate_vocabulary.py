@@ -158,6 +158,12 @@ def generate(schema_doc: dict) -> str:
         out += ["", f"## `{section}`", "", schema.description(node), ""]
         out += table(schema, node["properties"], node.get("required", ()))
         out += rules_list(schema, node)
+        for name, prop in node["properties"].items():  # object fields: their own table
+            sub = schema.defs.get(prop.get("$ref", "").split("/")[-1], {})
+            if "properties" in sub:
+                out += ["", f"### `{section}.{name}`", "", schema.description(sub), ""]
+                out += table(schema, sub["properties"], sub.get("required", ()))
+                out += rules_list(schema, sub)
     out += ["", "## `steps`", "", schema.description(root["properties"]["steps"]), ""]
     out += ["| op | what it does |", "|---|---|"]
     for names, def_name in op_branches(schema):

@@ -715,6 +715,50 @@ static void test_memory_limits(void) {
   free(img);
 }
 
+/* A 3x2 RGB PNG whose pixels are 0, 13, 26, ... 221 in row order. */
+static const unsigned char kPng[] = {
+    0x89, 0x50, 0x4e, 0x47, 0xd, 0xa, 0x1a, 0xa, 0x0, 0x0, 0x0, 0xd, 0x49, 0x48, 0x44, 0x52, 0x0, 0x0, 0x0,
+    0x3, 0x0, 0x0, 0x0, 0x2, 0x8, 0x2, 0x0, 0x0, 0x0, 0x12, 0x16, 0xf1, 0x4d, 0x0, 0x0, 0x0, 0x1c, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x60, 0xe0, 0x95, 0x52, 0x37, 0x71, 0xf4, 0x8b, 0xce, 0x60, 0x28,
+    0x6d, 0xea, 0x9f, 0xb3, 0x72, 0xdb, 0xe1, 0xb, 0x77, 0x1, 0x33, 0x1d, 0x7, 0xc6, 0x3d, 0x5e, 0x59,
+    0xa1, 0x0, 0x0, 0x0, 0x0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+
+static void test_encoded(void) {
+  pp_pipeline* p = make_pipeline(kContract);
+  if (!p) return;
+  const char* decoders = pp_decoders();
+  CHECK(decoders != NULL && strstr(decoders, "PNG: ") != NULL);
+  pp_image_info info;
+  size_t bytes = bytes_for(p, 2, 3);
+  float* out = malloc(bytes);
+  float* expected = malloc(bytes);
+  if (strstr(decoders, "PNG: not compiled in") != NULL) {
+    CHECK_FAILS(pp_pipeline_run_encoded(p, kPng, sizeof kPng, out, bytes), PP_ERROR_UNSUPPORTED, "not compiled");
+  } else {
+    CHECK(pp_pipeline_image_info(p, kPng, sizeof kPng, &info) == PP_OK);
+    CHECK(info.height == 2 && info.width == 3 && info.stored_height == 2 && info.stored_width == 3);
+    CHECK(info.orientation == 1 && strcmp(info.format, "png") == 0);
+    uint8_t pixels[18];
+    for (int i = 0; i < 18; ++i) pixels[i] = (uint8_t)(13 * i);
+    CHECK(pp_pipeline_run(p, pixels, 2, 3, 3, 0, expected, bytes) == PP_OK);
+    CHECK(pp_pipeline_run_encoded(p, kPng, sizeof kPng, out, bytes) == PP_OK);
+    CHECK(memcmp(out, expected, bytes) == 0);
+    CHECK_FAILS(pp_pipeline_run_encoded(p, kPng, sizeof kPng, out, bytes - 1), PP_ERROR_BUFFER_TOO_SMALL,
+                "the tensor needs");
+    CHECK_FAILS(pp_pipeline_run_encoded(p, kPng, 40, out, bytes), PP_ERROR_INVALID_ARGUMENT, "truncated");
+  }
+  CHECK_FAILS(pp_pipeline_run_encoded(p, "GIF89a", 6, out, bytes), PP_ERROR_INVALID_ARGUMENT, "not a JPEG or PNG");
+  CHECK_FAILS(pp_pipeline_run_encoded(p, kPng, 0, out, bytes), PP_ERROR_INVALID_ARGUMENT, "0 bytes");
+  CHECK_FAILS(pp_pipeline_run_encoded(NULL, kPng, sizeof kPng, out, bytes), PP_ERROR_INVALID_ARGUMENT, "'p' is NULL");
+  CHECK_FAILS(pp_pipeline_run_encoded(p, NULL, 5, out, bytes), PP_ERROR_INVALID_ARGUMENT, "'data' is NULL");
+  CHECK_FAILS(pp_pipeline_run_encoded(p, kPng, sizeof kPng, NULL, bytes), PP_ERROR_INVALID_ARGUMENT, "'out' is NULL");
+  CHECK_FAILS(pp_pipeline_image_info(p, kPng, sizeof kPng, NULL), PP_ERROR_INVALID_ARGUMENT, "'info' is NULL");
+  CHECK_FAILS(pp_pipeline_image_info(NULL, kPng, sizeof kPng, &info), PP_ERROR_INVALID_ARGUMENT, "'p' is NULL");
+  free(out);
+  free(expected);
+  pp_pipeline_destroy(p);
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s CONFORMANCE_DIR\n", argv[0]);
@@ -736,6 +780,7 @@ int main(int argc, char** argv) {
   run_case("hostile contracts", test_hostile_contracts);
   run_case("overlapping pixels", test_overlapping_pixels);
   run_case("memory limits", test_memory_limits);
+  run_case("encoded images", test_encoded);
   printf("%d passed, %d failed\n", g_cases - g_failed_cases, g_failed_cases);
   return g_failed_cases == 0 ? 0 : 1;
 }

@@ -22,20 +22,16 @@
 //   GET  /v1/contract the contract as canonical JSON
 //   GET  /healthz     "ok"
 //
-// Decoding is meant to give the pixels Pillow's Image.open(file).convert("RGB")
-// gives: JPEG with libjpeg-turbo's TurboJPEG API (accurate integer IDCT, fancy
-// chroma upsampling: libjpeg's defaults, which Pillow uses too); PNG with libpng
-// (palette expanded with transparency ignored, gray replicated, alpha dropped or
-// kept as the contract's input color asks, 16-bit reduced to the high byte).
-// README.md ("Example service") reports how close that is, measured.
-#include <png.h>
+// Decoding is the library's (Pipeline::run_encoded): the pixels Pillow's
+// Image.open(file) + convert() gives, libjpeg-turbo and libpng underneath, the
+// decoded size checked from the header before anything is allocated
+// (docs/decoding.md). The contract's input.decode.orientation decides whether
+// EXIF orientation is applied.
 #include <pthread.h>
 #include <signal.h>
-#include <turbojpeg.h>
 
 #include <httplib.h>
 
-#include <csetjmp>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -52,138 +48,7 @@
 
 namespace {
 
-constexpr std::size_t kMaxUpload = 64u << 20;     // bytes
-constexpr long long kMaxPixels = 100'000'000;      // decoded width * height
-
-// What the contract wants the decoder to produce.
-struct PixelFormat {
-  int channels = 3;   // 3 or 4
-  bool bgr = false;   // B,G,R[,A] byte order
-};
-
-struct Image {
-  std::vector<std::uint8_t> pixels;  // height x width x channels, packed
-  int height = 0;
-  int width = 0;
-};
-
-// ---- JPEG --------------------------------------------------------------------
-
-bool decode_jpeg(const std::string& data, PixelFormat fmt, Image& img, std::string& error) {
-  std::unique_ptr<void, int (*)(tjhandle)> tj(tjInitDecompress(), tjDestroy);
-  if (!tj) return error = "cannot initialize the JPEG decoder", false;
-  const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
-  const auto size = static_cast<unsigned long>(data.size());
-  int width = 0, height = 0, subsampling = 0, colorspace = 0;
-  if (tjDecompressHeader3(tj.get(), bytes, size, &width, &height, &subsampling, &colorspace) != 0) {
-    return error = std::string("not a readable JPEG: ") + tjGetErrorStr2(tj.get()), false;
-  }
-  if (width < 1 || height < 1) return error = "not a readable JPEG: no image size", false;
-  if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) {
-    return error = "CMYK/YCCK JPEG images are not supported", false;
-  }
-  if (static_cast<long long>(width) * height > kMaxPixels) {
-    return error = "image too large: " + std::to_string(width) + "x" + std::to_string(height), false;
-  }
-  const int format = fmt.channels == 3 ? (fmt.bgr ? TJPF_BGR : TJPF_RGB) : (fmt.bgr ? TJPF_BGRA : TJPF_RGBA);
-  img.pixels.resize(static_cast<std::size_t>(width) * height * fmt.channels);
-  // Accurate integer IDCT and fancy (smooth) chroma upsampling: libjpeg's own
-  // defaults, which is what Pillow decodes with. A warning (e.g. truncated data)
-  // is an error here, as Pillow refuses truncated files by default.
-  const int flags = TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING;
-  if (tjDecompress2(tj.get(), bytes, size, img.pixels.data(), width, 0, height, format, flags) != 0) {
-    return error = std::string("cannot decode the JPEG: ") + tjGetErrorStr2(tj.get()), false;
-  }
-  img.width = width;
-  img.height = height;
-  return true;
-}
-
-// ---- PNG -----------------------------------------------------------------------
-
-struct PngSource {
-  const unsigned char* data;
-  std::size_t size;
-  std::size_t offset;
-  char message[256];
-};
-
-void png_read_bytes(png_structp png, png_bytep out, png_size_t count) {
-  auto* src = static_cast<PngSource*>(png_get_io_ptr(png));
-  if (count > src->size - src->offset) png_error(png, "the PNG data is truncated");
-  std::memcpy(out, src->data + src->offset, count);
-  src->offset += count;
-}
-
-void png_fail(png_structp png, png_const_charp message) {
-  auto* src = static_cast<PngSource*>(png_get_error_ptr(png));
-  std::snprintf(src->message, sizeof src->message, "%s", message);
-  std::longjmp(png_jmpbuf(png), 1);
-}
-
-void png_ignore_warning(png_structp, png_const_charp) {}
-
-// libpng reports errors with longjmp: nothing with a destructor lives in this
-// frame between setjmp and the end of decoding.
-bool decode_png(const std::string& data, PixelFormat fmt, Image& img, std::string& error) {
-  PngSource src{reinterpret_cast<const unsigned char*>(data.data()), data.size(), 0, ""};
-  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &src, png_fail, png_ignore_warning);
-  png_infop info = png ? png_create_info_struct(png) : nullptr;
-  if (!info) {
-    png_destroy_read_struct(&png, nullptr, nullptr);
-    return error = "cannot initialize the PNG decoder", false;
-  }
-  unsigned char* volatile pixels = nullptr;
-  png_bytep* volatile rows = nullptr;
-  png_uint_32 width = 0, height = 0;
-  if (setjmp(png_jmpbuf(png))) {
-    std::free(pixels);
-    std::free(rows);
-    png_destroy_read_struct(&png, &info, nullptr);
-    error = std::string("cannot decode the PNG: ") + src.message;
-    return false;
-  }
-  png_set_read_fn(png, &src, png_read_bytes);
-  png_read_info(png, info);
-  width = png_get_image_width(png, info);
-  height = png_get_image_height(png, info);
-  const int depth = png_get_bit_depth(png, info);
-  const int type = png_get_color_type(png, info);
-  if (static_cast<long long>(width) * height > kMaxPixels) png_error(png, "image too large");
-  if (depth == 16 && (type == PNG_COLOR_TYPE_GRAY)) {
-    // Pillow opens these as mode "I;16" and convert("RGB") clamps values to 255
-    // instead of keeping the high byte: no libpng transform reproduces that.
-    png_error(png, "16-bit grayscale PNG images are not supported (Pillow clamps them, see README)");
-  }
-  if (type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);  // tRNS ignored, as convert("RGB")
-  if (type == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
-  if (depth == 16) png_set_strip_16(png);  // the high byte, as Pillow's "RGB;16B" unpacker
-  if (type == PNG_COLOR_TYPE_GRAY || type == PNG_COLOR_TYPE_GRAY_ALPHA) png_set_gray_to_rgb(png);
-  if (type & PNG_COLOR_MASK_ALPHA) {
-    if (fmt.channels == 3) png_set_strip_alpha(png);
-  } else if (fmt.channels == 4) {
-    png_set_add_alpha(png, 0xFF, PNG_FILLER_AFTER);
-  }
-  if (fmt.bgr) png_set_bgr(png);
-  png_set_interlace_handling(png);
-  png_read_update_info(png, info);
-  const std::size_t row_bytes = png_get_rowbytes(png, info);
-  if (row_bytes != static_cast<std::size_t>(width) * fmt.channels) png_error(png, "unexpected PNG row size");
-  pixels = static_cast<unsigned char*>(std::malloc(row_bytes * height));
-  rows = static_cast<png_bytep*>(std::malloc(sizeof(png_bytep) * height));
-  if (!pixels || !rows) png_error(png, "out of memory");
-  for (png_uint_32 y = 0; y < height; ++y) rows[y] = pixels + y * row_bytes;
-  png_read_image(png, rows);
-  png_read_end(png, nullptr);
-  png_destroy_read_struct(&png, &info, nullptr);
-
-  img.pixels.assign(pixels, pixels + row_bytes * height);
-  std::free(pixels);
-  std::free(rows);
-  img.width = static_cast<int>(width);
-  img.height = static_cast<int>(height);
-  return true;
-}
+constexpr std::size_t kMaxUpload = 64u << 20;  // bytes
 
 // ---- .npy ----------------------------------------------------------------------
 
@@ -385,7 +250,6 @@ int main(int argc, char** argv) {
 
   // One pipeline, compiled once, shared (read-only) by every request thread.
   std::unique_ptr<const pixelpact::Pipeline> pipe;
-  PixelFormat format;
   try {
     pipe = std::make_unique<const pixelpact::Pipeline>(pixelpact::Pipeline::from_json(read_file(contract_path)));
   } catch (const std::exception& e) {
@@ -401,13 +265,6 @@ int main(int argc, char** argv) {
     std::cerr << "pixelpact-serve: " << model_path << " was stamped with this contract (" << pipe->fingerprint()
               << ")\n";
   }
-  const std::string color(pipe->input_color());
-  if (color == "GRAY") {
-    std::cerr << "pixelpact-serve: this example decodes color images; the contract's input color is GRAY\n";
-    return 1;
-  }
-  format.channels = pipe->input_channels();
-  format.bgr = color == "BGR" || color == "BGRA";
   const std::string name = pipe->name().empty() ? "(unnamed)" : pipe->name();
 
   httplib::Server server;
@@ -435,32 +292,24 @@ int main(int argc, char** argv) {
     if (body.empty()) {
       return bad_request(res, "empty upload: POST the JPEG or PNG file as the body, or as a form field 'image'");
     }
-    Image img;
-    std::string error;
-    const auto* b = reinterpret_cast<const unsigned char*>(body.data());
-    bool ok;
-    if (body.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) {
-      ok = decode_jpeg(body, format, img, error);
-    } else if (body.size() >= 8 && std::memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0) {
-      ok = decode_png(body, format, img, error);
-    } else {
-      return bad_request(res, "unsupported upload: expected a JPEG or PNG file");
-    }
-    if (!ok) return bad_request(res, error);
     try {
-      const pixelpact::Shape shape = pipe->output_shape(img.height, img.width);
-      const std::size_t bytes = pipe->output_bytes(img.height, img.width);
+      const pixelpact::EncodedImageInfo info = pipe->encoded_info(body.data(), body.size());
+      const pixelpact::Shape shape = pipe->output_shape(info.height, info.width);
+      const std::size_t bytes = pipe->output_bytes(info.height, info.width);
       std::vector<double> tensor((bytes + sizeof(double) - 1) / sizeof(double));  // aligned for any dtype
-      pipe->run(pixelpact::ImageView::packed(img.pixels.data(), img.height, img.width, format.channels),
-                tensor.data(), bytes);
+      pipe->run_encoded(body.data(), body.size(), tensor.data(), bytes);
       res.set_content(npy_bytes(shape, pipe->output_dtype(), tensor.data(), bytes), "application/octet-stream");
       res.set_header("X-Pixelpact-Contract", name);
       res.set_header("X-Pixelpact-Fingerprint", pipe->fingerprint());
       res.set_header("X-Pixelpact-Shape", shape_text(shape));
       res.set_header("X-Pixelpact-Dtype", std::string(pixelpact::dtype_name(pipe->output_dtype())));
-      res.set_header("X-Pixelpact-Image-Size", std::to_string(img.height) + "x" + std::to_string(img.width));
+      res.set_header("X-Pixelpact-Image-Size", std::to_string(info.height) + "x" + std::to_string(info.width));
     } catch (const pixelpact::Error& e) {
-      if (e.code() == pixelpact::ErrorCode::InvalidArgument) return bad_request(res, e.what());
+      // Not an image, corrupt, truncated, too large, or a kind no contract can
+      // promise exactly: the client's upload.
+      if (e.code() == pixelpact::ErrorCode::InvalidArgument || e.code() == pixelpact::ErrorCode::Unsupported) {
+        return bad_request(res, e.what());
+      }
       res.status = 500;
       res.set_content(std::string(e.what()) + "\n", "text/plain");
     }

@@ -57,3 +57,14 @@ def compile_contract(json_text: str, isa: Optional[str] = None, limits: Optional
 def supported_isas() -> list:
     """Instruction sets this build and CPU can run, best first."""
     return list(_core.supported_isas())
+
+
+def decoders() -> dict:
+    """{"jpeg": library or None, "png": library or None}: the image decoders
+    compiled into the core (None: not compiled in; run_encoded then decodes
+    that format with Pillow)."""
+    out = {}
+    for part in _core.decoders().split("; "):
+        name, _, library = part.partition(": ")
+        out[name.lower()] = None if library.startswith("not compiled in") else library
+    return out

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterable, Optional, Sequence
+import os
+from typing import Iterable, Optional, Sequence, Union
 
 import numpy as np
 
@@ -12,7 +13,9 @@ from ._native import CoreError as _CoreError
 from ._native import translate as _translate
 from ._pil import is_pil_image, pil_to_input
 
-__all__ = ["Geometry", "Pipeline", "load", "supported_isas"]
+__all__ = ["Geometry", "Pipeline", "decoders", "load", "supported_isas"]
+
+EncodedSource = Union[bytes, bytearray, memoryview, str, os.PathLike]
 
 
 class Pipeline:
@@ -122,6 +125,77 @@ class Pipeline:
             return out
         except _CoreError as err:
             raise _translate(err) from None
+
+    def encoded_info(self, data: EncodedSource) -> dict:
+        """What a JPEG or PNG's header says, without decoding: ``format``
+        ("jpeg"/"png"), ``size`` (height, width) as the steps receive the image
+        (upright when the contract's input.decode.orientation is "exif"),
+        ``stored_size`` (the file's pixel grid) and ``orientation`` (the EXIF
+        orientation applied, 1 = none). ``data``: bytes or a file path."""
+        data = _encoded_bytes(data)
+        if self._decoder_missing(data):
+            return self._pillow_info(data)
+        try:
+            return self._core.encoded_info(data)
+        except _CoreError as err:
+            raise _translate(err) from None
+
+    def run_encoded(self, data: EncodedSource, *, out: Optional[np.ndarray] = None) -> np.ndarray:
+        """Run on an encoded image (JPEG or PNG bytes, or a file path): decoded as
+        Pillow's ``Image.open`` + ``convert`` to the input colour gives it,
+        turned per the contract's input.decode.orientation, then the steps.
+        Identical to ``pipe(pillow_pixels)``; see docs/decoding.md. Raises
+        ValueError for data that is not a readable JPEG/PNG (corrupt, truncated,
+        over ``max_intermediate_bytes`` once decoded: refused from the header),
+        RuntimeError for an image kind a contract cannot reproduce exactly.
+        Without a compiled-in decoder for the format, Pillow decodes it."""
+        data = _encoded_bytes(data)
+        if self._decoder_missing(data):
+            return self(self._pillow_pixels(data), out=out)
+        if out is not None:
+            if not isinstance(out, np.ndarray):
+                raise TypeError(f"out must be a numpy array, got {type(out).__name__}")
+            self._check_out(out, self.encoded_info(data)["size"])
+        try:
+            return self._core.run_encoded(data, out)
+        except _CoreError as err:
+            raise _translate(err) from None
+
+    def _decoder_missing(self, data: bytes) -> bool:
+        kind = "jpeg" if data[:3] == b"\xff\xd8\xff" else "png" if data[:8] == b"\x89PNG\r\n\x1a\n" else None
+        return kind is not None and decoders()[kind] is None
+
+    def _pillow_pixels(self, data: bytes) -> np.ndarray:
+        """The reference itself: Image.open + convert (+ exif_transpose)."""
+        import io
+        import warnings
+
+        from PIL import Image, ImageOps
+
+        color = self.input_color
+        with Image.open(io.BytesIO(data)) as im, warnings.catch_warnings():
+            # Pillow suggests RGBA for palette transparency; the contract's colour rules.
+            warnings.simplefilter("ignore", UserWarning)
+            if self.contract["input"].get("decode", {}).get("orientation") == "exif":
+                im = ImageOps.exif_transpose(im)
+            array = np.array(im.convert({"RGB": "RGB", "BGR": "RGB", "GRAY": "L"}.get(color, "RGBA")))
+        if color in ("BGR", "BGRA"):
+            array = np.ascontiguousarray(np.concatenate([array[..., 2::-1], array[..., 3:]], axis=2))
+        return array
+
+    def _pillow_info(self, data: bytes) -> dict:
+        import io
+
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as im:
+            stored = (im.height, im.width)
+            orientation = 1
+            if self.contract["input"].get("decode", {}).get("orientation") == "exif":
+                value = im.getexif().get(0x0112, 1)
+                orientation = value if value in range(2, 9) else 1
+            return {"format": im.format.lower(), "size": stored[::-1] if orientation >= 5 else stored,
+                    "stored_size": stored, "orientation": orientation}
 
     def batch(self, images: Sequence[np.ndarray] | Iterable[np.ndarray], *, threads: Optional[int] = None,
               out: Optional[np.ndarray] = None) -> np.ndarray:
@@ -235,6 +309,16 @@ def fingerprint(contract: ContractSource) -> str:
 
 
 supported_isas = _native.supported_isas
+decoders = _native.decoders
+
+
+def _encoded_bytes(data: EncodedSource) -> bytes:
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data)
+    if isinstance(data, (str, os.PathLike)):
+        with open(data, "rb") as f:
+            return f.read()
+    raise TypeError(f"expected the encoded image as bytes or a file path, got {type(data).__name__}")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -246,6 +246,11 @@ def _cmd_info(args) -> int:
     except RuntimeError as err:
         print(f"error: {err}")
         return 1
+    from . import decoders
+
+    found = decoders()
+    print("image decoders (run_encoded): " + "; ".join(
+        f"{kind.upper()}: {lib or 'not compiled in, Pillow decodes'}" for kind, lib in found.items()))
     print(f"kernels in use: {pipe.isa}" + (f" (forced by PIXELPACT_FORCE_ISA={forced})" if forced else " (best available)"))
     width = max(len(kernel) for kernel in pipe.kernels)
     for kernel, isa in pipe.kernels.items():

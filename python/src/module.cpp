@@ -118,6 +118,45 @@ class PyPipeline {
     pipe_.run_batch(views.data(), views.size(), dst, bytes, threads);
   }
 
+  // Encoded bytes: the header's facts, and the tensor (into `out` if given).
+  py::dict encoded_info(const py::bytes& data) const {
+    const std::string_view bytes = data;
+    pixelpact::EncodedImageInfo i;
+    {
+      py::gil_scoped_release release;
+      i = pipe_.encoded_info(bytes.data(), bytes.size());
+    }
+    py::dict d;
+    d["format"] = i.format;
+    d["size"] = py::make_tuple(i.height, i.width);
+    d["stored_size"] = py::make_tuple(i.stored_height, i.stored_width);
+    d["orientation"] = i.orientation;
+    return d;
+  }
+
+  py::array run_encoded(const py::bytes& data, py::object out_object) const {
+    const std::string_view bytes = data;
+    py::array out;
+    if (out_object.is_none()) {
+      pixelpact::EncodedImageInfo i;
+      {
+        py::gil_scoped_release release;
+        i = pipe_.encoded_info(bytes.data(), bytes.size());
+      }
+      out = py::array(numpy_dtype(pipe_.output_dtype()), shape_vector(pipe_.output_shape(i.height, i.width)));
+    } else {
+      out = out_object.cast<py::array>();
+      check_out(out);
+    }
+    void* dst = out.mutable_data();
+    const std::size_t size = static_cast<std::size_t>(out.nbytes());
+    {
+      py::gil_scoped_release release;
+      pipe_.run_encoded(bytes.data(), bytes.size(), dst, size);
+    }
+    return out;
+  }
+
   int input_channels() const { return pipe_.input_channels(); }
 
  private:
@@ -177,6 +216,7 @@ PYBIND11_MODULE(_core, m) {
   });
 
   m.def("supported_isas", &pixelpact::supported_isas);
+  m.def("decoders", &pixelpact::decoders);
   m.attr("MAX_CONTRACT_NESTING") = pixelpact::kMaxContractNesting;
 
   py::class_<PyPipeline>(m, "Pipeline")
@@ -187,6 +227,8 @@ PYBIND11_MODULE(_core, m) {
       .def("run", &PyPipeline::run, py::arg("image"))
       .def("run_into", &PyPipeline::run_into, py::arg("image"), py::arg("out"))
       .def("run_batch", &PyPipeline::run_batch, py::arg("images"), py::arg("out"), py::arg("threads"))
+      .def("encoded_info", &PyPipeline::encoded_info, py::arg("data"))
+      .def("run_encoded", &PyPipeline::run_encoded, py::arg("data"), py::arg("out") = py::none())
       .def_property_readonly("input_channels", &PyPipeline::input_channels)
       .def_property_readonly("input_color", &PyPipeline::input_color)
       .def_property_readonly("name", &PyPipeline::name)

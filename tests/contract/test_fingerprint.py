@@ -53,6 +53,8 @@ EXTRA = {
                        {"op": "normalize", "mean": [0.48145466, 0.4578275, 0.40821073],
                         "std": [0.26862954, 0.26130258, 0.27577711]},
                        output={"layout": "NHWC", "dtype": "float16", "color": "BGR"}),
+    "exif-orientation": contract({"op": "resize", "size": [20, 21], "interpolation": "bilinear", "engine": "pillow"},
+                                 color="RGBA", decode={"orientation": "exif"}),
     "pad-crop": contract({"op": "pad", "padding": [1, 2], "fill": [9, 9, 9]},
                          {"op": "crop", "top": -3, "left": 2, "height": 20, "width": 25, "fill": 4}, color="GRAY"),
 }
@@ -103,13 +105,15 @@ E1 = example_contract("resnet50_imagenet_eval")
     _set(E1, ["steps", 1, "fill"], [0, 0, 0]),
     _set(E1, ["steps", 0, "keep_ratio"], "shorter"),
     _set(E1, ["steps", 0, "version"], "13"),
+    _set(E1, ["input", "decode"], {}),
+    _set(E1, ["input", "decode"], {"orientation": "ignore"}),
     _set(E1, ["steps", 4, "mean"], [0.48500001, 0.456, 0.406]),  # the same float32
     _set(E1, ["steps"], E1["steps"][:4] + [{"op": "sub", "value": [0.485, 0.456, 0.406]},
                                            {"op": "div", "value": [0.229, 0.224, 0.225]}]),
     _set(E1, ["steps"], E1["steps"][:2] + [{"op": "to_float", "dtype": "float64"}, {"op": "cast", "dtype": "float32"}]
          + E1["steps"][3:] + [{"op": "cast", "dtype": "float64"}]),
 ], ids=["name", "description", "value-list", "crop-int", "crop-rule", "crop-fill", "keep-ratio", "version",
-        "float32-spelling", "sub-div", "casts"])
+        "decode-empty", "decode-default", "float32-spelling", "sub-div", "casts"])
 def test_spellings_of_one_contract_share_the_fingerprint(variant):
     assert pixelpact.fingerprint(variant) == pixelpact.fingerprint(E1)
 
@@ -128,8 +132,9 @@ def test_spellings_of_one_contract_share_the_fingerprint(variant):
     _set(E1, ["output", "layout"], "NHWC"),
     _set(E1, ["output", "color"], "BGR"),
     _set(E1, ["input", "color"], "BGR"),
+    _set(E1, ["input", "decode"], {"orientation": "exif"}),
 ], ids=["filter", "version", "engine", "size", "rule", "fill", "value", "mean", "dtype", "mul", "layout",
-        "out-color", "in-color"])
+        "out-color", "in-color", "orientation"])
 def test_changes_that_can_change_a_byte_change_the_fingerprint(variant):
     assert pixelpact.fingerprint(variant) != pixelpact.fingerprint(E1)
 

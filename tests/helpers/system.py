@@ -16,9 +16,11 @@ REQUIRE_ENV = "PIXELPACT_REQUIRE_SYSTEM_TESTS"
 # What each part needs: (Debian package, how to tell it is there: a pkg-config
 # module, "bin:NAME" for a program on PATH, or None for pkg-config itself).
 PKG_CONFIG = ("pkg-config", None)
-SERVICE = [("libcpp-httplib-dev", "cpp-httplib"), ("libturbojpeg0-dev", "libturbojpeg"), ("libpng-dev", "libpng"),
+SERVICE = [("libcpp-httplib-dev", "cpp-httplib"), ("libjpeg62-turbo-dev", "libjpeg"), ("libpng-dev", "libpng"),
            PKG_CONFIG]
 CHROMIUM = [("chromium", "bin:chromium")]
+# What the library links to decode JPEG and PNG (run_encoded).
+DECODERS = [("libjpeg62-turbo-dev", "libjpeg"), ("libpng-dev", "libpng"), PKG_CONFIG]
 
 
 def program(name: str):

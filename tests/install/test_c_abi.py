@@ -33,6 +33,11 @@ class PPGeometry(ctypes.Structure):
                                        "content_y0", "content_x0", "content_y1", "content_x1")]
 
 
+class PPImageInfo(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_int) for n in ("height", "width", "stored_height", "stored_width", "orientation")] + [
+        ("format", ctypes.c_char * 8)]
+
+
 class CApi:
     """Prototypes of pixelpact.h, declared for ctypes."""
 
@@ -64,6 +69,9 @@ class CApi:
             "pp_pipeline_run_strided": (c_int, [P, P, c_int, c_int, c_int, c_ssize, c_ssize, c_ssize, P, c_size]),
             "pp_pipeline_run_batch": (c_int, [P, c_size, ctypes.POINTER(P), ctypes.POINTER(c_int),
                                               ctypes.POINTER(c_int), c_int, ctypes.POINTER(c_ssize), P, c_size]),
+            "pp_decoders": (ctypes.c_char_p, []),
+            "pp_pipeline_image_info": (c_int, [P, ctypes.c_char_p, c_size, ctypes.POINTER(PPImageInfo)]),
+            "pp_pipeline_run_encoded": (c_int, [P, ctypes.c_char_p, c_size, P, c_size]),
         }
         for name, (restype, argtypes) in signatures.items():
             fn = getattr(lib, name)
@@ -250,3 +258,20 @@ def test_one_handle_shared_by_threads(api, e1):
         results = list(pool.map(lambda img: api.run(e1, img), images * 4))
     for i, got in enumerate(results):
         assert_same(got, expected[i % len(images)])
+
+
+def test_encoded_image(api, e1):
+    """The C ABI decodes what the Python package decodes, byte for byte."""
+    from helpers.encoded import pillow_jpeg
+
+    lib = api.lib
+    assert lib.pp_decoders().decode() == pixelpact._native._core.decoders()
+    data = pillow_jpeg(noise(37, 53, seed=9), quality=90)
+    info = PPImageInfo()
+    assert lib.pp_pipeline_image_info(e1, data, len(data), ctypes.byref(info)) == PP_OK, api.error()
+    assert (info.height, info.width, info.orientation, info.format) == (37, 53, 1, b"jpeg")
+    out = np.empty((1, 3, 224, 224), np.float32)
+    assert lib.pp_pipeline_run_encoded(e1, data, len(data), out.ctypes.data, out.nbytes) == PP_OK, api.error()
+    assert_same(out, pixelpact.load(CONTRACTS / "resnet50_imagenet_eval.json").run_encoded(data))
+    assert lib.pp_pipeline_run_encoded(e1, data[:50], 50, out.ctypes.data, out.nbytes) == PP_ERROR_INVALID_ARGUMENT
+    assert "JPEG" in api.error()

@@ -245,17 +245,19 @@ def test_bad_uploads_are_400_with_a_message(e1_service, files, tmp_path):
     base, _ = e1_service
     jpeg = files["480x640-q90-420.jpg"].read_bytes()
     png = files["480x640-RGB.png"].read_bytes()
-    gray16 = tmp_path / "gray16.png"
-    Image.fromarray(np.full((8, 8), 1000, np.uint16)).save(gray16)
+    huge = bytearray(jpeg)
+    at = huge.find(b"\xff\xc0")
+    huge[at + 5:at + 9] = (60000).to_bytes(2, "big") * 2  # a 60000x60000 header: refused before allocating
+    huge = bytes(huge)
     cases = {
         "empty": (b"", "empty upload"),
-        "text": (b"hello, world", "expected a JPEG or PNG file"),
-        "gif": (b"GIF89a" + bytes(100), "expected a JPEG or PNG file"),
+        "text": (b"hello, world", "not a JPEG or PNG file"),
+        "gif": (b"GIF89a" + bytes(100), "not a JPEG or PNG file"),
         "truncated jpeg": (jpeg[: len(jpeg) // 2], "cannot decode the JPEG"),
         "jpeg header only": (b"\xff\xd8\xff\xe0" + bytes(20), "JPEG"),
         "truncated png": (png[: len(png) // 2], "cannot decode the PNG"),
-        "png signature only": (b"\x89PNG\r\n\x1a\n", "cannot decode the PNG"),
-        "16-bit gray png": (gray16.read_bytes(), "16-bit grayscale PNG images are not supported"),
+        "png signature only": (b"\x89PNG\r\n\x1a\n", "not a readable PNG"),
+        "huge jpeg header": (huge, "max_intermediate_bytes"),
     }
     for what, (data, message) in cases.items():
         status, headers, body = post(base, data)
@@ -343,11 +345,25 @@ def test_service_refuses_a_bad_contract(service_binary, tmp_path):
     result = subprocess.run([service_binary, bad, "--port", "0"], capture_output=True, text=True,
                             timeout=30)
     assert result.returncode == 1 and "/output/dtype" in result.stderr
+
+
+def test_gray_contract_and_exif_orientation(service_binary, files, tmp_path):
+    """The library decodes for every input colour: a GRAY contract gets
+    Image.open(f).convert("L"), and orientation "exif" turns the image upright."""
+    from PIL import ImageOps
+
     gray = tmp_path / "gray.json"
-    gray.write_text(json.dumps({**IDENTITY, "input": {"color": "GRAY"}}))
-    result = subprocess.run([service_binary, gray, "--port", "0"], capture_output=True, text=True,
-                            timeout=30)
-    assert result.returncode == 1 and "GRAY" in result.stderr
+    gray.write_text(json.dumps({**IDENTITY, "input": {"color": "GRAY", "decode": {"orientation": "exif"}}}))
+    rotated = tmp_path / "rotated.jpg"
+    with Image.open(files["97x131-q90-420.jpg"]) as im:
+        exif = im.getexif()
+        exif[0x0112] = 6
+        im.save(rotated, "JPEG", quality=90, exif=exif.tobytes())
+    with serving(service_binary, gray) as (base, _):
+        for path in [files["97x131-q90-420.jpg"], files["97x131-RGB.png"], rotated]:
+            got = tensor_of(base, path)
+            expected = np.asarray(ImageOps.exif_transpose(Image.open(path)).convert("L"))
+            assert_same(got, np.repeat(expected[..., None], 3, axis=2))
 
 
 def test_c_example_on_a_raw_rgb_file(examples, tmp_path):

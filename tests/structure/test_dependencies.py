@@ -18,7 +18,7 @@ PACKAGE = ROOT / "python" / "pixelpact"
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 # Folders of cpp/src that are the generic core: they talk to engines through
 # engines/engine.hpp, engines/stage.hpp and engines/registry.hpp only.
-GENERIC = ["api", "contract", "geometry", "image", "json", "kernels", "plan", "run"]
+GENERIC = ["api", "contract", "decode", "geometry", "image", "json", "kernels", "plan", "run"]
 ENGINE_INTERFACE = {"engines/engine", "engines/stage", "engines/registry"}
 CORE = "pixelpact._core"  # the compiled extension: no source to read
 

@@ -245,6 +245,45 @@ PIXELPACT_API pp_status pp_pipeline_run_batch(const pp_pipeline* p, size_t count
                                               const int* heights, const int* widths, int channels,
                                               const ptrdiff_t* row_strides_bytes, void* out, size_t out_bytes);
 
+/* ---- encoded images (JPEG, PNG) ------------------------------------------- */
+
+/* The image decoders compiled into this library, e.g. "JPEG: libjpeg-turbo 2.1.5
+ * (libjpeg API 62); PNG: libpng 1.6.39", or which are missing. Owned by the
+ * library; valid until the next call on this thread. */
+PIXELPACT_API const char* pp_decoders(void);
+
+/* What an encoded image's header says, as the pipeline will see the image; no
+ * pixel is decoded. height x width is the image the steps receive (turned
+ * upright when the contract's input.decode.orientation is "exif"): pass it to
+ * pp_pipeline_output_shape() / pp_pipeline_output_bytes(). */
+typedef struct pp_image_info {
+  int height, width;               /* as the steps receive it */
+  int stored_height, stored_width; /* the pixel grid stored in the file */
+  int orientation;                 /* EXIF orientation applied, 1..8 (1 = none) */
+  char format[8];                  /* "jpeg" or "png", NUL-terminated */
+} pp_image_info;
+
+/* Errors: PP_ERROR_INVALID_ARGUMENT (a NULL pointer; data that is not a JPEG
+ * or PNG, or whose header is unreadable), PP_ERROR_UNSUPPORTED (no decoder for
+ * the format in this build: the message says so). */
+PIXELPACT_API pp_status pp_pipeline_image_info(const pp_pipeline* p, const void* data, size_t length,
+                                               pp_image_info* info);
+
+/* Decodes a JPEG or PNG file held in memory (length bytes, read only) as Pillow's
+ * Image.open(...) + convert() to the contract's input colour gives it, applies
+ * the contract's orientation, runs the contract and writes the tensor as
+ * pp_pipeline_run() does (out_bytes at least pp_pipeline_output_bytes() of
+ * pp_pipeline_image_info()'s height x width).
+ * Errors: PP_ERROR_INVALID_ARGUMENT (a NULL pointer; not a JPEG or PNG; a
+ *         corrupt or truncated file; an image whose decoded pixels would exceed
+ *         the pipeline's intermediate-bytes limit, refused from the header before
+ *         allocating), PP_ERROR_BUFFER_TOO_SMALL, PP_ERROR_UNSUPPORTED (no decoder
+ *         for the format in this build, or an image kind the contract cannot
+ *         reproduce exactly: the message says which), PP_ERROR_INTERNAL.
+ *         Nothing is written to out on error. */
+PIXELPACT_API pp_status pp_pipeline_run_encoded(const pp_pipeline* p, const void* data, size_t length, void* out,
+                                                size_t out_bytes);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

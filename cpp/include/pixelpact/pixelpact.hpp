@@ -144,6 +144,21 @@ struct PipelineOptions {
   std::int64_t max_intermediate_bytes = std::int64_t{1} << 30;
 };
 
+// What an encoded image's header says, as a pipeline will see the image
+// (Pipeline::encoded_info). No pixel is decoded to learn it.
+struct EncodedImageInfo {
+  std::string format;             // "jpeg" or "png"
+  int height = 0, width = 0;      // the image the steps receive: turned upright
+                                  // when the contract's input.decode.orientation is "exif"
+  int stored_height = 0, stored_width = 0;  // the pixel grid stored in the file
+  int orientation = 1;            // the EXIF orientation applied (1 = none, always 1 when
+                                  // the contract ignores orientation)
+};
+
+// The image decoders compiled into this build, e.g. "JPEG: libjpeg-turbo 2.1.5
+// (libjpeg API 62); PNG: libpng 1.6.39", or which are missing.
+PIXELPACT_API std::string decoders();
+
 class Pipeline {
  public:
   // Parses, validates and compiles a contract. Throws Error(InvalidContract) with
@@ -193,6 +208,23 @@ class Pipeline {
   // bytes, aligned for the output dtype). Throws Error(InvalidArgument) for a bad image and
   // Error(BufferTooSmall) if out_bytes is too small; writes nothing then.
   PIXELPACT_API void run(const ImageView& image, void* out, std::size_t out_bytes) const;
+
+  // Encoded images (JPEG, PNG): the pixels Pillow's Image.open(...) gives,
+  // converted to the contract's input colour (convert("RGB"), "RGBA" or "L",
+  // channels reordered for BGR/BGRA) and turned per input.decode.orientation,
+  // then the steps (see docs/decoding.md for what is exact and what is refused).
+  //
+  // encoded_info reads the header only. run_encoded decodes `data` (`size`
+  // bytes, read only during the call) and writes the tensor as run() does: at
+  // least output_bytes(info.height, info.width) bytes. Errors, before anything
+  // is written: Error(InvalidArgument) for data that is not a JPEG or PNG, a
+  // corrupt or truncated file, or an image whose decoded pixels would exceed
+  // PipelineOptions::max_intermediate_bytes (checked from the header, before
+  // allocating); Error(BufferTooSmall); Error(Unsupported) when this build has
+  // no decoder for the format (decoders() says which it has) or for an image
+  // kind the contract cannot promise exactly.
+  PIXELPACT_API EncodedImageInfo encoded_info(const void* data, std::size_t size) const;
+  PIXELPACT_API void run_encoded(const void* data, std::size_t size, void* out, std::size_t out_bytes) const;
 
   // Runs `count` images whose tensors have the same shape, writing tensor i at
   // out + i * output_bytes(images[i]...), on up to `threads` threads (0 = every

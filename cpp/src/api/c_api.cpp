@@ -373,4 +373,40 @@ pp_status pp_pipeline_run_batch(const pp_pipeline* p, size_t count, const uint8_
   });
 }
 
+const char* pp_decoders(void) {
+  static thread_local std::string report;
+  report = pixelpact::decoders();
+  return report.c_str();
+}
+
+pp_status pp_pipeline_image_info(const pp_pipeline* p, const void* data, size_t length, pp_image_info* info) {
+  static const char* const kFn = "pp_pipeline_image_info";
+  return guarded([&] {
+    if (p == nullptr) return null_argument(kFn, "p");
+    if (data == nullptr) return null_argument(kFn, "data");
+    if (info == nullptr) return null_argument(kFn, "info");
+    const pixelpact::EncodedImageInfo i = p->pipe.encoded_info(data, length);
+    *info = pp_image_info{};
+    info->height = i.height;
+    info->width = i.width;
+    info->stored_height = i.stored_height;
+    info->stored_width = i.stored_width;
+    info->orientation = i.orientation;
+    std::snprintf(info->format, sizeof info->format, "%s", i.format.c_str());
+    return PP_OK;
+  });
+}
+
+pp_status pp_pipeline_run_encoded(const pp_pipeline* p, const void* data, size_t length, void* out,
+                                  size_t out_bytes) {
+  static const char* const kFn = "pp_pipeline_run_encoded";
+  return guarded([&] {
+    if (p == nullptr) return null_argument(kFn, "p");
+    if (data == nullptr) return null_argument(kFn, "data");
+    if (pp_status s = check_out(kFn, p->pipe, out); s != PP_OK) return s;
+    p->pipe.run_encoded(data, length, out, out_bytes);
+    return PP_OK;
+  });
+}
+
 }  // extern "C"

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "contract/contract.hpp"
+#include "decode/decode.hpp"
 #include "kernels/dispatch.hpp"
 #include "pixelpact/pixelpact.hpp"
 #include "plan/compiled.hpp"
@@ -63,9 +64,24 @@ std::int64_t Shape::elements() const noexcept {
   return n;
 }
 
+namespace {
+
+void check_output_buffer(std::size_t needed, const void* out, std::size_t out_bytes) {
+  if (out == nullptr) throw Error(ErrorCode::InvalidArgument, "", "output buffer is null");
+  if (out_bytes < needed) {
+    throw Error(ErrorCode::BufferTooSmall, "",
+                "output buffer has " + std::to_string(out_bytes) + " bytes, the tensor needs " +
+                    std::to_string(needed));
+  }
+}
+
+}  // namespace
+
 Pipeline::Pipeline(std::shared_ptr<const CompiledContract> impl) : impl_(std::move(impl)) {}
 
 std::vector<std::string> supported_isas() { return detail::supported_isas(); }
+
+std::string decoders() { return detail::decoder_report(); }
 
 Pipeline Pipeline::from_json(std::string_view contract_json, const PipelineOptions& options) {
   try {
@@ -133,13 +149,7 @@ void Pipeline::run(const ImageView& image, void* out, std::size_t out_bytes) con
   using namespace detail;
   const CompiledContract& cc = *impl_;
   check_image(cc, image);
-  const std::size_t needed = output_bytes(image.height, image.width);
-  if (out == nullptr) throw Error(ErrorCode::InvalidArgument, "", "output buffer is null");
-  if (out_bytes < needed) {
-    throw Error(ErrorCode::BufferTooSmall, "",
-                "output buffer has " + std::to_string(out_bytes) + " bytes, the tensor needs " +
-                    std::to_string(needed));
-  }
+  check_output_buffer(output_bytes(image.height, image.width), out, out_bytes);
   try {
     execute(cc, image, out);
   } catch (const Error&) {
@@ -198,6 +208,95 @@ void Pipeline::run_batch(const ImageView* images, std::size_t count, void* out, 
       throw Error(ErrorCode::Internal, "", e.what());
     }
   }
+}
+
+namespace {
+
+detail::DecodeColor decode_color(detail::InputColor color) {
+  switch (color) {
+    case detail::InputColor::RGB: return detail::DecodeColor::RGB;
+    case detail::InputColor::BGR: return detail::DecodeColor::BGR;
+    case detail::InputColor::RGBA: return detail::DecodeColor::RGBA;
+    case detail::InputColor::BGRA: return detail::DecodeColor::BGRA;
+    case detail::InputColor::GRAY: return detail::DecodeColor::GRAY;
+  }
+  return detail::DecodeColor::RGB;
+}
+
+// The decoded (stored) image seen through EXIF orientation `o`, as
+// PIL.ImageOps.exif_transpose turns it: a view with other strides, no copy.
+ImageView oriented(const detail::DecodedImage& img, int o) {
+  ImageView v = ImageView::packed(img.pixels.get(), img.height, img.width, img.channels);
+  const std::ptrdiff_t rs = v.row_stride, ps = v.pixel_stride;
+  const std::ptrdiff_t last_row = (img.height - 1) * rs, last_col = (img.width - 1) * ps;
+  const bool swap = o >= 5;  // 5..8 exchange height and width
+  if (swap) std::swap(v.height, v.width);
+  switch (o) {
+    case 2: v.data += last_col; v.pixel_stride = -ps; break;                          // FLIP_LEFT_RIGHT
+    case 3: v.data += last_row + last_col; v.row_stride = -rs; v.pixel_stride = -ps; break;  // ROTATE_180
+    case 4: v.data += last_row; v.row_stride = -rs; break;                            // FLIP_TOP_BOTTOM
+    case 5: v.row_stride = ps; v.pixel_stride = rs; break;                            // TRANSPOSE
+    case 6: v.data += last_row; v.row_stride = ps; v.pixel_stride = -rs; break;       // ROTATE_270
+    case 7: v.data += last_row + last_col; v.row_stride = -ps; v.pixel_stride = -rs; break;  // TRANSVERSE
+    case 8: v.data += last_col; v.row_stride = -ps; v.pixel_stride = rs; break;       // ROTATE_90
+    default: break;
+  }
+  return v;
+}
+
+// The stored pixels behind rectangle `r` of the image seen through orientation
+// `o` (the inverse of oriented()), for a stored image of h x w pixels.
+detail::PixelRegion stored_region(const detail::Rect& r, int o, int h, int w) {
+  const int ya = r.y0, yb = r.y1 - 1, xa = r.x0, xb = r.x1 - 1;  // inclusive corners
+  int sy0 = ya, sy1 = yb, sx0 = xa, sx1 = xb;
+  switch (o) {
+    case 2: sx0 = w - 1 - xb; sx1 = w - 1 - xa; break;
+    case 3: sy0 = h - 1 - yb; sy1 = h - 1 - ya; sx0 = w - 1 - xb; sx1 = w - 1 - xa; break;
+    case 4: sy0 = h - 1 - yb; sy1 = h - 1 - ya; break;
+    case 5: sy0 = xa; sy1 = xb; sx0 = ya; sx1 = yb; break;
+    case 6: sy0 = h - 1 - xb; sy1 = h - 1 - xa; sx0 = ya; sx1 = yb; break;
+    case 7: sy0 = h - 1 - xb; sy1 = h - 1 - xa; sx0 = w - 1 - yb; sx1 = w - 1 - ya; break;
+    case 8: sy0 = xa; sy1 = xb; sx0 = w - 1 - yb; sx1 = w - 1 - ya; break;
+    default: break;
+  }
+  return detail::PixelRegion{sy0, sx0, sy1 + 1, sx1 + 1};
+}
+
+}  // namespace
+
+EncodedImageInfo Pipeline::encoded_info(const void* data, std::size_t size) const {
+  if (data == nullptr && size != 0) throw Error(ErrorCode::InvalidArgument, "", "image data is null");
+  const bool exif = impl_->contract.orientation == detail::Orientation::Exif;
+  const detail::EncodedInfo header =
+      detail::read_encoded_info(static_cast<const std::uint8_t*>(data), size, exif);
+  EncodedImageInfo info;
+  info.format = header.format == detail::EncodedFormat::Jpeg ? "jpeg" : "png";
+  info.stored_height = header.height;
+  info.stored_width = header.width;
+  info.orientation = exif ? header.orientation : 1;
+  const bool swap = info.orientation >= 5;
+  info.height = swap ? header.width : header.height;
+  info.width = swap ? header.height : header.width;
+  return info;
+}
+
+void Pipeline::run_encoded(const void* data, std::size_t size, void* out, std::size_t out_bytes) const {
+  const EncodedImageInfo info = encoded_info(data, size);
+  // The tensor's size and the caller's buffer are checked before decoding.
+  check_output_buffer(output_bytes(info.height, info.width), out, out_bytes);
+  // Only the pixels the plan reads are decoded (where the format allows it).
+  detail::Rect needed = impl_->plans.plan_for(impl_->contract, info.height, info.width)->input_rect;
+  if (needed.empty()) needed = detail::Rect{0, 0, 1, 1};  // a tensor of padding only: decode a corner
+  const detail::PixelRegion region = stored_region(needed, info.orientation, info.stored_height, info.stored_width);
+  detail::DecodedImage img;
+  try {
+    img = detail::decode_image(static_cast<const std::uint8_t*>(data), size,
+                               decode_color(impl_->contract.input_color), impl_->options.max_intermediate_bytes,
+                               &region);
+  } catch (const std::bad_alloc&) {
+    throw Error(ErrorCode::Internal, "", "out of memory while decoding the image");
+  }
+  run(oriented(img, info.orientation), out, out_bytes);
 }
 
 }  // namespace pixelpact

@@ -226,6 +226,7 @@ std::string canonical_json(const Contract& c) {
         break;
     }
   }
+  if (c.orientation == Orientation::Exif) input.emplace_back("decode", object({{"orientation", quoted("exif")}}));
   std::vector<std::string> steps;
   for (const GeometryStep& g : c.geometry) steps.push_back(geometry(g));
   if (c.has_float) float_steps(c, steps);

@@ -256,7 +256,7 @@ Contract parse_document(const json& doc) {
   if (root.has("description")) root.at("description").as_string();
 
   Node input = root.at("input");
-  input.require_object({"color"}, {"color", "alpha", "background"});
+  input.require_object({"color"}, {"color", "alpha", "background", "decode"});
   c.input_color = input.at("color").as_enum<InputColor>({{"RGB", InputColor::RGB},
                                                          {"BGR", InputColor::BGR},
                                                          {"RGBA", InputColor::RGBA},
@@ -282,6 +282,15 @@ Contract parse_document(const json& doc) {
       if (!v.is_integer()) fail(v.path(), "expected an integer, got " + v.describe());
       if (v.as_number() < 0 || v.as_number() > 255) fail(v.path(), v.describe() + " is not a byte value (0..255)");
       c.background[i] = static_cast<std::uint8_t>(v.as_number());
+    }
+  }
+
+  if (input.has("decode")) {
+    Node decode = input.at("decode");
+    decode.require_object({}, {"orientation"});
+    if (decode.has("orientation")) {
+      c.orientation = decode.at("orientation").as_enum<Orientation>({{"ignore", Orientation::Ignore},
+                                                                    {"exif", Orientation::Exif}});
     }
   }
 

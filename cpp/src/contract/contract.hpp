@@ -26,6 +26,13 @@ enum class AlphaPolicy {
                 // (Hugging Face convert_to_rgb), before every step
 };
 
+// How an encoded image's stored pixel grid is turned before any step
+// ("input": {"decode": {"orientation"}}); only run_encoded reads it.
+enum class Orientation {
+  Ignore,  // the stored grid, as Image.open gives it (the default)
+  Exif,    // upright per the EXIF Orientation tag, as PIL.ImageOps.exif_transpose
+};
+
 // A padding colour: one byte per output channel (output channel order).
 using FillBytes = std::array<std::uint8_t, 3>;
 
@@ -89,6 +96,7 @@ struct Contract {
   InputColor input_color = InputColor::RGB;
   AlphaPolicy alpha = AlphaPolicy::Drop;
   std::array<std::uint8_t, 3> background{255, 255, 255};  // Composite: R, G, B
+  Orientation orientation = Orientation::Ignore;           // input.decode.orientation
   std::vector<GeometryStep> geometry;  // in contract order, all on uint8 pixels
   // Float arithmetic: absent (no to_float) means the pixels stay uint8 until the
   // output writer converts them.
