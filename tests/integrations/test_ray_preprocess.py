@@ -30,7 +30,8 @@ MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
 TF = T.Compose([T.Resize(64), T.CenterCrop(56), T.ToTensor(), T.Normalize(MEAN, STD)])
 RAY_ENV = {"RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0", "RAY_USAGE_STATS_ENABLED": "0"}
 # Ray 2.60's own DataContext warns about its own deprecated defaults when it is created.
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ray")
+# A Ray cluster per test (several seconds each): not part of the fast subset.
+pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning:ray"), pytest.mark.slow]
 
 
 @pytest.fixture

@@ -56,12 +56,14 @@ def torchvision_batches(folder):
     return batches(DataLoader(datasets.ImageFolder(folder, transform=TF), batch_size=4))
 
 
+@pytest.mark.slow  # worker processes
 def test_dataloader_workers_match_torchvision(folder, torchvision_batches):
     transform = pixelpact.torch.Transform(pixelpact.from_torchvision(TF))
     loader = DataLoader(datasets.ImageFolder(folder, transform=transform), batch_size=4, num_workers=2)
     assert_same_batches(batches(loader), torchvision_batches)
 
 
+@pytest.mark.slow  # worker processes
 def test_dataloader_spawn_workers_pickle_the_transform(folder, torchvision_batches):
     """spawn pickles the dataset and its transform into each worker. The images reach it in
     their stored modes (RGB, L, P with transparency, CMYK, RGBA): a contract stating
@@ -73,6 +75,7 @@ def test_dataloader_spawn_workers_pickle_the_transform(folder, torchvision_batch
     assert_same_batches(batches(loader), torchvision_batches)
 
 
+@pytest.mark.slow  # worker processes
 def test_collate_runs_each_batch_on_the_thread_pool(folder, torchvision_batches):
     transform = pixelpact.torch.Transform(pixelpact.from_torchvision(TF, input_color="RGBA", alpha="drop"))
     loader = DataLoader(datasets.ImageFolder(folder, loader=open_image), batch_size=4, num_workers=2,
@@ -80,6 +83,7 @@ def test_collate_runs_each_batch_on_the_thread_pool(folder, torchvision_batches)
     assert_same_batches(batches(loader), torchvision_batches)
 
 
+@pytest.mark.slow  # worker processes
 def test_rgb_contract_refuses_transparent_images_in_workers(folder):
     """Stored modes with an RGB contract: the GIF's and the PNG's transparent pixels are not
     determined by the contract, and the worker's error says so."""
