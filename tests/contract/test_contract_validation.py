@@ -49,6 +49,32 @@ VALID = {
                                  {"op": "letterbox", "size": 32, "fill": [1, 2, 3], "auto": True, "stride": 8,
                                   "scaleup": False, "center": False, "interpolation": "nearest", "engine": "pillow"}],
                        "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}},
+    "hf-size-rules": {"pixelpact": 1, "input": {"color": "RGB"},
+                      "steps": [{"op": "resize", "size": 800, "keep_ratio": "hf_shortest_longest", "max_size": 1333,
+                                 "interpolation": "bilinear", "engine": "torch"},
+                                {"op": "resize", "size": 640, "keep_ratio": "hf_shortest_longest", "max_size": 640,
+                                 "interpolation": "bilinear", "engine": "pillow"},
+                                {"op": "resize", "size": 800, "keep_ratio": "hf_yolos", "max_size": 1333,
+                                 "multiple_of": {"value": 16, "rounding": "floor"}, "interpolation": "bilinear",
+                                 "engine": "torch"},
+                                {"op": "resize", "size": 384, "keep_ratio": "hf_vilt", "max_size": 640,
+                                 "multiple_of": {"value": 32.0, "rounding": "floor"}, "interpolation": "bicubic",
+                                 "engine": "pillow"},
+                                {"op": "resize", "size": 64, "keep_ratio": "hf_shortest_longest",
+                                 "interpolation": "bilinear", "engine": "opencv"},
+                                {"op": "resize", "size": [300, 400], "keep_ratio": "not_larger_truncated",
+                                 "interpolation": "bilinear", "engine": "torch"},
+                                {"op": "resize", "size": 100, "multiple_of": {"value": 7, "rounding": "ceil"},
+                                 "interpolation": "nearest", "engine": "torch"},
+                                {"op": "resize", "multiple_of": {"value": 32, "rounding": "floor"},
+                                 "interpolation": "nearest", "engine": "opencv"},
+                                {"op": "resize", "size": [518, 518], "keep_ratio": "hf_dpt_keep",
+                                 "multiple_of": {"value": 14, "rounding": "round"}, "interpolation": "bicubic",
+                                 "engine": "torch"},
+                                {"op": "resize", "size": [384, 380], "keep_ratio": "hf_dpt",
+                                 "interpolation": "bicubic", "engine": "pillow"},
+                                {"op": "center_crop", "fraction_of_shorter": [0.875, 1.5], "rule": "hf_pil"}],
+                      "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}},
     "blob-letterbox": {"pixelpact": 1, "input": {"color": "BGR"},
                        "steps": [{"op": "letterbox", "size": [30, 40], "rule": "blob", "fill": [1, 2, 3]},
                                  {"op": "letterbox", "size": 16, "rule": "blob_crop"},
@@ -159,6 +185,10 @@ FLOAT_RESIZE = {"op": "resize", "size": 64, "interpolation": "bilinear", "engine
 FLOAT_AREA = {"op": "resize", "size": [8, 8], "interpolation": "area", "engine": "torch"}
 
 CV_SCALE = _mutate(_mutate(CV, ["steps", 0, "size"], None, delete=True), ["steps", 0, "scale"], [0.5, 2])
+HF_SIZE = {"pixelpact": 1, "input": {"color": "RGB"},
+           "steps": [{"op": "resize", "size": 800, "keep_ratio": "hf_shortest_longest", "max_size": 1333,
+                      "interpolation": "bilinear", "engine": "torch"}],
+           "output": {"layout": "NCHW", "dtype": "uint8", "color": "RGB"}}
 
 # (case id, document, JSON Pointer the error must name, schema can express it)
 INVALID = [
@@ -317,6 +347,48 @@ INVALID = [
     ("scale-three", _mutate(CV_SCALE, ["steps", 0, "scale"], [1, 2, 3]), "/steps/0/scale", True),
     ("scale-string", _mutate(CV_SCALE, ["steps", 0, "scale"], "2"), "/steps/0/scale", True),
     ("scale-max-size", _mutate(CV_SCALE, ["steps", 0, "max_size"], 300), "/steps/0/max_size", True),
+    ("hf-keep-ratio-pair", _mutate(HF_SIZE, ["steps", 0, "size"], [800, 1333]), "/steps/0/keep_ratio", True),
+    ("box-truncated-int", _mutate(_mutate(HF_SIZE, ["steps", 0, "keep_ratio"], "not_larger_truncated"),
+                                  ["steps", 0, "max_size"], None, delete=True), "/steps/0/keep_ratio", True),
+    ("hf-max-size-zero", _mutate(HF_SIZE, ["steps", 0, "max_size"], 0), "/steps/0/max_size", True),
+    ("multiple-not-object", _mutate(HF_SIZE, ["steps", 0, "multiple_of"], 32), "/steps/0/multiple_of", True),
+    ("multiple-zero", _mutate(HF_SIZE, ["steps", 0, "multiple_of"], {"value": 0, "rounding": "floor"}),
+     "/steps/0/multiple_of/value", True),
+    ("multiple-fraction", _mutate(HF_SIZE, ["steps", 0, "multiple_of"], {"value": 2.5, "rounding": "floor"}),
+     "/steps/0/multiple_of/value", True),
+    ("multiple-rounding", _mutate(HF_SIZE, ["steps", 0, "multiple_of"], {"value": 8, "rounding": "nearest"}),
+     "/steps/0/multiple_of/rounding", True),
+    ("multiple-no-rounding", _mutate(HF_SIZE, ["steps", 0, "multiple_of"], {"value": 8}), "/steps/0/multiple_of",
+     True),
+    ("multiple-extra", _mutate(HF_SIZE, ["steps", 0, "multiple_of"], {"value": 8, "rounding": "ceil", "min": 1}),
+     "/steps/0/multiple_of/min", True),
+    ("multiple-with-scale", _mutate(CV_SCALE, ["steps", 0, "multiple_of"], {"value": 8, "rounding": "ceil"}),
+     "/steps/0/multiple_of", True),
+    ("multiple-alone-keep-ratio", _mutate(_mutate(HF_SIZE, ["steps", 0, "size"], None, delete=True),
+                                          ["steps", 0, "multiple_of"], {"value": 8, "rounding": "ceil"}),
+     "/steps/0/keep_ratio", True),
+    ("round-without-dpt", _mutate(HF_SIZE, ["steps", 0, "multiple_of"], {"value": 8, "rounding": "round"}),
+     "/steps/0/multiple_of/rounding", True),
+    ("dpt-floor", _mutate(_mutate(_mutate(_mutate(HF_SIZE, ["steps", 0, "size"], [384, 384]), ["steps", 0, "max_size"],
+                                          None, delete=True), ["steps", 0, "keep_ratio"], "hf_dpt"),
+                          ["steps", 0, "multiple_of"], {"value": 8, "rounding": "floor"}),
+     "/steps/0/multiple_of/rounding", True),
+    ("dpt-int-size", _mutate(_mutate(HF_SIZE, ["steps", 0, "keep_ratio"], "hf_dpt_keep"), ["steps", 0, "max_size"],
+                             None, delete=True), "/steps/0/keep_ratio", True),
+    ("crop-fraction-and-size", _mutate(E1, ["steps", 1, "fraction_of_shorter"], [0.5, 0.5]),
+     "/steps/1/fraction_of_shorter", True),
+    ("crop-no-size", _mutate(E1, ["steps", 1, "size"], None, delete=True), "/steps/1", True),
+    ("crop-fraction-zero", _mutate(_mutate(E1, ["steps", 1, "size"], None, delete=True),
+                                   ["steps", 1, "fraction_of_shorter"], [0, 0.5]), "/steps/1/fraction_of_shorter/0",
+     True),
+    ("crop-fraction-one", _mutate(_mutate(E1, ["steps", 1, "size"], None, delete=True),
+                                  ["steps", 1, "fraction_of_shorter"], [0.5]), "/steps/1/fraction_of_shorter", True),
+    ("crop-fraction-string", _mutate(_mutate(E1, ["steps", 1, "size"], None, delete=True),
+                                     ["steps", 1, "fraction_of_shorter"], ["1", 0.5]),
+     "/steps/1/fraction_of_shorter/0", True),
+    ("no-size-no-multiple", _mutate(_mutate(_mutate(HF_SIZE, ["steps", 0, "size"], None, delete=True),
+                                            ["steps", 0, "keep_ratio"], None, delete=True),
+                                    ["steps", 0, "max_size"], None, delete=True), "/steps/0", True),
 ]
 
 
@@ -509,7 +581,7 @@ def test_engine_fields_agree_between_schema_and_core():
     schema = pixelpact.load_schema()
     defs = {k[len("resize_"):]: v["properties"] for k, v in schema["$defs"].items() if k.startswith("resize_")}
     fields = {f for props in defs.values() for f in props} - {"op", "engine", "interpolation", "size",
-                                                               "keep_ratio", "max_size"}
+                                                               "keep_ratio", "max_size", "multiple_of"}
     assert fields, defs
     for field in sorted(fields):
         owners = [e for e, props in defs.items() if field in props]

@@ -167,9 +167,28 @@ CenterCropRule parse_center_crop_rule(const Node& node) {
 }
 
 CenterCropStep parse_center_crop(const Node& step, InputColor color) {
-  step.require_object({"op", "size"}, {"op", "size", "rule", "fill"});
-  auto hw = height_width(step.at("size"));
-  CenterCropStep c{hw.first, hw.second};
+  step.require_object({"op"}, {"op", "size", "fraction_of_shorter", "rule", "fill"});
+  CenterCropStep c;
+  if (step.has("fraction_of_shorter")) {
+    const Node f = step.at("fraction_of_shorter");
+    if (step.has("size")) fail(f.path(), "give either size or fraction_of_shorter, not both");
+    auto positive = [](const Node& n) {
+      if (!n.value().is_number()) fail(n.path(), "expected a number, got " + n.describe());
+      const double v = n.as_number();
+      if (!(v > 0) || !(v <= 1048576)) fail(n.path(), n.describe() + " is not in (0, 1048576]");
+      return v;
+    };
+    if (!f.value().is_array() || f.value().size() != 2) {
+      fail(f.path(), "expected [height fraction, width fraction], got " + f.describe());
+    }
+    c.fraction_h = positive(f.at(std::size_t{0}));
+    c.fraction_w = positive(f.at(std::size_t{1}));
+  } else {
+    if (!step.has("size")) fail(step.path(), "missing required property 'size'");
+    auto hw = height_width(step.at("size"));
+    c.height = hw.first;
+    c.width = hw.second;
+  }
   if (step.has("rule")) c.rule = parse_center_crop_rule(step.at("rule"));
   if (step.has("fill")) c.fill = parse_fill(step.at("fill"), color);
   return c;
@@ -206,6 +225,9 @@ void parse_float_geometry(const Node& step, bool is_resize, bool is_center_crop,
     }
     if (step.has("fill")) {
       fail(step.at("fill").path(), "a center_crop after a float resize may not pad, so it has no fill");
+    }
+    if (step.has("fraction_of_shorter")) {
+      fail(step.at("fraction_of_shorter").path(), "a center_crop after a float resize needs a size");
     }
     c.float_crops.push_back(cc);
     return;

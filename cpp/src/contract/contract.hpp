@@ -35,6 +35,9 @@ enum class CenterCropRule { Torchvision, HfPil, HfTorchvision };
 struct CenterCropStep {
   int height = 0;
   int width = 0;
+  // "fraction_of_shorter" (Hugging Face Perceiver): when > 0, the crop is
+  // int(fraction * min(in_h, in_w)) per side instead of height x width.
+  double fraction_h = 0, fraction_w = 0;
   CenterCropRule rule = CenterCropRule::Torchvision;
   FillBytes fill{};
 };
