@@ -134,6 +134,7 @@ def test_impossible_parts_are_refused_with_their_path():
 @pytest.mark.parametrize("rule", [{"size": 800, "keep_ratio": "hf_shortest_longest", "max_size": 1333},
                                   {"size": [300, 400], "keep_ratio": "not_larger_truncated"},
                                   {"size": [518, 518], "keep_ratio": "hf_dpt_keep"},
+                                  {"size": 384, "keep_ratio": "hf_longest", "min_side": 14},
                                   {"size": 64, "multiple_of": {"value": 32, "rounding": "ceil"}}])
 def test_hugging_face_size_rules_are_refused_by_name(rule):
     """Until pixelpact.onnx translates them."""
@@ -144,6 +145,8 @@ def test_hugging_face_size_rules_are_refused_by_name(rule):
     crop = contract([{"op": "center_crop", "fraction_of_shorter": [0.875, 0.875], "rule": "hf_torchvision"}])
     with pytest.raises(ppx.Inexpressible, match="fraction of the shorter side"):
         ppx.export(crop)
+    with pytest.raises(ppx.Inexpressible, match="padding to a square"):
+        ppx.export(contract([{"op": "pad_to_square", "fill": [1, 2, 3]}]))
 
 
 @pytest.mark.slow  # measures against millions of values

@@ -73,7 +73,10 @@ VALID = {
                                  "engine": "torch"},
                                 {"op": "resize", "size": [384, 380], "keep_ratio": "hf_dpt",
                                  "interpolation": "bicubic", "engine": "pillow"},
-                                {"op": "center_crop", "fraction_of_shorter": [0.875, 1.5], "rule": "hf_pil"}],
+                                {"op": "center_crop", "fraction_of_shorter": [0.875, 1.5], "rule": "hf_pil"},
+                                {"op": "resize", "size": 384, "keep_ratio": "hf_longest", "min_side": 14,
+                                 "interpolation": "bicubic", "engine": "torch"},
+                                {"op": "pad_to_square", "fill": [122, 116, 104]}, {"op": "pad_to_square"}],
                       "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}},
     "blob-letterbox": {"pixelpact": 1, "input": {"color": "BGR"},
                        "steps": [{"op": "letterbox", "size": [30, 40], "rule": "blob", "fill": [1, 2, 3]},
@@ -386,6 +389,16 @@ INVALID = [
     ("crop-fraction-string", _mutate(_mutate(E1, ["steps", 1, "size"], None, delete=True),
                                      ["steps", 1, "fraction_of_shorter"], ["1", 0.5]),
      "/steps/1/fraction_of_shorter/0", True),
+    ("min-side-without-longest", _mutate(HF_SIZE, ["steps", 0, "min_side"], 14), "/steps/0/min_side", True),
+    ("longest-max-size", _mutate(HF_SIZE, ["steps", 0, "keep_ratio"], "hf_longest"), "/steps/0/max_size", True),
+    ("min-side-zero", _mutate(_mutate(_mutate(HF_SIZE, ["steps", 0, "keep_ratio"], "hf_longest"),
+                                      ["steps", 0, "max_size"], None, delete=True), ["steps", 0, "min_side"], 0),
+     "/steps/0/min_side", True),
+    ("min-side-with-scale", _mutate(CV_SCALE, ["steps", 0, "min_side"], 3), "/steps/0/min_side", True),
+    ("pad-square-extra", {**HF_SIZE, "steps": [{"op": "pad_to_square", "padding": 3}]}, "/steps/0/padding", True),
+    ("pad-square-fill", {**HF_SIZE, "steps": [{"op": "pad_to_square", "fill": [1, 2]}]}, "/steps/0/fill", True),
+    ("pad-square-after-float", {**HF_SIZE, "steps": [{"op": "to_float", "dtype": "float32"},
+                                                     {"op": "pad_to_square"}]}, "/steps/1/op", False),
     ("no-size-no-multiple", _mutate(_mutate(_mutate(HF_SIZE, ["steps", 0, "size"], None, delete=True),
                                             ["steps", 0, "keep_ratio"], None, delete=True),
                                     ["steps", 0, "max_size"], None, delete=True), "/steps/0", True),
@@ -581,7 +594,7 @@ def test_engine_fields_agree_between_schema_and_core():
     schema = pixelpact.load_schema()
     defs = {k[len("resize_"):]: v["properties"] for k, v in schema["$defs"].items() if k.startswith("resize_")}
     fields = {f for props in defs.values() for f in props} - {"op", "engine", "interpolation", "size",
-                                                               "keep_ratio", "max_size", "multiple_of"}
+                                                               "keep_ratio", "max_size", "multiple_of", "min_side"}
     assert fields, defs
     for field in sorted(fields):
         owners = [e for e, props in defs.items() if field in props]

@@ -233,6 +233,9 @@ CASES = [
     ("TextNetImageProcessor", {"size": {"shortest_edge": 37}, "size_divisor": 5}),
     ("DPTImageProcessor", {"keep_aspect_ratio": True, "ensure_multiple_of": 14, "size": {"height": 46, "width": 30}}),
     ("DPTImageProcessor", {"ensure_multiple_of": 4, "size": {"height": 30, "width": 42}}),
+    ("JanusImageProcessor", {"size": {"height": 50, "width": 50}, "min_size": 3, "image_mean": [0.1, 0.9, 0.5]}),
+    ("JanusImageProcessor", {"size": {"height": 37, "width": 37}, "do_pad": False, "resample": 2}),
+    ("DeepseekVLImageProcessor", {"min_size": 0, "size": {"height": 64, "width": 64}}),
 ]
 
 

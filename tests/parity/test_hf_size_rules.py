@@ -218,3 +218,19 @@ def test_perceiver_crop_of_the_shorter_side(size, crop):
         assert got == want, (h, w, size, crop)
         checked += 1
     assert checked > 300
+
+
+@pytest.mark.parametrize("size,min_size", [(384, 14), (384, 0), (1, 1), (50, 3), (1024, 200)])
+def test_janus_longest_side_with_min_size(size, min_size, monkeypatch):
+    """Janus / DeepSeek-VL: max(round(side * (size / longer)), min_size), computed by their
+    resize (the backend's resize is replaced by one that returns the size it is given)."""
+    import torch
+    from transformers.image_processing_backends import TorchvisionBackend
+    from transformers.image_processing_utils import SizeDict
+    from transformers.models.janus.image_processing_janus import JanusImageProcessor
+
+    monkeypatch.setattr(TorchvisionBackend, "resize", lambda self, image, size, **kw: (size.height, size.width))
+    processor = JanusImageProcessor()
+    rule = {"size": size, "keep_ratio": "hf_longest"} | ({"min_side": min_size} if min_size else {})
+    box = SizeDict(height=size, width=size)
+    _check(rule, lambda h, w: processor.resize(torch.empty((1, 1, 1)).expand(1, h, w), box, min_size, None))

@@ -61,13 +61,16 @@ std::string resize(const ResizeStep& r) {
     case SizeRule::Kind::HfShortestLongest:
     case SizeRule::Kind::HfYolos:
     case SizeRule::Kind::HfVilt:
+    case SizeRule::Kind::HfLongest:
       m.emplace_back("size", integer(size.size));
       m.emplace_back("keep_ratio", quoted(size.kind == SizeRule::Kind::Longer              ? "longer"
                                           : size.kind == SizeRule::Kind::HfShortestLongest ? "hf_shortest_longest"
                                           : size.kind == SizeRule::Kind::HfYolos           ? "hf_yolos"
                                           : size.kind == SizeRule::Kind::HfVilt            ? "hf_vilt"
+                                          : size.kind == SizeRule::Kind::HfLongest         ? "hf_longest"
                                                                                            : "shorter"));
       if (size.max_size > 0) m.emplace_back("max_size", integer(size.max_size));
+      if (size.min_side > 0) m.emplace_back("min_side", integer(size.min_side));
       break;
     case SizeRule::Kind::Exact:
     case SizeRule::Kind::NotSmaller:
@@ -157,6 +160,7 @@ std::string geometry(const GeometryStep& step) {
                    {"fill", fill(c->fill)}});
   }
   if (const auto* p = std::get_if<PadStep>(&step)) {
+    if (p->to_square) return object({{"op", quoted("pad_to_square")}, {"fill", fill(p->fill)}});
     return object({{"op", quoted("pad")},
                    {"padding", array({integer(p->left), integer(p->top), integer(p->right), integer(p->bottom)})},
                    {"fill", fill(p->fill)}});

@@ -122,6 +122,14 @@ PadStep parse_pad(const Node& step, InputColor color) {
   return p;
 }
 
+PadStep parse_pad_to_square(const Node& step, InputColor color) {
+  step.require_object({"op"}, {"op", "fill"});
+  PadStep p;
+  p.to_square = true;
+  if (step.has("fill")) p.fill = parse_fill(step.at("fill"), color);
+  return p;
+}
+
 LetterboxStep parse_letterbox(const Node& step, InputColor color) {
   step.require_object({"op", "size"}, {"op", "size", "rule", "fill", "auto", "stride", "scaleup", "center",
                                        "interpolation", "engine"});
@@ -325,11 +333,13 @@ Contract parse_document(const json& doc) {
     Node step = steps.at(i);
     if (!step.value().is_object()) fail(step.path(), "expected an object, got " + step.describe());
     if (!step.has("op")) fail(step.path(), "missing required property 'op'");
-    enum class Op { Resize, CenterCrop, ToFloat, Add, Sub, Mul, Div, Normalize, Crop, Pad, Letterbox, Cast };
+    enum class Op { Resize, CenterCrop, ToFloat, Add, Sub, Mul, Div, Normalize, Crop, Pad, PadToSquare, Letterbox,
+                    Cast };
     Op op = step.at("op").as_enum<Op>({{"resize", Op::Resize},
                                        {"center_crop", Op::CenterCrop},
                                        {"crop", Op::Crop},
                                        {"pad", Op::Pad},
+                                       {"pad_to_square", Op::PadToSquare},
                                        {"letterbox", Op::Letterbox},
                                        {"cast", Op::Cast},
                                        {"to_float", Op::ToFloat},
@@ -343,6 +353,7 @@ Contract parse_document(const json& doc) {
       case Op::CenterCrop:
       case Op::Crop:
       case Op::Pad:
+      case Op::PadToSquare:
       case Op::Letterbox:
         if (c.has_float) {
           if (op == Op::Resize && c.alpha == AlphaPolicy::Premultiply) {
@@ -356,10 +367,11 @@ Contract parse_document(const json& doc) {
         else if (op == Op::CenterCrop) c.geometry.emplace_back(parse_center_crop(step, c.input_color));
         else if (op == Op::Crop) c.geometry.emplace_back(parse_crop(step, c.input_color));
         else if (op == Op::Pad) c.geometry.emplace_back(parse_pad(step, c.input_color));
+        else if (op == Op::PadToSquare) c.geometry.emplace_back(parse_pad_to_square(step, c.input_color));
         else c.geometry.emplace_back(parse_letterbox(step, c.input_color));
         if (c.alpha == AlphaPolicy::Premultiply) {
           // Only engines that premultiply may resize; padded pixels would need an alpha value.
-          if (op == Op::Pad || op == Op::Letterbox) {
+          if (op == Op::Pad || op == Op::PadToSquare || op == Op::Letterbox) {
             fail(step.at("op").path(), "alpha 'premultiply' does not combine with padding steps "
                                        "(the alpha of padded pixels is not part of contract v1)");
           }

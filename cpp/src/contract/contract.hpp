@@ -52,6 +52,9 @@ struct CropStep {
 struct PadStep {
   int left = 0, top = 0, right = 0, bottom = 0;
   FillBytes fill{};
+  // "pad_to_square" (Hugging Face Janus / DeepSeek-VL pad_to_square): the amounts
+  // depend on the image: the shorter side gets (longer - shorter) // 2 before.
+  bool to_square = false;
 };
 
 // Ultralytics LetterBox: keep-ratio resize into (height, width), then pad.

@@ -10,7 +10,7 @@ namespace {
 
 // Fields every resize has, whatever its engine.
 constexpr const char* kGenericFields[] = {"op",       "engine",   "interpolation", "size",
-                                          "keep_ratio", "max_size", "multiple_of"};
+                                          "keep_ratio", "max_size", "multiple_of",   "min_side"};
 
 bool is_generic(const std::string& key) {
   for (const char* g : kGenericFields)
@@ -42,7 +42,7 @@ SizeRule parse_size_rule(const Node& step) {
     fail(step.at("multiple_of").path(), "multiple_of applies only with size (or alone), not scale");
   }
   if (step.has("multiple_of") && !step.has("size")) {
-    for (const char* key : {"keep_ratio", "max_size"}) {
+    for (const char* key : {"keep_ratio", "max_size", "min_side"}) {
       if (step.has(key)) fail(step.at(key).path(), std::string(key) + " needs an integer size");
     }
     SizeRule r;
@@ -74,6 +74,7 @@ SizeRule parse_size_only(const Node& step) {
     if (step.has("keep_ratio")) {
       fail(step.at("keep_ratio").path(), "keep_ratio applies only with size, not scale");
     }
+    if (step.has("min_side")) fail(step.at("min_side").path(), "min_side applies only with keep_ratio 'hf_longest'");
     Node scale = step.at("scale");
     auto positive = [](const Node& n) {
       double v = n.as_number();
@@ -99,7 +100,7 @@ SizeRule parse_size_only(const Node& step) {
   if (!step.has("size")) fail(step.path(), "missing required property 'size'");
   Node size = step.at("size");
   enum class Keep { Default, Shorter, Longer, NotSmaller, NotLarger, HfShortestLongest, HfYolos, HfVilt,
-                    NotLargerTruncated, HfDpt, HfDptKeep };
+                    NotLargerTruncated, HfDpt, HfDptKeep, HfLongest };
   Keep keep = Keep::Default;
   if (step.has("keep_ratio")) {
     Node node = step.at("keep_ratio");
@@ -112,7 +113,8 @@ SizeRule parse_size_only(const Node& step) {
                                {"hf_vilt", Keep::HfVilt},
                                {"not_larger_truncated", Keep::NotLargerTruncated},
                                {"hf_dpt", Keep::HfDpt},
-                               {"hf_dpt_keep", Keep::HfDptKeep}});
+                               {"hf_dpt_keep", Keep::HfDptKeep},
+                               {"hf_longest", Keep::HfLongest}});
     const bool wants_int = keep != Keep::NotSmaller && keep != Keep::NotLarger &&
                            keep != Keep::NotLargerTruncated && keep != Keep::HfDpt && keep != Keep::HfDptKeep;
     if (wants_int != size.is_integer()) {
@@ -128,8 +130,18 @@ SizeRule parse_size_only(const Node& step) {
              : keep == Keep::HfShortestLongest ? SizeRule::Kind::HfShortestLongest
              : keep == Keep::HfYolos           ? SizeRule::Kind::HfYolos
              : keep == Keep::HfVilt            ? SizeRule::Kind::HfVilt
+             : keep == Keep::HfLongest         ? SizeRule::Kind::HfLongest
                                                : SizeRule::Kind::Shorter;
     r.size = size.as_dimension();
+    if (step.has("min_side")) {
+      if (r.kind != SizeRule::Kind::HfLongest) {
+        fail(step.at("min_side").path(), "min_side applies only with keep_ratio 'hf_longest'");
+      }
+      r.min_side = step.at("min_side").as_dimension();
+    }
+    if (r.kind == SizeRule::Kind::HfLongest && step.has("max_size")) {
+      fail(step.at("max_size").path(), "max_size does not combine with keep_ratio 'hf_longest'");
+    }
     if (step.has("max_size")) {
       r.max_size = step.at("max_size").as_dimension();
       // transformers' rules take any longest edge (e.g. 640 and 640)
@@ -143,6 +155,7 @@ SizeRule parse_size_only(const Node& step) {
   if (step.has("max_size")) {
     fail(step.at("max_size").path(), "max_size applies only when size is a single integer");
   }
+  if (step.has("min_side")) fail(step.at("min_side").path(), "min_side applies only with keep_ratio 'hf_longest'");
   auto hw = height_width(size);
   r.height = hw.first;
   r.width = hw.second;

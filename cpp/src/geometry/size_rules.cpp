@@ -77,6 +77,18 @@ std::pair<int, int> fit_truncated_size(int in_h, int in_w, int box_h, int box_w)
   return {trunc_side(in_h * scale), trunc_side(in_w * scale)};
 }
 
+// Janus / DeepSeek-VL resize: delta = size / max(h, w); each side
+// max(round(side * delta), min_side) with Python's round (half to even).
+std::pair<int, int> hf_longest_size(int in_h, int in_w, int size, int min_side) {
+  const double delta = static_cast<double>(size) / std::max(in_h, in_w);
+  auto side = [&](int s) {
+    const double v = s * delta;
+    const long long r = v >= 1073741824.0 ? 1LL << 30 : py_round(v);
+    return clamp_side(std::max<long long>(r, min_side));
+  };
+  return {side(in_h), side(in_w)};
+}
+
 int to_multiple(int side, int m, SizeRule::Rounding rounding) {
   const long long s = side;
   if (rounding == SizeRule::Rounding::Floor) return clamp_side(s / m * m);
@@ -166,6 +178,8 @@ std::pair<int, int> rule_size(const SizeRule& r, int in_h, int in_w) {
       return hf_aspect_ratio_size(in_h, in_w, r.size, r.max_size, r.kind == SizeRule::Kind::HfYolos);
     case SizeRule::Kind::HfVilt:
       return hf_vilt_size(in_h, in_w, r.size, r.max_size);
+    case SizeRule::Kind::HfLongest:
+      return hf_longest_size(in_h, in_w, r.size, r.min_side);
     case SizeRule::Kind::NotLargerTruncated:
       return fit_truncated_size(in_h, in_w, r.height, r.width);
     case SizeRule::Kind::HfDpt:

@@ -25,12 +25,14 @@ struct SizeRule {
     Input,              // the input size itself (only with a multiple, e.g. GLPN)
     HfDpt,              // dpt get_resize_output_image_size, keep_aspect_ratio=False: (height / in) * in
     HfDptKeep,          // the same with keep_aspect_ratio=True: the scale nearer to 1 for both sides
+    HfLongest,          // janus / deepseek_vl resize: max(round(side * (size / longer)), min_side)
   };
   // HfDpt, HfDptKeep round their real-valued sides themselves (Round, multiple 1 if none).
   enum class Rounding { Floor, Ceil, Round };
   Kind kind = Kind::Exact;
   int size = 0;      // Shorter, Longer
   int max_size = 0;  // Shorter: cap on the longer side, 0 = none
+  int min_side = 0;  // HfLongest: the least side (transformers' min_size), 0 = none
   int height = 0, width = 0;      // Exact, NotSmaller, NotLarger
   double scale_y = 0, scale_x = 0;  // Scale: fy, fx (also the sampling scale of the resize)
   // After the rule, each side rounded to a multiple of `multiple` (0 = none):

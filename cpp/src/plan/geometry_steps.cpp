@@ -171,10 +171,18 @@ std::vector<PrimitiveStep> expand_geometry(const Contract& contract, int in_h, i
     } else if (const auto* c = std::get_if<CropStep>(&step)) {
       crop(c->top, c->left, c->height, c->width, c->fill);
     } else if (const auto* p = std::get_if<PadStep>(&step)) {
-      const long long oh = static_cast<long long>(h) + p->top + p->bottom;
-      const long long ow = static_cast<long long>(w) + p->left + p->right;
+      int top = p->top, left = p->left, bottom = p->bottom, right = p->right;
+      if (p->to_square) {  // the shorter side padded to the longer, (longer - shorter) // 2 before
+        const int longer = std::max(h, w);
+        top = (longer - h) / 2;
+        bottom = longer - h - top;
+        left = (longer - w) / 2;
+        right = longer - w - left;
+      }
+      const long long oh = static_cast<long long>(h) + top + bottom;
+      const long long ow = static_cast<long long>(w) + left + right;
       check_size("pad", i, h, w, oh, ow);
-      crop(-p->top, -p->left, static_cast<int>(oh), static_cast<int>(ow), p->fill);
+      crop(-top, -left, static_cast<int>(oh), static_cast<int>(ow), p->fill);
     } else {
       const auto& l = std::get<LetterboxStep>(step);
       const LetterboxParams lp = letterbox_params(l, h, w);

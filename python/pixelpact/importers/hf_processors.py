@@ -92,7 +92,6 @@ REFUSED = {
     "TvpImageProcessor": LONGEST,
     **dict.fromkeys(["PPOCRV5ServerRecImageProcessor", "PPOCRV6SmallRecImageProcessor"], BATCH_SIZED),
     "FuyuImageProcessor": FIT_BOX,
-    **dict.fromkeys(["JanusImageProcessor", "DeepseekVLImageProcessor"], SQUARE_PAD),
     "DeepseekVLHybridImageProcessor": TWO_RESOLUTIONS,
     **dict.fromkeys(["DonutImageProcessor", "NougatImageProcessor", "PPFormulaNetImageProcessor"], THUMBNAIL),
     "PPDocLayoutV4ImageProcessor": CLAMP,
@@ -118,7 +117,8 @@ class Recipe:
     pad: str = "base"              # base: do_pad pads bottom/right with 0 after normalize, to pad_size or the
                                    # batch's largest image; always: the same without do_pad; batch: do_pad pads
                                    # to the batch's largest image (pad_size ignored); always_batch: the same
-                                   # without do_pad; none: no padding code;
+                                   # without do_pad; square: do_pad pads to a square with background_color
+                                   # before the arithmetic; none: no padding code;
                                    # dpt / dpt_optional: centred padding to a multiple of size_divisor
     frames: bool = False           # a video processor: the contract is one frame
     off: tuple = ()                # (setting, reason) pairs that must be off
@@ -177,6 +177,10 @@ FAMILIES = {
                                  off=(("do_split_image", TILES),
                                       ("do_pad", "pads to the size rule's box before the arithmetic: " + PAD_TO_SIZE))),
     "PerceiverImageProcessor": Recipe(crop="perceiver", pad="none"),
+    # resize the longer side to size (each side at least min_size), pad to a square with
+    # background_color (int(255 * mean) at construction), then the arithmetic
+    **dict.fromkeys(["JanusImageProcessor", "DeepseekVLImageProcessor"],
+                    Recipe(resize="janus", crop=False, pad="square", uses=("min_size",))),
     "GLPNImageProcessor": Recipe(resize="glpn", crop=False, pad="none", uses=("size_divisor",)),
     "TextNetImageProcessor": Recipe(resize="textnet", pad="none", uses=("size_divisor",)),
     "Sam2ImageProcessor": Recipe(ignore=("mask_size",), outputs="original_sizes"),
@@ -438,6 +442,17 @@ def _resize(p, recipe: Recipe, geo: _Geometry, interpolation: str) -> None:
         if divisor is not None:
             rule["multiple_of"] = {"value": int(divisor), "rounding": "floor"}
         geo.resize(rule, interpolation, antialias)
+    elif recipe.resize == "janus":  # JanusImageProcessor.resize: delta = size / longer, round, at least min_size
+        h, w = _hw(size)
+        if h != w:
+            raise UnsupportedTransform(f"size {size}: height and width must be equal (transformers raises)")
+        min_size = _get(p, "min_size", 0)
+        if isinstance(min_size, bool) or min_size != int(min_size) or int(min_size) < 0:
+            raise UnsupportedTransform(f"min_size={min_size!r} is not a non-negative integer")
+        rule = {"size": h, "keep_ratio": "hf_longest"}
+        if int(min_size) > 0:
+            rule["min_side"] = int(min_size)
+        geo.resize(rule, interpolation, antialias)
     elif recipe.resize == "glpn":  # GLPNImageProcessor.resize: the input size // size_divisor * size_divisor
         geo.resize({"multiple_of": {"value": int(_get(p, "size_divisor", 32)), "rounding": "floor"}},
                    interpolation, antialias)
@@ -511,6 +526,16 @@ def _pad(p, recipe: Recipe, geo: _Geometry, zero_stays_zero: bool) -> None:
     """do_pad of the family, as a uint8 pad (only where padding floats with 0 equals
     padding bytes that the arithmetic maps to 0)."""
     if recipe.pad == "none":
+        return
+    if recipe.pad == "square":  # Janus pad_to_square, before the arithmetic: uint8 background_color
+        if not getattr(p, "do_pad", None):
+            return
+        color = getattr(p, "background_color", None)
+        if (not isinstance(color, (tuple, list)) or len(color) != 3
+                or not all(isinstance(c, int) and 0 <= c <= 255 for c in color)):
+            raise UnsupportedTransform(f"background_color {color!r} is not 3 bytes")
+        geo.steps.append({"op": "pad_to_square", "fill": [int(c) for c in color]})
+        geo.fixed = (max(geo.fixed),) * 2 if geo.fixed else None
         return
     if recipe.pad in ("dpt", "dpt_optional"):  # DPT pad_image: centred padding to a multiple of size_divisor
         divisor = _get(p, "size_divisor", None)

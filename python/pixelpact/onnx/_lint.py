@@ -59,7 +59,8 @@ ENGINES = {
 }
 
 # Size rules the graph builder (_geometry.resize_size) does not translate yet.
-HF_SIZE_RULES = ("hf_shortest_longest", "hf_yolos", "hf_vilt", "not_larger_truncated", "hf_dpt", "hf_dpt_keep")
+HF_SIZE_RULES = ("hf_shortest_longest", "hf_yolos", "hf_vilt", "not_larger_truncated", "hf_dpt", "hf_dpt_keep",
+                 "hf_longest")
 
 
 def _resize_finding(path: str, step: dict, fixed: bool, after_float: bool) -> Finding:
@@ -141,6 +142,10 @@ def explain(doc: dict, fixed_size: Optional[tuple] = None, opset: int = MIN_OPSE
             found = _resize_finding(path, resize, fixed, False)
             out.append(Finding(path, f"letterbox ({rule}) and its {found.what}", found.status,
                                "size and padding rules in the library's arithmetic; " + found.reason))
+            cropped = True
+        elif op == "pad_to_square":
+            out.append(Finding(path, "pad_to_square", IMPOSSIBLE, "padding to a square has no translation in "
+                                                                 "pixelpact.onnx yet"))
             cropped = True
         elif op == "center_crop" and "fraction_of_shorter" in step:
             out.append(Finding(path, "center_crop (fraction_of_shorter)", IMPOSSIBLE,
