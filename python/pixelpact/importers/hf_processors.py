@@ -46,7 +46,8 @@ PAD_TO_SIZE = "needs padding to a fixed size after an image-dependent resize, no
 LONGEST = "needs a longest-side resize sized int(longest * (short / long)), not in contract v1"
 BATCH_SIZED = "sizes the resize from the widest image of the batch, then pads: not a per-image contract"
 SQUARE_PAD = "needs padding to a square before the resize, not in contract v1"
-FIT_BOX = "needs a resize to fit inside max_height x max_width, not in contract v1"
+FUYU = ("shrinks to fit inside height x width (never enlarges), then pads to that size with padding_value "
+        "before the arithmetic (and returns 'images'), not in contract v1")
 THUMBNAIL = "needs thumbnail / margin-cropping / alignment steps, not in contract v1"
 CLAMP = "clamps the floats after a float resize, not in contract v1"
 ALIGN_CORNERS = "needs an align_corners=True float resize, not in contract v1"
@@ -91,7 +92,7 @@ REFUSED = {
         "SamImageProcessor", "SLANeXtImageProcessor"], LONGEST_PAD),
     "TvpImageProcessor": LONGEST,
     **dict.fromkeys(["PPOCRV5ServerRecImageProcessor", "PPOCRV6SmallRecImageProcessor"], BATCH_SIZED),
-    "FuyuImageProcessor": FIT_BOX,
+    "FuyuImageProcessor": FUYU,
     "DeepseekVLHybridImageProcessor": TWO_RESOLUTIONS,
     **dict.fromkeys(["DonutImageProcessor", "NougatImageProcessor", "PPFormulaNetImageProcessor"], THUMBNAIL),
     "PPDocLayoutV4ImageProcessor": CLAMP,
@@ -203,7 +204,7 @@ FAMILIES = {
                 "codebook_size", "codebook_resample", "codebook_do_center_crop", "codebook_crop_size",
                 "codebook_do_rescale", "codebook_rescale_factor", "codebook_do_map_pixels",
                 "codebook_do_normalize", "codebook_image_mean", "codebook_image_std")),
-    "Sapiens2ImageProcessor": Recipe(off=(("do_pad", FIT_BOX),),
+    "Sapiens2ImageProcessor": Recipe(off=(("do_pad", PAD_TO_SIZE),),
                                      ignore=LABELS + ("keypoint_heatmap_downscale_factor", "keypoint_heatmap_sigma")),
     "IdeficsImageProcessor": Recipe(off=(("transform", "runs a user transform instead of its own steps"),),
                                     ignore=("image_size", "image_num_channels")),
