@@ -130,6 +130,25 @@ def test_impossible_parts_are_refused_with_their_path():
         ppx.export(IMAGENET, opset=12)
 
 
+
+@pytest.mark.parametrize("rule", [{"size": 800, "keep_ratio": "hf_shortest_longest", "max_size": 1333},
+                                  {"size": [300, 400], "keep_ratio": "not_larger_truncated"},
+                                  {"size": [518, 518], "keep_ratio": "hf_dpt_keep"},
+                                  {"size": 384, "keep_ratio": "hf_longest", "min_side": 14},
+                                  {"size": 64, "multiple_of": {"value": 32, "rounding": "ceil"}}])
+def test_hugging_face_size_rules_are_refused_by_name(rule):
+    """Until pixelpact.onnx translates them."""
+    doc = contract([{"op": "resize", "interpolation": "bilinear", "engine": "torch", **rule}])
+    with pytest.raises(ppx.Inexpressible, match="Hugging Face sizing") as err:
+        ppx.export(doc)
+    assert [f.path for f in err.value.findings] == ["/steps/0"]
+    crop = contract([{"op": "center_crop", "fraction_of_shorter": [0.875, 0.875], "rule": "hf_torchvision"}])
+    with pytest.raises(ppx.Inexpressible, match="fraction of the shorter side"):
+        ppx.export(crop)
+    with pytest.raises(ppx.Inexpressible, match="padding to a square"):
+        ppx.export(contract([{"op": "pad_to_square", "fill": [1, 2, 3]}]))
+
+
 @pytest.mark.slow  # measures against millions of values
 def test_approximate_needs_permission_and_stamps_the_measured_bound():
     doc = contract([{"op": "to_float", "dtype": "float32"}, {"op": "div", "value": 255},

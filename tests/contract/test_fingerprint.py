@@ -185,3 +185,25 @@ def test_invalid_contract_has_no_fingerprint():
     with pytest.raises(pixelpact.ContractError) as err:
         pixelpact.fingerprint(_set(E1, ["steps", 0, "size"], 0))
     assert err.value.path == "/steps/0/size"
+
+
+def test_hugging_face_size_rules_in_the_canonical_form():
+    """DPT's rules write their default multiple (1, 'round'); a Hugging Face rule and the
+    torchvision rule of the same numbers are different contracts; a fraction crop is written
+    as its two fractions."""
+    def resize(**rule):
+        return {"pixelpact": 1, "input": {"color": "RGB"},
+                "steps": [{"op": "resize", "interpolation": "bilinear", "engine": "torch", **rule}],
+                "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}}
+    dpt = resize(size=[384, 384], keep_ratio="hf_dpt")
+    assert pixelpact.fingerprint(dpt) == pixelpact.fingerprint(
+        resize(size=[384, 384], keep_ratio="hf_dpt", multiple_of={"value": 1, "rounding": "round"}))
+    assert json.loads(pixelpact.load(dpt).canonical_json)["steps"][0]["multiple_of"] == {"rounding": "round",
+                                                                                         "value": 1}
+    hf = resize(size=800, keep_ratio="hf_shortest_longest", max_size=1333)
+    assert pixelpact.fingerprint(hf) != pixelpact.fingerprint(resize(size=800, max_size=1333))
+    assert pixelpact.fingerprint(hf) != pixelpact.fingerprint(
+        resize(size=800, keep_ratio="hf_shortest_longest", max_size=1333, multiple_of={"value": 1, "rounding": "floor"}))
+    crop = {**hf, "steps": [{"op": "center_crop", "fraction_of_shorter": [0.875, 0.875]}]}
+    assert json.loads(pixelpact.load(crop).canonical_json)["steps"][0] == {
+        "fill": 0, "fraction_of_shorter": [0.875, 0.875], "op": "center_crop", "rule": "torchvision"}

@@ -10,7 +10,8 @@ import torch
 
 import pixelpact
 from helpers import ROOT
-from helpers.hf_coverage import BEGIN, END, all_outcomes, backend_of, processor_classes, tables
+from helpers.hf_coverage import (BEGIN, END, README_BEGIN, README_END, all_outcomes, backend_of, processor_classes,
+                                 readme_summary, tables)
 
 pytestmark = pytest.mark.slow  # every processor class: the fast subset leaves it out
 
@@ -39,7 +40,7 @@ def test_every_class_is_exact_or_refused(outcomes):
         assert o.kind in ("exact", "refused", "cannot run"), o
         assert o.kind == "exact" or len(o.detail) > 15, o
     exact = [o for o in outcomes if o.kind == "exact"]
-    assert len(exact) >= 72, len(exact)
+    assert len(exact) >= 100, len(exact)
     assert {o.backend for o in exact} == {"torchvision", "pil"}
 
 
@@ -50,7 +51,9 @@ def test_out_of_scope_reasons(outcomes):
         assert "dynamic-resolution patching is out of scope for contract v1" in by_name[name].detail
     for name in ("LayoutLMv2ImageProcessor", "LayoutLMv3ImageProcessorPil"):
         assert by_name[name].detail.startswith("OCR-driven")
-    assert "shortest_edge + longest_edge" in by_name["DetrImageProcessor"].detail
+    for name in ("DetrImageProcessor", "DetrImageProcessorPil", "YolosImageProcessor", "Mask2FormerImageProcessor",
+                 "GroundingDinoImageProcessorPil", "ViltImageProcessor", "GLPNImageProcessorPil"):
+        assert by_name[name].kind == "exact", by_name[name]
 
 
 def test_the_walk_can_fail(monkeypatch):
@@ -74,6 +77,14 @@ def test_docs_table_is_the_measured_one(outcomes):
     assert BEGIN in text and END in text
     documented = text[text.index(BEGIN):text.index(END) + len(END)]
     assert documented == tables(outcomes), "docs/huggingface.md is stale: regenerate with python tests/helpers/hf_coverage.py"
+
+
+def test_readme_summary_is_the_measured_one(outcomes):
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert README_BEGIN in text and README_END in text
+    documented = text[text.index(README_BEGIN):text.index(README_END) + len(README_END)]
+    assert documented == readme_summary(outcomes), \
+        "README.md is stale: regenerate with python tests/helpers/hf_coverage.py"
 
 
 def test_backend_twins_agree():

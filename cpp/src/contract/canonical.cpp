@@ -58,17 +58,45 @@ std::string resize(const ResizeStep& r) {
     }
     case SizeRule::Kind::Shorter:
     case SizeRule::Kind::Longer:
+    case SizeRule::Kind::HfShortestLongest:
+    case SizeRule::Kind::HfYolos:
+    case SizeRule::Kind::HfVilt:
+    case SizeRule::Kind::HfLongest:
       m.emplace_back("size", integer(size.size));
-      m.emplace_back("keep_ratio", quoted(size.kind == SizeRule::Kind::Longer ? "longer" : "shorter"));
+      m.emplace_back("keep_ratio", quoted(size.kind == SizeRule::Kind::Longer              ? "longer"
+                                          : size.kind == SizeRule::Kind::HfShortestLongest ? "hf_shortest_longest"
+                                          : size.kind == SizeRule::Kind::HfYolos           ? "hf_yolos"
+                                          : size.kind == SizeRule::Kind::HfVilt            ? "hf_vilt"
+                                          : size.kind == SizeRule::Kind::HfLongest         ? "hf_longest"
+                                                                                           : "shorter"));
       if (size.max_size > 0) m.emplace_back("max_size", integer(size.max_size));
+      if (size.min_side > 0) m.emplace_back("min_side", integer(size.min_side));
       break;
     case SizeRule::Kind::Exact:
     case SizeRule::Kind::NotSmaller:
     case SizeRule::Kind::NotLarger:
+    case SizeRule::Kind::NotLargerTruncated:
+    case SizeRule::Kind::HfDpt:
+    case SizeRule::Kind::HfDptKeep:
       m.emplace_back("size", height_width(size.height, size.width));
+      if (size.kind == SizeRule::Kind::HfDpt) m.emplace_back("keep_ratio", quoted("hf_dpt"));
+      if (size.kind == SizeRule::Kind::HfDptKeep) m.emplace_back("keep_ratio", quoted("hf_dpt_keep"));
       if (size.kind == SizeRule::Kind::NotSmaller) m.emplace_back("keep_ratio", quoted("not_smaller"));
       if (size.kind == SizeRule::Kind::NotLarger) m.emplace_back("keep_ratio", quoted("not_larger"));
+      if (size.kind == SizeRule::Kind::NotLargerTruncated) {
+        m.emplace_back("keep_ratio", quoted("not_larger_truncated"));
+      }
       break;
+    case SizeRule::Kind::Input:
+      break;
+  }
+  const bool dpt = size.kind == SizeRule::Kind::HfDpt || size.kind == SizeRule::Kind::HfDptKeep;
+  if (size.multiple > 0 || dpt) {  // DPT's rules round to a multiple of 1 by default
+    m.emplace_back("multiple_of",
+                   object({{"rounding", quoted(dpt || size.rounding == SizeRule::Rounding::Round ? "round"
+                                               : size.rounding == SizeRule::Rounding::Ceil        ? "ceil"
+                                                                                                  : "floor")},
+                           {"value", integer(size.multiple > 0 ? size.multiple : 1)}}));
   }
   m.emplace_back("engine", quoted(r.engine->name()));
   r.mode->canonical_fields(m);
@@ -85,9 +113,12 @@ std::string_view center_crop_rule(CenterCropRule rule) {
 }
 
 std::string center_crop(const CenterCropStep& c, bool with_fill) {
-  Members m{{"op", quoted("center_crop")},
-            {"size", height_width(c.height, c.width)},
-            {"rule", quoted(center_crop_rule(c.rule))}};
+  Members m{{"op", quoted("center_crop")}, {"rule", quoted(center_crop_rule(c.rule))}};
+  if (c.fraction_h > 0) {
+    m.emplace_back("fraction_of_shorter", array({number(c.fraction_h), number(c.fraction_w)}));
+  } else {
+    m.emplace_back("size", height_width(c.height, c.width));
+  }
   if (with_fill) m.emplace_back("fill", fill(c.fill));
   return object(std::move(m));
 }
@@ -129,6 +160,7 @@ std::string geometry(const GeometryStep& step) {
                    {"fill", fill(c->fill)}});
   }
   if (const auto* p = std::get_if<PadStep>(&step)) {
+    if (p->to_square) return object({{"op", quoted("pad_to_square")}, {"fill", fill(p->fill)}});
     return object({{"op", quoted("pad")},
                    {"padding", array({integer(p->left), integer(p->top), integer(p->right), integer(p->bottom)})},
                    {"fill", fill(p->fill)}});

@@ -122,6 +122,14 @@ PadStep parse_pad(const Node& step, InputColor color) {
   return p;
 }
 
+PadStep parse_pad_to_square(const Node& step, InputColor color) {
+  step.require_object({"op"}, {"op", "fill"});
+  PadStep p;
+  p.to_square = true;
+  if (step.has("fill")) p.fill = parse_fill(step.at("fill"), color);
+  return p;
+}
+
 LetterboxStep parse_letterbox(const Node& step, InputColor color) {
   step.require_object({"op", "size"}, {"op", "size", "rule", "fill", "auto", "stride", "scaleup", "center",
                                        "interpolation", "engine"});
@@ -167,9 +175,28 @@ CenterCropRule parse_center_crop_rule(const Node& node) {
 }
 
 CenterCropStep parse_center_crop(const Node& step, InputColor color) {
-  step.require_object({"op", "size"}, {"op", "size", "rule", "fill"});
-  auto hw = height_width(step.at("size"));
-  CenterCropStep c{hw.first, hw.second};
+  step.require_object({"op"}, {"op", "size", "fraction_of_shorter", "rule", "fill"});
+  CenterCropStep c;
+  if (step.has("fraction_of_shorter")) {
+    const Node f = step.at("fraction_of_shorter");
+    if (step.has("size")) fail(f.path(), "give either size or fraction_of_shorter, not both");
+    auto positive = [](const Node& n) {
+      if (!n.value().is_number()) fail(n.path(), "expected a number, got " + n.describe());
+      const double v = n.as_number();
+      if (!(v > 0) || !(v <= 1048576)) fail(n.path(), n.describe() + " is not in (0, 1048576]");
+      return v;
+    };
+    if (!f.value().is_array() || f.value().size() != 2) {
+      fail(f.path(), "expected [height fraction, width fraction], got " + f.describe());
+    }
+    c.fraction_h = positive(f.at(std::size_t{0}));
+    c.fraction_w = positive(f.at(std::size_t{1}));
+  } else {
+    if (!step.has("size")) fail(step.path(), "missing required property 'size'");
+    auto hw = height_width(step.at("size"));
+    c.height = hw.first;
+    c.width = hw.second;
+  }
   if (step.has("rule")) c.rule = parse_center_crop_rule(step.at("rule"));
   if (step.has("fill")) c.fill = parse_fill(step.at("fill"), color);
   return c;
@@ -206,6 +233,9 @@ void parse_float_geometry(const Node& step, bool is_resize, bool is_center_crop,
     }
     if (step.has("fill")) {
       fail(step.at("fill").path(), "a center_crop after a float resize may not pad, so it has no fill");
+    }
+    if (step.has("fraction_of_shorter")) {
+      fail(step.at("fraction_of_shorter").path(), "a center_crop after a float resize needs a size");
     }
     c.float_crops.push_back(cc);
     return;
@@ -312,11 +342,13 @@ Contract parse_document(const json& doc) {
     Node step = steps.at(i);
     if (!step.value().is_object()) fail(step.path(), "expected an object, got " + step.describe());
     if (!step.has("op")) fail(step.path(), "missing required property 'op'");
-    enum class Op { Resize, CenterCrop, ToFloat, Add, Sub, Mul, Div, Normalize, Crop, Pad, Letterbox, Cast };
+    enum class Op { Resize, CenterCrop, ToFloat, Add, Sub, Mul, Div, Normalize, Crop, Pad, PadToSquare, Letterbox,
+                    Cast };
     Op op = step.at("op").as_enum<Op>({{"resize", Op::Resize},
                                        {"center_crop", Op::CenterCrop},
                                        {"crop", Op::Crop},
                                        {"pad", Op::Pad},
+                                       {"pad_to_square", Op::PadToSquare},
                                        {"letterbox", Op::Letterbox},
                                        {"cast", Op::Cast},
                                        {"to_float", Op::ToFloat},
@@ -330,6 +362,7 @@ Contract parse_document(const json& doc) {
       case Op::CenterCrop:
       case Op::Crop:
       case Op::Pad:
+      case Op::PadToSquare:
       case Op::Letterbox:
         if (c.has_float) {
           if (op == Op::Resize && c.alpha == AlphaPolicy::Premultiply) {
@@ -343,10 +376,11 @@ Contract parse_document(const json& doc) {
         else if (op == Op::CenterCrop) c.geometry.emplace_back(parse_center_crop(step, c.input_color));
         else if (op == Op::Crop) c.geometry.emplace_back(parse_crop(step, c.input_color));
         else if (op == Op::Pad) c.geometry.emplace_back(parse_pad(step, c.input_color));
+        else if (op == Op::PadToSquare) c.geometry.emplace_back(parse_pad_to_square(step, c.input_color));
         else c.geometry.emplace_back(parse_letterbox(step, c.input_color));
         if (c.alpha == AlphaPolicy::Premultiply) {
           // Only engines that premultiply may resize; padded pixels would need an alpha value.
-          if (op == Op::Pad || op == Op::Letterbox) {
+          if (op == Op::Pad || op == Op::PadToSquare || op == Op::Letterbox) {
             fail(step.at("op").path(), "alpha 'premultiply' does not combine with padding steps "
                                        "(the alpha of padded pixels is not part of contract v1)");
           }

@@ -42,6 +42,9 @@ enum class CenterCropRule { Torchvision, HfPil, HfTorchvision };
 struct CenterCropStep {
   int height = 0;
   int width = 0;
+  // "fraction_of_shorter" (Hugging Face Perceiver): when > 0, the crop is
+  // int(fraction * min(in_h, in_w)) per side instead of height x width.
+  double fraction_h = 0, fraction_w = 0;
   CenterCropRule rule = CenterCropRule::Torchvision;
   FillBytes fill{};
 };
@@ -56,6 +59,9 @@ struct CropStep {
 struct PadStep {
   int left = 0, top = 0, right = 0, bottom = 0;
   FillBytes fill{};
+  // "pad_to_square" (Hugging Face Janus / DeepSeek-VL pad_to_square): the amounts
+  // depend on the image: the shorter side gets (longer - shorter) // 2 before.
+  bool to_square = false;
 };
 
 // Ultralytics LetterBox: keep-ratio resize into (height, width), then pad.

@@ -9,7 +9,8 @@ namespace pixelpact::detail {
 namespace {
 
 // Fields every resize has, whatever its engine.
-constexpr const char* kGenericFields[] = {"op", "engine", "interpolation", "size", "keep_ratio", "max_size"};
+constexpr const char* kGenericFields[] = {"op",       "engine",   "interpolation", "size",
+                                          "keep_ratio", "max_size", "multiple_of",   "min_side"};
 
 bool is_generic(const std::string& key) {
   for (const char* g : kGenericFields)
@@ -23,9 +24,46 @@ bool has_field(const ResizeEngine& engine, const std::string& key) {
   return false;
 }
 
+// "multiple_of": {"value": m, "rounding": "floor" | "ceil"}.
+void parse_multiple(const Node& node, SizeRule& r) {
+  node.require_object({"value", "rounding"}, {"value", "rounding"});
+  r.multiple = node.at("value").as_dimension();
+  r.rounding = node.at("rounding").as_enum<SizeRule::Rounding>(
+      {{"floor", SizeRule::Rounding::Floor}, {"ceil", SizeRule::Rounding::Ceil}, {"round", SizeRule::Rounding::Round}});
+}
+
+SizeRule parse_size_only(const Node& step);
+
 // The size rule: an integer size (shorter side, or longer with keep_ratio),
-// [height, width] (exact, or a box with keep_ratio), or "scale" (factors).
+// [height, width] (exact, or a box with keep_ratio), "scale" (factors), or
+// neither with "multiple_of" (the input size rounded); then the multiple.
 SizeRule parse_size_rule(const Node& step) {
+  if (step.has("multiple_of") && step.has("scale")) {
+    fail(step.at("multiple_of").path(), "multiple_of applies only with size (or alone), not scale");
+  }
+  if (step.has("multiple_of") && !step.has("size")) {
+    for (const char* key : {"keep_ratio", "max_size", "min_side"}) {
+      if (step.has(key)) fail(step.at(key).path(), std::string(key) + " needs an integer size");
+    }
+    SizeRule r;
+    r.kind = SizeRule::Kind::Input;
+    parse_multiple(step.at("multiple_of"), r);
+    return r;
+  }
+  SizeRule r = parse_size_only(step);
+  if (step.has("multiple_of")) {
+    parse_multiple(step.at("multiple_of"), r);
+    const bool dpt = r.kind == SizeRule::Kind::HfDpt || r.kind == SizeRule::Kind::HfDptKeep;
+    if (dpt != (r.rounding == SizeRule::Rounding::Round)) {
+      fail(step.at("multiple_of").at("rounding").path(),
+           dpt ? "keep_ratio 'hf_dpt' and 'hf_dpt_keep' round to the multiple: rounding must be 'round'"
+               : "rounding 'round' applies only with keep_ratio 'hf_dpt' or 'hf_dpt_keep'");
+    }
+  }
+  return r;
+}
+
+SizeRule parse_size_only(const Node& step) {
   SizeRule r;
   if (step.has("scale")) {
     // cv2.resize(img, None, fx=fx, fy=fy): the sampling scale is fx itself.
@@ -36,6 +74,7 @@ SizeRule parse_size_rule(const Node& step) {
     if (step.has("keep_ratio")) {
       fail(step.at("keep_ratio").path(), "keep_ratio applies only with size, not scale");
     }
+    if (step.has("min_side")) fail(step.at("min_side").path(), "min_side applies only with keep_ratio 'hf_longest'");
     Node scale = step.at("scale");
     auto positive = [](const Node& n) {
       double v = n.as_number();
@@ -60,29 +99,53 @@ SizeRule parse_size_rule(const Node& step) {
   }
   if (!step.has("size")) fail(step.path(), "missing required property 'size'");
   Node size = step.at("size");
-  enum class Keep { Default, Shorter, Longer, NotSmaller, NotLarger };
+  enum class Keep { Default, Shorter, Longer, NotSmaller, NotLarger, HfShortestLongest, HfYolos, HfVilt,
+                    NotLargerTruncated, HfDpt, HfDptKeep, HfLongest };
   Keep keep = Keep::Default;
   if (step.has("keep_ratio")) {
     Node node = step.at("keep_ratio");
     keep = node.as_enum<Keep>({{"shorter", Keep::Shorter},
                                {"longer", Keep::Longer},
                                {"not_smaller", Keep::NotSmaller},
-                               {"not_larger", Keep::NotLarger}});
-    const bool wants_int = keep == Keep::Shorter || keep == Keep::Longer;
+                               {"not_larger", Keep::NotLarger},
+                               {"hf_shortest_longest", Keep::HfShortestLongest},
+                               {"hf_yolos", Keep::HfYolos},
+                               {"hf_vilt", Keep::HfVilt},
+                               {"not_larger_truncated", Keep::NotLargerTruncated},
+                               {"hf_dpt", Keep::HfDpt},
+                               {"hf_dpt_keep", Keep::HfDptKeep},
+                               {"hf_longest", Keep::HfLongest}});
+    const bool wants_int = keep != Keep::NotSmaller && keep != Keep::NotLarger &&
+                           keep != Keep::NotLargerTruncated && keep != Keep::HfDpt && keep != Keep::HfDptKeep;
     if (wants_int != size.is_integer()) {
-      fail(node.path(), wants_int ? "keep_ratio 'shorter' and 'longer' need an integer size"
-                                  : "keep_ratio 'not_smaller' and 'not_larger' need size [height, width]");
+      fail(node.path(), wants_int ? "keep_ratio '" + node.as_string() + "' needs an integer size"
+                                  : "keep_ratio '" + node.as_string() + "' needs size [height, width]");
     }
     if (keep == Keep::Longer && step.has("max_size")) {
       fail(step.at("max_size").path(), "max_size does not combine with keep_ratio 'longer'");
     }
   }
   if (size.is_integer()) {
-    r.kind = keep == Keep::Longer ? SizeRule::Kind::Longer : SizeRule::Kind::Shorter;
+    r.kind = keep == Keep::Longer              ? SizeRule::Kind::Longer
+             : keep == Keep::HfShortestLongest ? SizeRule::Kind::HfShortestLongest
+             : keep == Keep::HfYolos           ? SizeRule::Kind::HfYolos
+             : keep == Keep::HfVilt            ? SizeRule::Kind::HfVilt
+             : keep == Keep::HfLongest         ? SizeRule::Kind::HfLongest
+                                               : SizeRule::Kind::Shorter;
     r.size = size.as_dimension();
+    if (step.has("min_side")) {
+      if (r.kind != SizeRule::Kind::HfLongest) {
+        fail(step.at("min_side").path(), "min_side applies only with keep_ratio 'hf_longest'");
+      }
+      r.min_side = step.at("min_side").as_dimension();
+    }
+    if (r.kind == SizeRule::Kind::HfLongest && step.has("max_size")) {
+      fail(step.at("max_size").path(), "max_size does not combine with keep_ratio 'hf_longest'");
+    }
     if (step.has("max_size")) {
       r.max_size = step.at("max_size").as_dimension();
-      if (r.max_size <= r.size) {
+      // transformers' rules take any longest edge (e.g. 640 and 640)
+      if (r.kind == SizeRule::Kind::Shorter && r.max_size <= r.size) {
         fail(step.at("max_size").path(), "max_size (" + std::to_string(r.max_size) +
                                              ") must be greater than size (" + std::to_string(r.size) + ")");
       }
@@ -92,12 +155,16 @@ SizeRule parse_size_rule(const Node& step) {
   if (step.has("max_size")) {
     fail(step.at("max_size").path(), "max_size applies only when size is a single integer");
   }
+  if (step.has("min_side")) fail(step.at("min_side").path(), "min_side applies only with keep_ratio 'hf_longest'");
   auto hw = height_width(size);
   r.height = hw.first;
   r.width = hw.second;
-  r.kind = keep == Keep::NotSmaller ? SizeRule::Kind::NotSmaller
-         : keep == Keep::NotLarger  ? SizeRule::Kind::NotLarger
-                                    : SizeRule::Kind::Exact;
+  r.kind = keep == Keep::NotSmaller           ? SizeRule::Kind::NotSmaller
+           : keep == Keep::NotLarger          ? SizeRule::Kind::NotLarger
+           : keep == Keep::NotLargerTruncated ? SizeRule::Kind::NotLargerTruncated
+           : keep == Keep::HfDpt              ? SizeRule::Kind::HfDpt
+           : keep == Keep::HfDptKeep          ? SizeRule::Kind::HfDptKeep
+                                              : SizeRule::Kind::Exact;
   return r;
 }
 

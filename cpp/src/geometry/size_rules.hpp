@@ -17,12 +17,29 @@ struct SizeRule {
     NotSmaller,  // timm ResizeKeepRatio(longest=0): cover the (height, width) box
     NotLarger,   // timm ResizeKeepRatio(longest=1): fit in the (height, width) box
     Scale,       // cv2.resize(img, None, fx, fy): factors, not a size ("scale")
+    // Hugging Face transformers 5 (size = shortest_edge, max_size = longest_edge or 0):
+    HfShortestLongest,  // image_transforms.get_size_with_aspect_ratio
+    HfYolos,            // yolos get_size_with_aspect_ratio_yolos (without its mod_size)
+    HfVilt,             // vilt / bridgetower get_resize_output_image_size (without size_divisor)
+    NotLargerTruncated,  // image_utils.get_image_size_for_max_height_width: fit in the box, truncated
+    Input,              // the input size itself (only with a multiple, e.g. GLPN)
+    HfDpt,              // dpt get_resize_output_image_size, keep_aspect_ratio=False: (height / in) * in
+    HfDptKeep,          // the same with keep_aspect_ratio=True: the scale nearer to 1 for both sides
+    HfLongest,          // janus / deepseek_vl resize: max(round(side * (size / longer)), min_side)
   };
+  // HfDpt, HfDptKeep round their real-valued sides themselves (Round, multiple 1 if none).
+  enum class Rounding { Floor, Ceil, Round };
   Kind kind = Kind::Exact;
   int size = 0;      // Shorter, Longer
   int max_size = 0;  // Shorter: cap on the longer side, 0 = none
+  int min_side = 0;  // HfLongest: the least side (transformers' min_size), 0 = none
   int height = 0, width = 0;      // Exact, NotSmaller, NotLarger
   double scale_y = 0, scale_x = 0;  // Scale: fy, fx (also the sampling scale of the resize)
+  // After the rule, each side rounded to a multiple of `multiple` (0 = none):
+  // Floor: side // m * m; Ceil: ceil(side / m) * m; Round: round(side / m) * m
+  // (Python's round, half to even).
+  int multiple = 0;
+  Rounding rounding = Rounding::Floor;
 
   static SizeRule exact(int height, int width) {
     SizeRule r;
@@ -39,8 +56,9 @@ struct SizeRule {
   }
 };
 
-// (height, width) of the output for an input size. Not checked: a rule may give
-// 0 or an enormous side; the caller refuses those (plan/geometry_steps.cpp).
+// (height, width) of the output for an input size, the multiple applied. Not
+// checked: a rule may give 0 or an enormous side; the caller refuses those
+// (plan/geometry_steps.cpp).
 std::pair<int, int> resized_size(const SizeRule& rule, int in_h, int in_w);
 
 // torchvision's size rule for resize(size: int, max_size) -> (height, width).

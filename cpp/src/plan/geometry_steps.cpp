@@ -157,15 +157,32 @@ std::vector<PrimitiveStep> expand_geometry(const Contract& contract, int in_h, i
       check_size("resize", i, h, w, hw.first, hw.second);
       resize(r, hw.first, hw.second);
     } else if (const auto* c = std::get_if<CenterCropStep>(&step)) {
-      crop(center_offset(c->rule, h, c->height), center_offset(c->rule, w, c->width), c->height, c->width,
-           c->fill);
+      int ch = c->height, cw = c->width;
+      if (c->fraction_h > 0) {  // Perceiver: int((size / crop_size) * min(h, w)) per side
+        const double shorter = std::min(h, w);
+        const double fh = c->fraction_h * shorter, fw = c->fraction_w * shorter;
+        const long long sh = fh >= 2e9 ? 2000000000LL : static_cast<long long>(fh);
+        const long long sw = fw >= 2e9 ? 2000000000LL : static_cast<long long>(fw);
+        check_size("center_crop", i, h, w, sh, sw);
+        ch = static_cast<int>(sh);
+        cw = static_cast<int>(sw);
+      }
+      crop(center_offset(c->rule, h, ch), center_offset(c->rule, w, cw), ch, cw, c->fill);
     } else if (const auto* c = std::get_if<CropStep>(&step)) {
       crop(c->top, c->left, c->height, c->width, c->fill);
     } else if (const auto* p = std::get_if<PadStep>(&step)) {
-      const long long oh = static_cast<long long>(h) + p->top + p->bottom;
-      const long long ow = static_cast<long long>(w) + p->left + p->right;
+      int top = p->top, left = p->left, bottom = p->bottom, right = p->right;
+      if (p->to_square) {  // the shorter side padded to the longer, (longer - shorter) // 2 before
+        const int longer = std::max(h, w);
+        top = (longer - h) / 2;
+        bottom = longer - h - top;
+        left = (longer - w) / 2;
+        right = longer - w - left;
+      }
+      const long long oh = static_cast<long long>(h) + top + bottom;
+      const long long ow = static_cast<long long>(w) + left + right;
       check_size("pad", i, h, w, oh, ow);
-      crop(-p->top, -p->left, static_cast<int>(oh), static_cast<int>(ow), p->fill);
+      crop(-top, -left, static_cast<int>(oh), static_cast<int>(ow), p->fill);
     } else {
       const auto& l = std::get<LetterboxStep>(step);
       const LetterboxParams lp = letterbox_params(l, h, w);

@@ -124,7 +124,7 @@ def _contract(p: Any, route: str, input_color: str) -> dict:
     if recipe is None:
         raise UnsupportedTransform(f"{cls}: {reason}")
     try:
-        steps, color = steps_for(p, name, recipe, backend)
+        steps, color, geometry_notes = steps_for(p, name, recipe, backend)
     except UnsupportedTransform as exc:
         if str(exc).startswith((cls + ":", cls + ".")):
             raise
@@ -136,6 +136,8 @@ def _contract(p: Any, route: str, input_color: str) -> dict:
     notes = ""
     if recipe.frames:
         notes += "; one video frame: pixel_values[:, i] of a video is this contract on frame i"
+    for note in geometry_notes:
+        notes += f"; {note}"
     if recipe.outputs:
         notes += f"; other outputs ({recipe.outputs}) are not part of the contract"
     if _float_resize(steps):

@@ -36,17 +36,18 @@ DYNAMIC = ("dynamic-resolution patching is out of scope for contract v1 (the out
            "number of patches depends on the image)")
 TILES = "tiling into an image-dependent number of crops is out of scope for contract v1"
 OCR = "OCR-driven (Tesseract words and boxes come with the pixels): out of scope"
-SHORT_LONG = ("needs shortest_edge + longest_edge sizing (get_size_with_aspect_ratio), not in "
-              "contract v1")
 MULTIPLE = "needs a resize to a multiple of a divisor (rounded sizes), not in contract v1"
-KEEP_RATIO = ("needs DPT's keep_aspect_ratio + ensure_multiple_of sizing, not in contract v1")
+EMPTY_CROP = ("crops a fraction of the shorter side, which is empty on a thin image, and Pillow resizes an empty "
+              "image to black (a tensor from no pixels): not in contract v1 (its torchvision class raises there, "
+              "and is exact)")
+CENTRED_PAD = "needs centred padding to a multiple of size_divisor, not in contract v1"
 LONGEST_PAD = "needs a longest-side resize then padding to a fixed size, not in contract v1"
 PAD_TO_SIZE = "needs padding to a fixed size after an image-dependent resize, not in contract v1"
 LONGEST = "needs a longest-side resize sized int(longest * (short / long)), not in contract v1"
 BATCH_SIZED = "sizes the resize from the widest image of the batch, then pads: not a per-image contract"
 SQUARE_PAD = "needs padding to a square before the resize, not in contract v1"
-FIT_BOX = "needs a resize to fit inside max_height x max_width, not in contract v1"
-CROP_FRACTION = "needs a center crop whose size is a fraction of the shorter side, not in contract v1"
+FUYU = ("shrinks to fit inside height x width (never enlarges), then pads to that size with padding_value "
+        "before the arithmetic (and returns 'images'), not in contract v1")
 THUMBNAIL = "needs thumbnail / margin-cropping / alignment steps, not in contract v1"
 CLAMP = "clamps the floats after a float resize, not in contract v1"
 ALIGN_CORNERS = "needs an align_corners=True float resize, not in contract v1"
@@ -59,6 +60,8 @@ OWLV2 = ("pads to a square with 0.0 after the rescale, then a Gaussian-blurred f
 ZOEDEPTH = ("reflect-pads by int(sqrt(side / 2) * 3), then an align_corners=True float resize with DPT's "
             "keep_aspect_ratio sizing, not in contract v1")
 TWO_RESOLUTIONS = "returns the image at two resolutions (two tensors), not in contract v1"
+BATCH_PAD = ("a batch is padded bottom/right to its largest image after the arithmetic (0.0; pixel_mask marks "
+             "the image): one image is its own largest, so this contract is the image unpadded")
 
 # Families refused whatever their settings: base class name (without "Pil") -> reason.
 REFUSED = {
@@ -81,24 +84,16 @@ REFUSED = {
         "PerceptionLMImageProcessor", "Phi4MultimodalImageProcessor", "Step3p7ImageProcessor",
         "UnlimitedOcrImageProcessor"], TILES),
     **dict.fromkeys(["LayoutLMv2ImageProcessor", "LayoutLMv3ImageProcessor"], OCR),
-    **dict.fromkeys([
-        "ConditionalDetrImageProcessor", "DeformableDetrImageProcessor", "DetrImageProcessor",
-        "GroundingDinoImageProcessor", "YolosImageProcessor", "RfDetrImageProcessor", "MaskFormerImageProcessor",
-        "Mask2FormerImageProcessor", "OneFormerImageProcessor", "EomtImageProcessor"], SHORT_LONG),
-    **dict.fromkeys([
-        "GLPNImageProcessor", "TextNetImageProcessor", "ViltImageProcessor", "BridgeTowerImageProcessor",
-        "Swin2SRImageProcessor", "PPOCRV5ServerDetImageProcessor"], MULTIPLE),
-    "CHMv2ImageProcessor": KEEP_RATIO,
+    **dict.fromkeys(["Swin2SRImageProcessor", "PPOCRV5ServerDetImageProcessor"], MULTIPLE),
+    "CHMv2ImageProcessor": CENTRED_PAD,
     "ZoeDepthImageProcessor": ZOEDEPTH,
     "Owlv2ImageProcessor": OWLV2,
     **dict.fromkeys([
         "SamImageProcessor", "SLANeXtImageProcessor"], LONGEST_PAD),
     "TvpImageProcessor": LONGEST,
     **dict.fromkeys(["PPOCRV5ServerRecImageProcessor", "PPOCRV6SmallRecImageProcessor"], BATCH_SIZED),
-    "FuyuImageProcessor": FIT_BOX,
-    **dict.fromkeys(["JanusImageProcessor", "DeepseekVLImageProcessor"], SQUARE_PAD),
+    "FuyuImageProcessor": FUYU,
     "DeepseekVLHybridImageProcessor": TWO_RESOLUTIONS,
-    "PerceiverImageProcessor": CROP_FRACTION,
     **dict.fromkeys(["DonutImageProcessor", "NougatImageProcessor", "PPFormulaNetImageProcessor"], THUMBNAIL),
     "PPDocLayoutV4ImageProcessor": CLAMP,
     "UVDocImageProcessor": ALIGN_CORNERS,
@@ -114,11 +109,17 @@ class Recipe:
     """How a family's code turns its settings into pixels (see the module docstring for
     the per-backend arithmetic)."""
     resize: str = "size"           # how `size` sizes the resize: size | convnext | levit | poolformer | dpt | fixed
-    crop: bool = True              # whether its code honours do_center_crop
+    crop: bool | str = True        # whether its code honours do_center_crop ("shortest_edge": a square of
+                                   # crop_size's shortest_edge; "perceiver": a fraction of the shorter side,
+                                   # before the resize)
     arithmetic: str = "standard"   # standard | rescale_only | efficientnet | rescale_first | resize_last
     antialias: bool = True         # the torchvision backend's uint8 resize
     flip: str | None = None        # setting that reverses the channels at the end (output BGR)
-    pad: str = "base"              # base: do_pad pads bottom/right with 0 after normalize; none: no padding code;
+    pad: str = "base"              # base: do_pad pads bottom/right with 0 after normalize, to pad_size or the
+                                   # batch's largest image; always: the same without do_pad; batch: do_pad pads
+                                   # to the batch's largest image (pad_size ignored); always_batch: the same
+                                   # without do_pad; square: do_pad pads to a square with background_color
+                                   # before the arithmetic; none: no padding code;
                                    # dpt / dpt_optional: centred padding to a multiple of size_divisor
     frames: bool = False           # a video processor: the contract is one frame
     off: tuple = ()                # (setting, reason) pairs that must be off
@@ -156,6 +157,33 @@ FAMILIES = {
     "PPDocLayoutV2ImageProcessor": Recipe(antialias=False),
     "PPDocLayoutV3ImageProcessor": Recipe(antialias=False),
     "RTDetrImageProcessor": Recipe(resize="fixed", crop=False, ignore=DETECTION),
+    **dict.fromkeys(["DetrImageProcessor", "ConditionalDetrImageProcessor", "DeformableDetrImageProcessor",
+                     "GroundingDinoImageProcessor"],
+                    Recipe(resize="detr", crop=False, ignore=DETECTION, outputs="pixel_mask")),
+    "YolosImageProcessor": Recipe(resize="yolos", crop=False, ignore=DETECTION, outputs="pixel_mask"),
+    **dict.fromkeys(["MaskFormerImageProcessor", "Mask2FormerImageProcessor"],
+                    Recipe(resize="maskformer", crop=False, pad="always", uses=("size_divisor",),
+                           ignore=LABELS + ("ignore_index", "num_labels"), outputs="pixel_mask")),
+    "ViltImageProcessor": Recipe(resize="vilt", crop=False, pad="batch", uses=("size_divisor",),
+                                 outputs="pixel_mask"),
+    "BridgeTowerImageProcessor": Recipe(resize="vilt", crop="shortest_edge", pad="batch", uses=("size_divisor",),
+                                        outputs="pixel_mask"),
+    # RT-DETR's successor: rescale, a float resize without antialias, normalize, then pad the batch
+    "RfDetrImageProcessor": Recipe(resize="detr", crop=False, arithmetic="rescale_first", antialias=False,
+                                   ignore=DETECTION, outputs="pixel_mask"),
+    "OneFormerImageProcessor": Recipe(crop=False, pad="always_batch", outputs="pixel_mask, task_inputs",
+                                      ignore=LABELS + ("ignore_index", "num_labels", "num_text", "class_info_file",
+                                                       "repo_path")),
+    "EomtImageProcessor": Recipe(crop=False, pad="none", ignore=("ignore_index",),
+                                 off=(("do_split_image", TILES),
+                                      ("do_pad", "pads to the size rule's box before the arithmetic: " + PAD_TO_SIZE))),
+    "PerceiverImageProcessor": Recipe(crop="perceiver", pad="none"),
+    # resize the longer side to size (each side at least min_size), pad to a square with
+    # background_color (int(255 * mean) at construction), then the arithmetic
+    **dict.fromkeys(["JanusImageProcessor", "DeepseekVLImageProcessor"],
+                    Recipe(resize="janus", crop=False, pad="square", uses=("min_size",))),
+    "GLPNImageProcessor": Recipe(resize="glpn", crop=False, pad="none", uses=("size_divisor",)),
+    "TextNetImageProcessor": Recipe(resize="textnet", pad="none", uses=("size_divisor",)),
     "Sam2ImageProcessor": Recipe(ignore=("mask_size",), outputs="original_sizes"),
     "Sam3ImageProcessor": Recipe(ignore=("mask_size",), outputs="original_sizes"),
     # DPT's torchvision class crops and pads whenever asked (do_pad without size_divisor raises);
@@ -176,7 +204,7 @@ FAMILIES = {
                 "codebook_size", "codebook_resample", "codebook_do_center_crop", "codebook_crop_size",
                 "codebook_do_rescale", "codebook_rescale_factor", "codebook_do_map_pixels",
                 "codebook_do_normalize", "codebook_image_mean", "codebook_image_std")),
-    "Sapiens2ImageProcessor": Recipe(off=(("do_pad", FIT_BOX),),
+    "Sapiens2ImageProcessor": Recipe(off=(("do_pad", PAD_TO_SIZE),),
                                      ignore=LABELS + ("keypoint_heatmap_downscale_factor", "keypoint_heatmap_sigma")),
     "IdeficsImageProcessor": Recipe(off=(("transform", "runs a user transform instead of its own steps"),),
                                     ignore=("image_size", "image_num_channels")),
@@ -319,27 +347,39 @@ def _interpolation(p, backend: str) -> str:
 
 
 def _resize_step(size, interpolation: str, backend: str, antialias: bool = True) -> dict:
+    """size: an int (shorter side), [height, width], or a dict of the resize's size-rule fields."""
+    rule = dict(size) if isinstance(size, dict) else {"size": size}
     if backend == "pil":
-        return {"op": "resize", "size": size, "interpolation": interpolation, "engine": "pillow"}
-    step = {"op": "resize", "size": size, "interpolation": interpolation, "antialias": antialias, "engine": "torch"}
+        return {"op": "resize", **rule, "interpolation": interpolation, "engine": "pillow"}
+    step = {"op": "resize", **rule, "interpolation": interpolation, "antialias": antialias, "engine": "torch"}
     if interpolation == "lanczos" and not antialias:
         raise UnsupportedTransform("a lanczos resize without antialias is not in contract v1")
     return step
 
 
-def _base_size(size: dict):
-    """The resize of TorchvisionBackend.resize / PilBackend.resize: an int (shorter side,
-    int(size * long / short) for the other) or [height, width]."""
-    keys = set(size)
+def _base_size(size: dict, shortest_alone: bool = True):
+    """The resize of TorchvisionBackend.resize / PilBackend.resize, in its order of keys:
+    shortest_edge + longest_edge (get_size_with_aspect_ratio), shortest_edge (an int:
+    int(size * long / short) for the other side), max_height + max_width
+    (get_image_size_for_max_height_width), height + width. shortest_alone=False: the
+    DETR-style resize, which raises for a shortest_edge alone."""
+    keys = {k for k, v in size.items() if v}  # SizeDict: a 0 is unset
     if {"shortest_edge", "longest_edge"} <= keys:
-        raise UnsupportedTransform(f"{SHORT_LONG}; size {size}")
-    if "shortest_edge" in keys:
+        return {"size": int(size["shortest_edge"]), "keep_ratio": "hf_shortest_longest",
+                "max_size": int(size["longest_edge"])}
+    if "shortest_edge" in keys and shortest_alone:
         return int(size["shortest_edge"])
     if {"max_height", "max_width"} <= keys:
-        raise UnsupportedTransform(f"{FIT_BOX}; size {size}")
+        return {"size": [int(size["max_height"]), int(size["max_width"])], "keep_ratio": "not_larger_truncated"}
     if {"height", "width"} <= keys:
         return [int(size["height"]), int(size["width"])]
-    raise UnsupportedTransform(f"size {size}: not a shortest_edge or height/width size")
+    raise UnsupportedTransform(f"size {size}: not a size this class resizes to (transformers raises)")
+
+
+def _is_backend(p) -> bool:
+    from transformers.image_processing_backends import PilBackend, TorchvisionBackend
+
+    return isinstance(p, (TorchvisionBackend, PilBackend))
 
 
 def _hw(size: dict) -> tuple[int, int]:
@@ -356,10 +396,11 @@ class _Geometry:
         self.backend = backend
         self.steps: list[dict] = []
         self.fixed: tuple[int, int] | None = None  # output (height, width) when independent of the input
+        self.notes: list[str] = []  # what the description must say (batch behaviour)
 
     def resize(self, size, interpolation: str, antialias: bool = True) -> None:
         self.steps.append(_resize_step(size, interpolation, self.backend, antialias))
-        self.fixed = tuple(size) if isinstance(size, list) else None
+        self.fixed = tuple(size) if isinstance(size, list) else None  # a dict: an image-dependent rule
 
     def center_crop(self, height: int, width: int) -> None:
         rule = "hf_pil" if self.backend == "pil" else "hf_torchvision"
@@ -370,8 +411,58 @@ class _Geometry:
 def _resize(p, recipe: Recipe, geo: _Geometry, interpolation: str) -> None:
     size = _size(p, "size")
     antialias = recipe.antialias
-    if recipe.resize == "size":
+    if recipe.resize == "size" and not _is_backend(p):
+        # the numpy processors that predate the backends (ViViT, Video-LLaVA): a shortest_edge key wins
+        # (a longest_edge beside it is ignored), else height and width
+        if size.get("shortest_edge"):
+            geo.resize(int(size["shortest_edge"]), interpolation, antialias)
+        else:
+            geo.resize(list(_hw(size)), interpolation, antialias)
+    elif recipe.resize == "size":
         geo.resize(_base_size(size), interpolation, antialias)
+    elif recipe.resize == "detr":  # DetrImageProcessor.resize and its copies: no shortest_edge alone
+        geo.resize(_base_size(size, shortest_alone=False), interpolation, antialias)
+    elif recipe.resize == "yolos":  # YolosImageProcessor.resize: get_size_with_aspect_ratio_yolos, mod_size 16
+        rule = _base_size(size, shortest_alone=False)
+        if isinstance(rule, dict) and rule.get("keep_ratio") == "hf_shortest_longest":
+            rule = {**rule, "keep_ratio": "hf_yolos", "multiple_of": {"value": 16, "rounding": "floor"}}
+        geo.resize(rule, interpolation, antialias)
+    elif recipe.resize == "maskformer":  # MaskFormerImageProcessor.resize: then ceil to size_divisor
+        rule = _base_size(size, shortest_alone=False)
+        divisor = int(_get(p, "size_divisor", 0))
+        if divisor > 0:
+            rule = {**(rule if isinstance(rule, dict) else {"size": rule}),
+                    "multiple_of": {"value": divisor, "rounding": "ceil"}}
+        geo.resize(rule, interpolation, antialias)
+    elif recipe.resize == "vilt":  # ViltImageProcessor.resize, BridgeTowerImageProcessor.resize
+        if not size.get("shortest_edge"):
+            raise UnsupportedTransform(f"size {size}: this class needs shortest_edge (transformers raises)")
+        shorter = int(size["shortest_edge"])
+        rule = {"size": shorter, "keep_ratio": "hf_vilt", "max_size": int(1333 / 800 * shorter)}
+        divisor = _get(p, "size_divisor", None)
+        if divisor is not None:
+            rule["multiple_of"] = {"value": int(divisor), "rounding": "floor"}
+        geo.resize(rule, interpolation, antialias)
+    elif recipe.resize == "janus":  # JanusImageProcessor.resize: delta = size / longer, round, at least min_size
+        h, w = _hw(size)
+        if h != w:
+            raise UnsupportedTransform(f"size {size}: height and width must be equal (transformers raises)")
+        min_size = _get(p, "min_size", 0)
+        if isinstance(min_size, bool) or min_size != int(min_size) or int(min_size) < 0:
+            raise UnsupportedTransform(f"min_size={min_size!r} is not a non-negative integer")
+        rule = {"size": h, "keep_ratio": "hf_longest"}
+        if int(min_size) > 0:
+            rule["min_side"] = int(min_size)
+        geo.resize(rule, interpolation, antialias)
+    elif recipe.resize == "glpn":  # GLPNImageProcessor.resize: the input size // size_divisor * size_divisor
+        geo.resize({"multiple_of": {"value": int(_get(p, "size_divisor", 32)), "rounding": "floor"}},
+                   interpolation, antialias)
+    elif recipe.resize == "textnet":  # TextNetImageProcessor.resize: shortest_edge, each side rounded up
+        if not size.get("shortest_edge"):
+            raise UnsupportedTransform(f"size {size}: TextNet needs shortest_edge (transformers raises)")
+        geo.resize({"size": int(size["shortest_edge"]),
+                    "multiple_of": {"value": int(_get(p, "size_divisor", 32)), "rounding": "ceil"}},
+                   interpolation, antialias)
     elif recipe.resize == "fixed":  # RTDetrImageProcessor.resize
         geo.resize(list(_hw(size)), interpolation, antialias)
     elif recipe.resize == "convnext":  # ConvNextImageProcessor.resize
@@ -402,21 +493,50 @@ def _resize(p, recipe: Recipe, geo: _Geometry, interpolation: str) -> None:
                        antialias)
     elif recipe.resize == "dpt":  # dpt get_resize_output_image_size
         multiple = _get(p, "ensure_multiple_of", 1)
-        if _get(p, "keep_aspect_ratio", False):
-            raise UnsupportedTransform(f"{KEEP_RATIO}; keep_aspect_ratio=True")
         h, w = _hw(size)
-        # round((h / in) * in / m) * m is h for every input only when m divides h
-        if multiple != int(multiple) or h % int(multiple) or w % int(multiple):
-            raise UnsupportedTransform(f"{KEEP_RATIO}; ensure_multiple_of={multiple} does not divide {h}x{w}")
-        geo.resize([h, w], interpolation, antialias)
+        if isinstance(multiple, bool) or multiple != int(multiple) or int(multiple) < 1:
+            raise UnsupportedTransform(f"ensure_multiple_of={multiple!r} is not a positive integer")
+        multiple = int(multiple)
+        if _get(p, "keep_aspect_ratio", False):
+            geo.resize({"size": [h, w], "keep_ratio": "hf_dpt_keep",
+                        "multiple_of": {"value": multiple, "rounding": "round"}}, interpolation, antialias)
+        elif h % multiple or w % multiple:  # round((h / in) * in / m) * m, which is h when m divides it
+            geo.resize({"size": [h, w], "keep_ratio": "hf_dpt",
+                        "multiple_of": {"value": multiple, "rounding": "round"}}, interpolation, antialias)
+        else:
+            geo.resize([h, w], interpolation, antialias)
     else:  # pragma: no cover - a recipe typo
         raise AssertionError(recipe.resize)
+
+
+def _perceiver_crop(p, geo: _Geometry) -> None:
+    """PerceiverImageProcessor.center_crop, before the resize: a crop of
+    int((size.height / crop_size.height) * min(h, w)) x int((size.width / crop_size.width) * min(h, w))."""
+    size, crop = _size(p, "size"), _size(p, "crop_size")
+    if not (size.get("height") and size.get("width") and crop.get("height") and crop.get("width")):
+        raise UnsupportedTransform(f"size {size} and crop_size {crop} need height and width (transformers raises)")
+    if geo.backend == "pil":
+        raise UnsupportedTransform(EMPTY_CROP)
+    geo.steps.append({"op": "center_crop", "fraction_of_shorter": [size["height"] / crop["height"],
+                                                                   size["width"] / crop["width"]],
+                      "rule": "hf_torchvision"})
+    geo.fixed = None
 
 
 def _pad(p, recipe: Recipe, geo: _Geometry, zero_stays_zero: bool) -> None:
     """do_pad of the family, as a uint8 pad (only where padding floats with 0 equals
     padding bytes that the arithmetic maps to 0)."""
     if recipe.pad == "none":
+        return
+    if recipe.pad == "square":  # Janus pad_to_square, before the arithmetic: uint8 background_color
+        if not getattr(p, "do_pad", None):
+            return
+        color = getattr(p, "background_color", None)
+        if (not isinstance(color, (tuple, list)) or len(color) != 3
+                or not all(isinstance(c, int) and 0 <= c <= 255 for c in color)):
+            raise UnsupportedTransform(f"background_color {color!r} is not 3 bytes")
+        geo.steps.append({"op": "pad_to_square", "fill": [int(c) for c in color]})
+        geo.fixed = (max(geo.fixed),) * 2 if geo.fixed else None
         return
     if recipe.pad in ("dpt", "dpt_optional"):  # DPT pad_image: centred padding to a multiple of size_divisor
         divisor = _get(p, "size_divisor", None)
@@ -427,15 +547,13 @@ def _pad(p, recipe: Recipe, geo: _Geometry, zero_stays_zero: bool) -> None:
                 raise UnsupportedTransform("do_pad without size_divisor (transformers raises)")
             return
         if geo.fixed is None or any(side % int(divisor) for side in geo.fixed):
-            raise UnsupportedTransform(f"{MULTIPLE}; do_pad with size_divisor={divisor}")
+            raise UnsupportedTransform(f"{CENTRED_PAD}; do_pad with size_divisor={divisor}")
         return
-    if not getattr(p, "do_pad", None):
+    if recipe.pad in ("base", "batch") and not getattr(p, "do_pad", None):
         return
-    pad = _size(p, "pad_size")
-    if not pad:
-        if geo.fixed is None:
-            raise UnsupportedTransform("do_pad pads to the largest image of the batch: a per-image contract "
-                                       "cannot state it")
+    pad = _size(p, "pad_size") if recipe.pad in ("base", "always") else {}
+    if not pad:  # get_max_height_width of the batch: one image is its own largest
+        geo.notes.append(BATCH_PAD)
         return
     if geo.fixed is None:
         raise UnsupportedTransform(f"{PAD_TO_SIZE}; do_pad to {pad}")
@@ -456,6 +574,8 @@ def _arithmetic(p, recipe: Recipe, backend: str) -> tuple[list[dict], list[dict]
     factor = float(_get(p, "rescale_factor", 1 / 255))
     if recipe.arithmetic == "rescale_only":
         do_normalize = False
+    if do_normalize and (getattr(p, "image_mean", None) is None or getattr(p, "image_std", None) is None):
+        raise UnsupportedTransform("do_normalize without image_mean and image_std (transformers raises)")
     mean = _channels(_get(p, "image_mean", 0.0), backend) if do_normalize else None
     std = _channels(_get(p, "image_std", 1.0), backend) if do_normalize else None
     if recipe.arithmetic == "efficientnet":
@@ -529,8 +649,10 @@ def _zero_stays_zero(steps: list[dict]) -> bool:
     return True
 
 
-def steps_for(p: Any, name: str, recipe: Recipe, backend: str) -> tuple[list[dict], str]:
-    """(contract steps, output color) of one image through processor p of the family."""
+def steps_for(p: Any, name: str, recipe: Recipe, backend: str) -> tuple[list[dict], str, list[str]]:
+    """(contract steps, output color, notes for the description) of one image through
+    processor p of the family."""
+    notes: list[str] = []
     _check_settings(p, name, recipe)
     interpolation = _interpolation(p, backend) if getattr(p, "do_resize", None) else "bilinear"
     before, after = _arithmetic(p, recipe, backend)
@@ -541,29 +663,39 @@ def steps_for(p: Any, name: str, recipe: Recipe, backend: str) -> tuple[list[dic
         # a float resize after the arithmetic: the torch engine after to_float
         geo.steps += before
         if getattr(p, "do_resize", None):
-            size = _base_size(_size(p, "size"))
-            if not isinstance(size, list):
+            size = _base_size(_size(p, "size"), shortest_alone=recipe.resize != "detr")
+            if not isinstance(size, (list, dict)):
                 raise UnsupportedTransform(f"size {_size(p, 'size')}: a shortest_edge float resize is not verified")
             if not before:
                 geo.resize(size, interpolation, recipe.antialias)
             else:
                 if interpolation not in ("bilinear", "bicubic"):
                     raise UnsupportedTransform(f"a {interpolation} float resize is not in contract v1")
-                geo.steps.append({"op": "resize", "size": size, "interpolation": interpolation,
-                                  "antialias": recipe.antialias, "engine": "torch"})
+                geo.steps.append(_resize_step(size, interpolation, backend, recipe.antialias))
         if recipe.crop and getattr(p, "do_center_crop", None):
             raise UnsupportedTransform(f"{name}: a center crop after its float resize is not verified")
+        if recipe.pad == "base" and getattr(p, "do_pad", None):
+            if _size(p, "pad_size"):
+                raise UnsupportedTransform(f"{PAD_TO_SIZE}; do_pad to {_size(p, 'pad_size')} after a float resize")
+            notes.append(BATCH_PAD)
         steps = geo.steps + after
     else:
+        if recipe.crop == "perceiver" and getattr(p, "do_center_crop", None):
+            _perceiver_crop(p, geo)
         if getattr(p, "do_resize", None):
             _resize(p, recipe, geo, interpolation)
-        if recipe.crop and getattr(p, "do_center_crop", None):
+        if recipe.crop in (True, "shortest_edge") and getattr(p, "do_center_crop", None):
             crop = _size(p, "crop_size")
+            if recipe.crop == "shortest_edge":  # BridgeTower: a square of crop_size.shortest_edge
+                if not crop.get("shortest_edge"):
+                    raise UnsupportedTransform(f"crop_size {crop} needs shortest_edge (transformers raises)")
+                crop = {"height": crop["shortest_edge"], "width": crop["shortest_edge"]}
             if not {"height", "width"} <= set(crop):
                 raise UnsupportedTransform(f"crop_size {crop} needs height and width (transformers raises)")
             geo.center_crop(crop["height"], crop["width"])
         _pad(p, recipe, geo, _zero_stays_zero(before))
         steps = geo.steps + before
+    notes.extend(geo.notes)
     color = "RGB"
     if recipe.flip and getattr(p, recipe.flip, None):
         color = "BGR"
@@ -571,5 +703,5 @@ def steps_for(p: Any, name: str, recipe: Recipe, backend: str) -> tuple[list[dic
             for key in ("mean", "std", "value"):
                 if isinstance(s.get(key), list) and len(s[key]) == 3:
                     s[key] = s[key][::-1]
-    return steps, color
+    return steps, color, notes
 

@@ -58,6 +58,10 @@ ENGINES = {
     "opencv": "OpenCV's float/double/softdouble tables and integer or float32 passes in its order",
 }
 
+# Size rules the graph builder (_geometry.resize_size) does not translate yet.
+HF_SIZE_RULES = ("hf_shortest_longest", "hf_yolos", "hf_vilt", "not_larger_truncated", "hf_dpt", "hf_dpt_keep",
+                 "hf_longest")
+
 
 def _resize_finding(path: str, step: dict, fixed: bool, after_float: bool) -> Finding:
     engine, interp = step["engine"], step["interpolation"]
@@ -65,6 +69,11 @@ def _resize_finding(path: str, step: dict, fixed: bool, after_float: bool) -> Fi
     if engine not in ENGINES:
         return Finding(path, what, IMPOSSIBLE, f"engine '{engine}' has no translation in pixelpact.onnx "
                                                f"(it translates {', '.join(ENGINES)})")
+    rule = step.get("keep_ratio")
+    if rule in HF_SIZE_RULES or "multiple_of" in step:
+        name = f"keep_ratio '{rule}'" if rule in HF_SIZE_RULES else "multiple_of"
+        return Finding(path, what, IMPOSSIBLE, f"the size rule {name} (Hugging Face sizing) has no translation in "
+                                               "pixelpact.onnx yet")
     if after_float:
         if interp == "area":
             size = step.get("size")
@@ -133,6 +142,15 @@ def explain(doc: dict, fixed_size: Optional[tuple] = None, opset: int = MIN_OPSE
             found = _resize_finding(path, resize, fixed, False)
             out.append(Finding(path, f"letterbox ({rule}) and its {found.what}", found.status,
                                "size and padding rules in the library's arithmetic; " + found.reason))
+            cropped = True
+        elif op == "pad_to_square":
+            out.append(Finding(path, "pad_to_square", IMPOSSIBLE, "padding to a square has no translation in "
+                                                                 "pixelpact.onnx yet"))
+            cropped = True
+        elif op == "center_crop" and "fraction_of_shorter" in step:
+            out.append(Finding(path, "center_crop (fraction_of_shorter)", IMPOSSIBLE,
+                               "a crop sized by a fraction of the shorter side has no translation in pixelpact.onnx "
+                               "yet"))
             cropped = True
         else:
             out.append(Finding(path, op, EXACT, "index arithmetic and a fill colour"))
