@@ -712,6 +712,40 @@ static void test_memory_limits(void) {
   CHECK_FAILS(pp_pipeline_run(p, img, 10, 10, 3, 0, out, sizeof out), PP_ERROR_INVALID_ARGUMENT,
               "max_output_elements");
   pp_pipeline_destroy(p);
+
+  /* Limits chosen by the caller: the same contracts, other answers. */
+  const char* e1 = "{\"pixelpact\": 1, \"input\": {\"color\": \"RGB\"}, \"steps\": ["
+                   "{\"op\": \"resize\", \"size\": [8, 8], \"interpolation\": \"bilinear\", \"engine\": \"pillow\"}],"
+                   " \"output\": {\"layout\": \"HWC\", \"dtype\": \"uint8\", \"color\": \"RGB\"}}";
+  p = NULL;
+  CHECK(pp_pipeline_create_with_limits(e1, PP_NUL_TERMINATED, 8 * 8 * 3, 0, &p) == PP_OK);
+  CHECK(pp_pipeline_output_bytes(p, 10, 10, &bytes) == PP_OK && bytes == 8 * 8 * 3);
+  CHECK(pp_pipeline_run(p, img, 10, 10, 3, 0, out, sizeof out) == PP_OK);
+  pp_pipeline_destroy(p);
+  p = NULL;
+  CHECK(pp_pipeline_create_with_limits(e1, PP_NUL_TERMINATED, 8 * 8 * 3 - 1, 0, &p) == PP_OK);
+  CHECK_FAILS(pp_pipeline_output_bytes(p, 10, 10, &bytes), PP_ERROR_INVALID_ARGUMENT, "max_output_elements");
+  pp_pipeline_destroy(p);
+  p = NULL; /* the horizontal pass's 10 x 8 x 3 bytes are over 200 */
+  CHECK(pp_pipeline_create_with_limits(e1, PP_NUL_TERMINATED, 0, 200, &p) == PP_OK);
+  CHECK_FAILS(pp_pipeline_run(p, img, 10, 10, 3, 0, out, sizeof out), PP_ERROR_INVALID_ARGUMENT,
+              "max_intermediate_bytes");
+  pp_pipeline_destroy(p);
+  p = (pp_pipeline*)&p;
+  CHECK_FAILS(pp_pipeline_create_with_limits(e1, PP_NUL_TERMINATED, -1, 0, &p), PP_ERROR_INVALID_ARGUMENT,
+              ">= 0");
+  CHECK(p == NULL);
+  CHECK_FAILS(pp_pipeline_create_with_limits(NULL, 3, 0, 0, &p), PP_ERROR_INVALID_ARGUMENT,
+              "pp_pipeline_create_with_limits: argument 'contract_json' is NULL");
+  /* 0 = no limit: the shape query of a 2.7 GB tensor answers. */
+  p = NULL;
+  CHECK(pp_pipeline_create_with_limits("{\"pixelpact\": 1, \"input\": {\"color\": \"RGB\"}, \"steps\": ["
+                                       "{\"op\": \"resize\", \"size\": [20000, 20000], \"interpolation\": \"nearest\","
+                                       " \"engine\": \"pillow\"}], \"output\": {\"layout\": \"HWC\", \"dtype\":"
+                                       " \"uint8\", \"color\": \"RGB\"}}",
+                                       PP_NUL_TERMINATED, 0, 0, &p) == PP_OK);
+  CHECK(pp_pipeline_output_bytes(p, 10, 10, &bytes) == PP_OK && bytes == (size_t)20000 * 20000 * 3);
+  pp_pipeline_destroy(p);
   free(img);
 }
 

@@ -121,6 +121,20 @@ pp_status run_view(const pp_pipeline* p, const pixelpact::ImageView& view, void*
   return PP_OK;
 }
 
+pp_status create_pipeline(const char* function, const char* contract_json, std::size_t length,
+                          const pixelpact::PipelineOptions& options, pp_pipeline** out) noexcept {
+  return guarded([&] {
+    if (out == nullptr) return null_argument(function, "out");
+    *out = nullptr;
+    if (contract_json == nullptr) return null_argument(function, "contract_json");
+    if (length == PP_NUL_TERMINATED) length = std::strlen(contract_json);
+    auto pipe = pixelpact::Pipeline::from_json(std::string_view(contract_json, length), options);
+    std::string color(pipe.input_color());
+    *out = new pp_pipeline{std::move(pipe), std::move(color)};
+    return PP_OK;
+  });
+}
+
 }  // namespace
 
 extern "C" {
@@ -155,16 +169,18 @@ size_t pp_dtype_size(pp_dtype dtype) {
 }
 
 pp_status pp_pipeline_create(const char* contract_json, size_t length, pp_pipeline** out) {
-  return guarded([&] {
-    if (out == nullptr) return null_argument("pp_pipeline_create", "out");
-    *out = nullptr;
-    if (contract_json == nullptr) return null_argument("pp_pipeline_create", "contract_json");
-    if (length == PP_NUL_TERMINATED) length = std::strlen(contract_json);
-    auto pipe = pixelpact::Pipeline::from_json(std::string_view(contract_json, length));
-    std::string color(pipe.input_color());
-    *out = new pp_pipeline{std::move(pipe), std::move(color)};
-    return PP_OK;
-  });
+  pixelpact::PipelineOptions options;  // the C defaults are the macros (the C++ ones are equal)
+  options.max_output_elements = PP_DEFAULT_MAX_OUTPUT_ELEMENTS;
+  options.max_intermediate_bytes = PP_DEFAULT_MAX_INTERMEDIATE_BYTES;
+  return create_pipeline("pp_pipeline_create", contract_json, length, options, out);
+}
+
+pp_status pp_pipeline_create_with_limits(const char* contract_json, size_t length, int64_t max_output_elements,
+                                         int64_t max_intermediate_bytes, pp_pipeline** out) {
+  pixelpact::PipelineOptions options;
+  options.max_output_elements = max_output_elements;
+  options.max_intermediate_bytes = max_intermediate_bytes;
+  return create_pipeline("pp_pipeline_create_with_limits", contract_json, length, options, out);
 }
 
 pp_status pp_pipeline_create_from_file(const char* path, pp_pipeline** out) {
