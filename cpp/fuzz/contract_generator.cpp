@@ -56,12 +56,11 @@ std::string size(FuzzBytes& f, bool* pair) {
   return *pair ? "[" + side(f) + ", " + side(f) + "]" : side(f);
 }
 
-std::string resize(FuzzBytes& f, bool gray, bool after_float) {
+std::string resize(FuzzBytes& f, bool after_float) {
   static const char* const kPillow[] = {"nearest", "box", "bilinear", "hamming", "bicubic", "lanczos"};
-  static const char* const kTorch[] = {"nearest", "nearest-exact", "bilinear", "bicubic", "lanczos", "area"};
+  static const char* const kTorch[] = {"nearest", "nearest-exact", "bilinear", "bicubic", "lanczos"};
   static const char* const kOpencv[] = {"nearest", "nearest-exact", "bilinear", "bilinear-exact",
                                         "bicubic", "area", "lanczos4"};
-  (void)gray;
   const int engine = after_float ? 1 : f.pick(3);
   std::string s = "{\"op\": \"resize\", \"engine\": ";
   std::string interpolation;
@@ -73,10 +72,13 @@ std::string resize(FuzzBytes& f, bool gray, bool after_float) {
       s += ", \"version\": " + quoted(pick_of(f, kVersions));
     }
   } else if (engine == 1) {
-    interpolation = pick_of(f, kTorch);
+    // torch's uint8 resize has no 'area' (adaptive pooling is its float resize),
+    // its float resize only bilinear, bicubic and area.
+    static const char* const kTorchFloat[] = {"bilinear", "bicubic", "area"};
+    interpolation = after_float ? pick_of(f, kTorchFloat) : kTorch[f.pick(5)];
     s += "\"torch\"";
     if (interpolation == "lanczos") s += ", \"antialias\": true";
-    else if (f.flag()) s += std::string(", \"antialias\": ") + (f.flag() ? "true" : "false");
+    else if (interpolation != "area" && f.flag()) s += std::string(", \"antialias\": ") + (f.flag() ? "true" : "false");
   } else {
     interpolation = pick_of(f, kOpencv);
     s += "\"opencv\"";
@@ -123,7 +125,7 @@ std::string geometry_step(FuzzBytes& f, bool gray, bool premultiplied) {
         return "{\"op\": \"resize\", \"engine\": \"pillow\", \"interpolation\": " + quoted(pick_of(f, kPillow)) +
                ", \"size\": " + size(f, &pair) + "}";
       }
-      return resize(f, gray, false);
+      return resize(f, false);
     }
     case 1: return center_crop(f, gray, false);
     case 2:
@@ -153,11 +155,12 @@ std::string geometry_step(FuzzBytes& f, bool gray, bool premultiplied) {
       if (f.flag()) s += ", \"stride\": " + num(f.range(1, 40));
       if (f.flag()) s += std::string(", \"scaleup\": ") + (f.flag() ? "true" : "false");
       if (f.flag()) s += std::string(", \"center\": ") + (f.flag() ? "true" : "false");
-      const bool pillow = f.flag();
-      if (f.flag()) s += std::string(", \"engine\": ") + (pillow ? "\"pillow\"" : "\"opencv\"");
-      if (pillow && f.flag()) {
+      const bool pillow = f.flag();  // else opencv, named or by default
+      if (pillow || f.flag()) s += std::string(", \"engine\": ") + (pillow ? "\"pillow\"" : "\"opencv\"");
+      if (f.flag()) {  // cv2 offers three of Pillow's names
         static const char* const kPillow[] = {"nearest", "box", "bilinear", "hamming", "bicubic", "lanczos"};
-        s += ", \"interpolation\": " + quoted(pick_of(f, kPillow));
+        static const char* const kOpencv[] = {"nearest", "bilinear", "bicubic"};
+        s += ", \"interpolation\": " + quoted(pillow ? pick_of(f, kPillow) : pick_of(f, kOpencv));
       }
       return s + "}";
     }
@@ -215,7 +218,7 @@ GeneratedContract generate_contract(FuzzBytes& f) {
     for (int i = 0; i < ops; ++i) {
       const int kind = f.pick(5);
       if (kind == 0 && !resized && !float64) {
-        steps.push_back(resize(f, gray, true));
+        steps.push_back(resize(f, true));
         resized = true;
       } else if (kind == 1 && resized) {
         steps.push_back(center_crop(f, gray, true));

@@ -7,6 +7,8 @@
 // result: the same error, or the same tensor byte for byte. Any difference is a
 // bug in a SIMD kernel (or in a plan that depends on the table).
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -84,6 +86,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   const Outcome reference = run_on(isas.back(), contract.json, image);
+  if (std::getenv("PIXELPACT_FUZZ_VERBOSE")) {  // how many generated contracts run (tuning the generator)
+    std::fprintf(stderr, "%s %dx%d: %s\n", contract.json.c_str(), height, width,
+                 reference.ok ? "ran" : reference.message.c_str());
+  }
   for (std::size_t i = 0; i + 1 < isas.size(); ++i) {
     const Outcome other = run_on(isas[i], contract.json, image);
     const std::string where = isas[i] + " vs reference, " + std::to_string(height) + "x" + std::to_string(width) +
