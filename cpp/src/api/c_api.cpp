@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <vector>
 
 #include "pixelpact/pixelpact.hpp"
@@ -121,6 +122,14 @@ pp_status run_view(const pp_pipeline* p, const pixelpact::ImageView& view, void*
   return PP_OK;
 }
 
+// The integer a C caller passed as an enum, without loading it as the C++ enum.
+template <typename Enum>
+std::underlying_type_t<Enum> enum_bits(const Enum& value) noexcept {
+  std::underlying_type_t<Enum> bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  return bits;
+}
+
 pp_status create_pipeline(const char* function, const char* contract_json, std::size_t length,
                           const pixelpact::PipelineOptions& options, pp_pipeline** out) noexcept {
   return guarded([&] {
@@ -148,7 +157,10 @@ const char* pp_last_error(void) { return t_message; }
 const char* pp_last_error_path(void) { return t_path; }
 
 const char* pp_status_name(pp_status status) {
-  switch (status) {
+  // C callers may pass any int (the header promises "PP_UNKNOWN" for values it
+  // does not define): read the enum's bytes as its underlying integer, since
+  // loading an out-of-range value as the C++ enum is undefined (UBSan: -fsanitize=enum).
+  switch (enum_bits(status)) {
     case PP_OK: return "PP_OK";
     case PP_ERROR_INVALID_CONTRACT: return "PP_ERROR_INVALID_CONTRACT";
     case PP_ERROR_INVALID_ARGUMENT: return "PP_ERROR_INVALID_ARGUMENT";
@@ -160,7 +172,7 @@ const char* pp_status_name(pp_status status) {
 }
 
 size_t pp_dtype_size(pp_dtype dtype) {
-  switch (dtype) {
+  switch (enum_bits(dtype)) {
     case PP_DTYPE_UINT8: return 1;
     case PP_DTYPE_FLOAT16: return 2;
     case PP_DTYPE_FLOAT32: return 4;
