@@ -3,7 +3,8 @@
 #  1. ASan + UBSan: the whole ctest suite (unit, vectors, every ISA vs the
 #     reference, conformance, the C API, the fuzz corpus replays), built with
 #     PIXELPACT_FUZZ=ON, which also builds the libFuzzer harnesses;
-#  2. each harness fuzzed for FUZZ_SECONDS (default 60), seeded with the test
+#  2. each harness fuzzed for FUZZ_SECONDS (default 60; two at a time, the
+#     TSan build beside the third: one process per core), seeded with the test
 #     suite's documents and the regression corpus; any crash, sanitizer report,
 #     leak, timeout or broken property fails CI and leaves the input in
 #     build/sanitize/fuzz-artifacts (add it to cpp/fuzz/corpus/NAME/ with the fix);
@@ -26,28 +27,35 @@ cmake --build build/sanitize -j "$JOBS"
 echo "== ASan + UBSan: ctest ($((SECONDS - start)) s so far)"
 ctest --test-dir build/sanitize --output-on-failure -j "$JOBS"
 
-echo "== fuzzing, ${FUZZ_SECONDS} s per harness ($((SECONDS - start)) s so far)"
+echo "== fuzzing, ${FUZZ_SECONDS} s per harness, two at a time; the TSan build meanwhile ($((SECONDS - start)) s so far)"
 seeds=build/sanitize/fuzz-seeds
 python cpp/fuzz/write_seeds.py "$seeds/contract"
 mkdir -p build/sanitize/fuzz-artifacts
-for name in contract run_shape differential; do
-  work=build/sanitize/fuzz-corpus/$name   # the fuzzer's growing corpus (kept between local runs)
-  mkdir -p "$work" "$seeds/$name"
-  log=build/sanitize/fuzz-$name.log
+fuzz() {  # fuzz NAME: one harness for FUZZ_SECONDS; prints its figures or its failure
+  local name=$1 work=build/sanitize/fuzz-corpus/$1 log=build/sanitize/fuzz-$1.log
+  mkdir -p "$work" "$seeds/$name"   # $work: the fuzzer's growing corpus (kept between local runs)
   if ! build/sanitize/cpp/fuzz/pixelpact_fuzz_$name -max_total_time="$FUZZ_SECONDS" -timeout=30 -rss_limit_mb=2560 \
       -max_len=4096 -len_control=0 -print_final_stats=1 -artifact_prefix=build/sanitize/fuzz-artifacts/$name- \
       "$work" "$seeds/$name" cpp/fuzz/corpus/$name >"$log" 2>&1; then
     tail -n 60 "$log"
     echo "fuzzer $name failed: input in build/sanitize/fuzz-artifacts/" >&2
-    exit 1
+    return 1
   fi
-  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-  speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
-  echo "-- $name: $runs executions, $speed per second, corpus $(ls "$work" | wc -l) files, no failure"
-done
+  echo "-- $name: $(sed -n 's/^stat::number_of_executed_units: *//p' "$log") executions," \
+       "$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log") per second, corpus $(ls "$work" | wc -l) files, no failure"
+}
+cmake -S . -B build/tsan -G Ninja "${CLANG[@]}" -DPIXELPACT_SANITIZE=thread -DPIXELPACT_BUILD_TESTS=ON >/dev/null
+fuzz contract & first=$!
+fuzz run_shape & second=$!
+failed=0
+wait $first || failed=1
+wait $second || failed=1
+[ "$failed" = 0 ] || exit 1
+fuzz differential & third=$!
+cmake --build build/tsan -j 1 --target pixelpact_unit_tests pixelpact_c_api_tests >build/tsan/build.log 2>&1 \
+  || { tail -n 40 build/tsan/build.log; exit 1; }
+wait $third || exit 1
 
 echo "== TSan: threaded tests ($((SECONDS - start)) s so far)"
-cmake -S . -B build/tsan -G Ninja "${CLANG[@]}" -DPIXELPACT_SANITIZE=thread -DPIXELPACT_BUILD_TESTS=ON >/dev/null
-cmake --build build/tsan -j "$JOBS" --target pixelpact_unit_tests pixelpact_c_api_tests
 ctest --test-dir build/tsan --output-on-failure -R '^(unit|c_api)$'
 echo "== sanitizers and fuzzing: $((SECONDS - start)) s"
