@@ -15,7 +15,8 @@
 //    buffer written (the buffers end exactly there and, under ASan, begin
 //    exactly there: a poisoned prefix);
 //  * the tensor of a success equals, byte for byte, the scalar reference ISA's
-//    tensor of a packed copy of the same view.
+//    tensor of a packed copy of the same view, also when the output buffer lies
+//    inside the image's own bytes (out= aliasing the input).
 #include <algorithm>
 #include <climits>
 #include <cstdio>
@@ -237,6 +238,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Buffer image(static_cast<std::size_t>(hi - lo + 1), static_cast<std::size_t>(f.range(0, 63)));
   pixelpact::fuzz::fill_noise(image.data(), image.size, f.range(0, 1 << 30));
   const std::uint8_t* pixels = image.data() - lo;
+  // The oracle's input, taken before the run (which may overwrite an aliased image).
+  std::vector<std::uint8_t> packed;
+  if (shape_ok) {
+    packed.reserve(static_cast<size_t>(v.height) * v.width * v.channels);
+    for (int y = 0; y < v.height; ++y)
+      for (int x = 0; x < v.width; ++x)
+        for (int c = 0; c < v.channels; ++c) packed.push_back(pixels[y * v.row + x * v.pixel + c * v.channel]);
+  }
 
   // The output: needed bytes, give or take, possibly misaligned.
   size_t needed = 0;
@@ -250,27 +259,39 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     default: break;
   }
   const size_t out_skew = f.range(0, 7) == 0 ? static_cast<size_t>(f.range(1, 3)) : 0;
-  Buffer out(out_bytes, 16 + out_skew);  // 16: malloc's alignment kept, then the skew
-  std::memset(out.data(), kSentinel, out_bytes);
-  const bool aligned = out_skew % pp_dtype_size(dtype) == 0;
+  Buffer out_buffer(out_bytes, 16 + out_skew);  // 16: malloc's alignment kept, then the skew
+  std::uint8_t* out = out_buffer.data();
+  std::memset(out, kSentinel, out_bytes);
+  bool aligned = out_skew % pp_dtype_size(dtype) == 0;
+  // Sometimes the output buffer lies inside the image's bytes (out= aliasing the
+  // input): the core must copy the image first. No sentinels then.
+  const std::size_t align = pp_dtype_size(dtype);
+  const std::uintptr_t first = reinterpret_cast<std::uintptr_t>(image.data());
+  const std::size_t to_aligned = (align - first % align) % align;
+  const bool aliased = shape_ok && f.range(0, 7) == 7 && to_aligned + out_bytes <= image.size;
+  if (aliased) {
+    out = image.data() + to_aligned;
+    aligned = true;
+  }
 
   pp_status status;
   const std::ptrdiff_t row_arg = packed_rows ? 0 : v.row;
   if (mode == 0) {
-    status = pp_pipeline_run(pipe, pixels, v.height, v.width, v.channels, row_arg, out.data(), out_bytes);
+    status = pp_pipeline_run(pipe, pixels, v.height, v.width, v.channels, row_arg, out, out_bytes);
   } else if (mode == 1) {
     status = pp_pipeline_run_strided(pipe, pixels, v.height, v.width, v.channels, v.row, v.pixel, v.channel,
-                                     out.data(), out_bytes);
+                                     out, out_bytes);
   } else {
     const std::uint8_t* images[3] = {pixels, pixels, pixels};
     const int heights[3] = {v.height, v.height, v.height}, widths[3] = {v.width, v.width, v.width};
     const std::ptrdiff_t rows[3] = {row_arg, row_arg, row_arg};
     status = pp_pipeline_run_batch(pipe, static_cast<size_t>(count), images, heights, widths, v.channels,
-                                   omit_row_strides ? nullptr : rows, out.data(), out_bytes);
+                                   omit_row_strides ? nullptr : rows, out, out_bytes);
   }
 
   const std::string what = describe(v, out_bytes, mode) + ", isa " + all.isas[isa] + ", contract " +
-                           std::to_string(which) + (out_skew ? ", output misaligned" : "");
+                           std::to_string(which) + (out_skew && !aliased ? ", output misaligned" : "") +
+                           (aliased ? ", output inside the image" : "");
   if (std::getenv("PIXELPACT_FUZZ_VERBOSE")) std::fprintf(stderr, "%s: %s\n", what.c_str(), pp_status_name(status));
   pp_status expected = PP_OK;
   if (!shape_ok || !aligned) expected = PP_ERROR_INVALID_ARGUMENT;
@@ -284,29 +305,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (status != PP_OK) {
     if (pp_last_error()[0] == '\0') fuzz_failure("an error with an empty message", what);
-    for (size_t i = 0; i < out_bytes; ++i) {
-      if (out.data()[i] != kSentinel) fuzz_failure("a failed run wrote to the output", what);
+    for (size_t i = 0; i < out_bytes && !aliased; ++i) {
+      if (out[i] != kSentinel) fuzz_failure("a failed run wrote to the output", what);
     }
     return 0;
   }
-  for (size_t i = needed * count; i < out_bytes; ++i) {
-    if (out.data()[i] != kSentinel) fuzz_failure("a run wrote past the tensor", what);
+  for (size_t i = needed * count; i < out_bytes && !aliased; ++i) {
+    if (out[i] != kSentinel) fuzz_failure("a run wrote past the tensor", what);
   }
 
   // The oracle: the reference ISA on a packed copy of the view.
-  std::vector<std::uint8_t> packed(static_cast<size_t>(v.height) * v.width * v.channels);
-  const std::ptrdiff_t row_stride = v.row;
-  size_t i = 0;
-  for (int y = 0; y < v.height; ++y)
-    for (int x = 0; x < v.width; ++x)
-      for (int c = 0; c < v.channels; ++c) packed[i++] = pixels[y * row_stride + x * v.pixel + c * v.channel];
   std::unique_ptr<std::uint8_t[]> expected_tensor(new std::uint8_t[needed + 8]);
   void* aligned_out = expected_tensor.get();  // new[] is aligned for every dtype
   if (pp_pipeline_run(reference, packed.data(), v.height, v.width, v.channels, 0, aligned_out, needed) != PP_OK) {
     fuzz_failure("the reference run of the packed copy failed", what + ": " + pp_last_error());
   }
   for (int k = 0; k < count; ++k) {
-    if (std::memcmp(out.data() + k * needed, aligned_out, needed) != 0) {
+    if (std::memcmp(out + k * needed, aligned_out, needed) != 0) {
       fuzz_failure("the tensor differs from the reference's on a packed copy", what + ", image " + std::to_string(k));
     }
   }

@@ -690,6 +690,30 @@ static void test_overlapping_pixels(void) {
   pp_pipeline_destroy(p);
 }
 
+static void test_output_overlapping_the_images(void) {
+  /* out= inside the images' own bytes: every tensor must be the one of an
+     untouched copy. The batch used to run image by image, so the first tensor
+     overwrote the pixels of the next (found by fuzz_run_shape). */
+  pp_pipeline* p = make_pipeline("{\"pixelpact\": 1, \"input\": {\"color\": \"RGB\"}, \"steps\": ["
+                                 "{\"op\": \"resize\", \"size\": [6, 5], \"interpolation\": \"bilinear\","
+                                 " \"engine\": \"pillow\"}], \"output\": {\"layout\": \"CHW\", \"dtype\":"
+                                 " \"uint8\", \"color\": \"BGR\"}}");
+  if (!p) return;
+  uint8_t* img = noise(9, 8, 3, 11);
+  uint8_t expected[90], buffer[3 * 90]; /* the image's 216 bytes, then room for the batch */
+  const uint8_t* images[3] = {buffer, buffer, buffer};
+  const int heights[3] = {9, 9, 9}, widths[3] = {8, 8, 8};
+  CHECK(pp_pipeline_run(p, img, 9, 8, 3, 0, expected, 90) == PP_OK);
+  memcpy(buffer, img, 9 * 8 * 3);
+  CHECK(pp_pipeline_run(p, buffer, 9, 8, 3, 0, buffer, 90) == PP_OK);
+  CHECK(memcmp(buffer, expected, 90) == 0);
+  memcpy(buffer, img, 9 * 8 * 3);
+  CHECK(pp_pipeline_run_batch(p, 3, images, heights, widths, 3, NULL, buffer, 3 * 90) == PP_OK);
+  for (int i = 0; i < 3; ++i) CHECK(memcmp(buffer + i * 90, expected, 90) == 0);
+  free(img);
+  pp_pipeline_destroy(p);
+}
+
 static void test_memory_limits(void) {
   /* A 10x10 image made 30000x30000 (2.7 GB) is refused before allocating. */
   pp_pipeline* p = make_pipeline(
@@ -769,6 +793,7 @@ int main(int argc, char** argv) {
   run_case("conformance", test_conformance);
   run_case("hostile contracts", test_hostile_contracts);
   run_case("overlapping pixels", test_overlapping_pixels);
+  run_case("output overlapping the images", test_output_overlapping_the_images);
   run_case("memory limits", test_memory_limits);
   printf("%d passed, %d failed\n", g_cases - g_failed_cases, g_failed_cases);
   return g_failed_cases == 0 ? 0 : 1;

@@ -392,11 +392,17 @@ pp_status pp_pipeline_run_batch(const pp_pipeline* p, size_t count, const uint8_
       return failf(PP_ERROR_BUFFER_TOO_SMALL, "output buffer has %zu bytes, the batch of %zu tensors needs %zu",
                    out_bytes, count, count * each);
     }
+    std::vector<pixelpact::ImageView> views;
+    views.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
       pixelpact::ImageView view = pixelpact::ImageView::packed(pixels[i], heights[i], widths[i], channels);
       if (row_strides_bytes != nullptr && row_strides_bytes[i] != 0) view.row_stride = row_strides_bytes[i];
-      p->pipe.run(view, static_cast<unsigned char*>(out) + i * each, each);
+      views.push_back(view);
     }
+    // One call on the calling thread: images the output overlaps are copied
+    // before the first tensor is written (image by image, an earlier tensor
+    // overwrote a later image's pixels).
+    p->pipe.run_batch(views.data(), count, out, count * each, 1);
     return PP_OK;
   });
 }
