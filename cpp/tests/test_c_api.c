@@ -690,6 +690,30 @@ static void test_overlapping_pixels(void) {
   pp_pipeline_destroy(p);
 }
 
+static void test_output_overlapping_the_images(void) {
+  /* out= inside the images' own bytes: every tensor must be the one of an
+     untouched copy. The batch used to run image by image, so the first tensor
+     overwrote the pixels of the next (found by fuzz_run_shape). */
+  pp_pipeline* p = make_pipeline("{\"pixelpact\": 1, \"input\": {\"color\": \"RGB\"}, \"steps\": ["
+                                 "{\"op\": \"resize\", \"size\": [6, 5], \"interpolation\": \"bilinear\","
+                                 " \"engine\": \"pillow\"}], \"output\": {\"layout\": \"CHW\", \"dtype\":"
+                                 " \"uint8\", \"color\": \"BGR\"}}");
+  if (!p) return;
+  uint8_t* img = noise(9, 8, 3, 11);
+  uint8_t expected[90], buffer[3 * 90]; /* the image's 216 bytes, then room for the batch */
+  const uint8_t* images[3] = {buffer, buffer, buffer};
+  const int heights[3] = {9, 9, 9}, widths[3] = {8, 8, 8};
+  CHECK(pp_pipeline_run(p, img, 9, 8, 3, 0, expected, 90) == PP_OK);
+  memcpy(buffer, img, 9 * 8 * 3);
+  CHECK(pp_pipeline_run(p, buffer, 9, 8, 3, 0, buffer, 90) == PP_OK);
+  CHECK(memcmp(buffer, expected, 90) == 0);
+  memcpy(buffer, img, 9 * 8 * 3);
+  CHECK(pp_pipeline_run_batch(p, 3, images, heights, widths, 3, NULL, buffer, 3 * 90) == PP_OK);
+  for (int i = 0; i < 3; ++i) CHECK(memcmp(buffer + i * 90, expected, 90) == 0);
+  free(img);
+  pp_pipeline_destroy(p);
+}
+
 static void test_memory_limits(void) {
   /* A 10x10 image made 30000x30000 (2.7 GB) is refused before allocating. */
   pp_pipeline* p = make_pipeline(
@@ -711,6 +735,40 @@ static void test_memory_limits(void) {
   CHECK_FAILS(pp_pipeline_output_bytes(p, 10, 10, &bytes), PP_ERROR_INVALID_ARGUMENT, "max_output_elements");
   CHECK_FAILS(pp_pipeline_run(p, img, 10, 10, 3, 0, out, sizeof out), PP_ERROR_INVALID_ARGUMENT,
               "max_output_elements");
+  pp_pipeline_destroy(p);
+
+  /* Limits chosen by the caller: the same contracts, other answers. */
+  const char* e1 = "{\"pixelpact\": 1, \"input\": {\"color\": \"RGB\"}, \"steps\": ["
+                   "{\"op\": \"resize\", \"size\": [8, 8], \"interpolation\": \"bilinear\", \"engine\": \"pillow\"}],"
+                   " \"output\": {\"layout\": \"HWC\", \"dtype\": \"uint8\", \"color\": \"RGB\"}}";
+  p = NULL;
+  CHECK(pp_pipeline_create_with_limits(e1, PP_NUL_TERMINATED, 8 * 8 * 3, 0, &p) == PP_OK);
+  CHECK(pp_pipeline_output_bytes(p, 10, 10, &bytes) == PP_OK && bytes == 8 * 8 * 3);
+  CHECK(pp_pipeline_run(p, img, 10, 10, 3, 0, out, sizeof out) == PP_OK);
+  pp_pipeline_destroy(p);
+  p = NULL;
+  CHECK(pp_pipeline_create_with_limits(e1, PP_NUL_TERMINATED, 8 * 8 * 3 - 1, 0, &p) == PP_OK);
+  CHECK_FAILS(pp_pipeline_output_bytes(p, 10, 10, &bytes), PP_ERROR_INVALID_ARGUMENT, "max_output_elements");
+  pp_pipeline_destroy(p);
+  p = NULL; /* the horizontal pass's 10 x 8 x 3 bytes are over 200 */
+  CHECK(pp_pipeline_create_with_limits(e1, PP_NUL_TERMINATED, 0, 200, &p) == PP_OK);
+  CHECK_FAILS(pp_pipeline_run(p, img, 10, 10, 3, 0, out, sizeof out), PP_ERROR_INVALID_ARGUMENT,
+              "max_intermediate_bytes");
+  pp_pipeline_destroy(p);
+  p = (pp_pipeline*)&p;
+  CHECK_FAILS(pp_pipeline_create_with_limits(e1, PP_NUL_TERMINATED, -1, 0, &p), PP_ERROR_INVALID_ARGUMENT,
+              ">= 0");
+  CHECK(p == NULL);
+  CHECK_FAILS(pp_pipeline_create_with_limits(NULL, 3, 0, 0, &p), PP_ERROR_INVALID_ARGUMENT,
+              "pp_pipeline_create_with_limits: argument 'contract_json' is NULL");
+  /* 0 = no limit: the shape query of a 2.7 GB tensor answers. */
+  p = NULL;
+  CHECK(pp_pipeline_create_with_limits("{\"pixelpact\": 1, \"input\": {\"color\": \"RGB\"}, \"steps\": ["
+                                       "{\"op\": \"resize\", \"size\": [20000, 20000], \"interpolation\": \"nearest\","
+                                       " \"engine\": \"pillow\"}], \"output\": {\"layout\": \"HWC\", \"dtype\":"
+                                       " \"uint8\", \"color\": \"RGB\"}}",
+                                       PP_NUL_TERMINATED, 0, 0, &p) == PP_OK);
+  CHECK(pp_pipeline_output_bytes(p, 10, 10, &bytes) == PP_OK && bytes == (size_t)20000 * 20000 * 3);
   pp_pipeline_destroy(p);
   free(img);
 }
@@ -779,6 +837,7 @@ int main(int argc, char** argv) {
   run_case("conformance", test_conformance);
   run_case("hostile contracts", test_hostile_contracts);
   run_case("overlapping pixels", test_overlapping_pixels);
+  run_case("output overlapping the images", test_output_overlapping_the_images);
   run_case("memory limits", test_memory_limits);
   run_case("encoded images", test_encoded);
   printf("%d passed, %d failed\n", g_cases - g_failed_cases, g_failed_cases);

@@ -47,7 +47,10 @@ pixelpact::ImageView image_view(const py::array& image) {
   v.channel_stride = image.ndim() == 3 ? image.strides(2) : 1;
   if (image.shape(0) > (1 << 20) || image.shape(1) > (1 << 20) ||
       (image.ndim() == 3 && image.shape(2) > 4)) {
-    throw py::value_error("image shape is out of range");
+    std::string shape = "(" + std::to_string(image.shape(0)) + ", " + std::to_string(image.shape(1));
+    if (image.ndim() == 3) shape += ", " + std::to_string(image.shape(2));
+    throw py::value_error("image shape " + shape + ")" +
+                          " is out of range: sides are limited to 1048576 pixels, channels to 4");
   }
   return v;
 }

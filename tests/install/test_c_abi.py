@@ -53,6 +53,8 @@ class CApi:
             "pp_dtype_size": (c_size, [c_int]),
             "pp_pipeline_create": (c_int, [ctypes.c_char_p, c_size, ctypes.POINTER(P)]),
             "pp_pipeline_create_from_file": (c_int, [ctypes.c_char_p, ctypes.POINTER(P)]),
+            "pp_pipeline_create_with_limits": (c_int, [ctypes.c_char_p, c_size, ctypes.c_int64, ctypes.c_int64,
+                                                       ctypes.POINTER(P)]),
             "pp_pipeline_destroy": (None, [P]),
             "pp_pipeline_output_shape": (c_int, [P, c_int, c_int, ctypes.POINTER(ctypes.c_int64),
                                                  ctypes.POINTER(c_int)]),

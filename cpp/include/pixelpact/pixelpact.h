@@ -134,6 +134,26 @@ PIXELPACT_API size_t pp_dtype_size(pp_dtype dtype);
  * run return PP_ERROR_INVALID_ARGUMENT before anything is allocated. */
 PIXELPACT_API pp_status pp_pipeline_create(const char* contract_json, size_t length, pp_pipeline** out);
 
+/* Default limits of pp_pipeline_create(): output elements and intermediate bytes. */
+#define PP_DEFAULT_MAX_OUTPUT_ELEMENTS ((int64_t)1 << 28)
+#define PP_DEFAULT_MAX_INTERMEDIATE_BYTES ((int64_t)1 << 30)
+
+/* Like pp_pipeline_create(), with the pipeline's allocation limits chosen:
+ *   max_output_elements     largest tensor a query or run may produce, in
+ *                           elements (default PP_DEFAULT_MAX_OUTPUT_ELEMENTS).
+ *   max_intermediate_bytes  largest buffer a run may allocate between steps, in
+ *                           bytes (a resized or cropped image, a resize's
+ *                           half-way pass, a packed copy of a strided input;
+ *                           default PP_DEFAULT_MAX_INTERMEDIATE_BYTES).
+ *   0 means no limit. Beyond a limit, pp_pipeline_output_shape/_bytes/_geometry
+ *   and the runs return PP_ERROR_INVALID_ARGUMENT (the message names the limit)
+ *   before allocating anything or writing a byte of out.
+ * Errors: as pp_pipeline_create(); PP_ERROR_INVALID_ARGUMENT also for a negative
+ *         limit. */
+PIXELPACT_API pp_status pp_pipeline_create_with_limits(const char* contract_json, size_t length,
+                                                       int64_t max_output_elements,
+                                                       int64_t max_intermediate_bytes, pp_pipeline** out);
+
 /* Like pp_pipeline_create(), reading the contract from a file.
  *   path  file name, in the encoding the C library's fopen() takes.
  * Errors: as pp_pipeline_create(); PP_ERROR_INVALID_ARGUMENT also when the file

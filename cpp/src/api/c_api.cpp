@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <vector>
 
 #include "pixelpact/pixelpact.hpp"
@@ -121,6 +122,28 @@ pp_status run_view(const pp_pipeline* p, const pixelpact::ImageView& view, void*
   return PP_OK;
 }
 
+// The integer a C caller passed as an enum, without loading it as the C++ enum.
+template <typename Enum>
+std::underlying_type_t<Enum> enum_bits(const Enum& value) noexcept {
+  std::underlying_type_t<Enum> bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  return bits;
+}
+
+pp_status create_pipeline(const char* function, const char* contract_json, std::size_t length,
+                          const pixelpact::PipelineOptions& options, pp_pipeline** out) noexcept {
+  return guarded([&] {
+    if (out == nullptr) return null_argument(function, "out");
+    *out = nullptr;
+    if (contract_json == nullptr) return null_argument(function, "contract_json");
+    if (length == PP_NUL_TERMINATED) length = std::strlen(contract_json);
+    auto pipe = pixelpact::Pipeline::from_json(std::string_view(contract_json, length), options);
+    std::string color(pipe.input_color());
+    *out = new pp_pipeline{std::move(pipe), std::move(color)};
+    return PP_OK;
+  });
+}
+
 }  // namespace
 
 extern "C" {
@@ -134,7 +157,10 @@ const char* pp_last_error(void) { return t_message; }
 const char* pp_last_error_path(void) { return t_path; }
 
 const char* pp_status_name(pp_status status) {
-  switch (status) {
+  // C callers may pass any int (the header promises "PP_UNKNOWN" for values it
+  // does not define): read the enum's bytes as its underlying integer, since
+  // loading an out-of-range value as the C++ enum is undefined (UBSan: -fsanitize=enum).
+  switch (enum_bits(status)) {
     case PP_OK: return "PP_OK";
     case PP_ERROR_INVALID_CONTRACT: return "PP_ERROR_INVALID_CONTRACT";
     case PP_ERROR_INVALID_ARGUMENT: return "PP_ERROR_INVALID_ARGUMENT";
@@ -146,7 +172,7 @@ const char* pp_status_name(pp_status status) {
 }
 
 size_t pp_dtype_size(pp_dtype dtype) {
-  switch (dtype) {
+  switch (enum_bits(dtype)) {
     case PP_DTYPE_UINT8: return 1;
     case PP_DTYPE_FLOAT16: return 2;
     case PP_DTYPE_FLOAT32: return 4;
@@ -155,16 +181,18 @@ size_t pp_dtype_size(pp_dtype dtype) {
 }
 
 pp_status pp_pipeline_create(const char* contract_json, size_t length, pp_pipeline** out) {
-  return guarded([&] {
-    if (out == nullptr) return null_argument("pp_pipeline_create", "out");
-    *out = nullptr;
-    if (contract_json == nullptr) return null_argument("pp_pipeline_create", "contract_json");
-    if (length == PP_NUL_TERMINATED) length = std::strlen(contract_json);
-    auto pipe = pixelpact::Pipeline::from_json(std::string_view(contract_json, length));
-    std::string color(pipe.input_color());
-    *out = new pp_pipeline{std::move(pipe), std::move(color)};
-    return PP_OK;
-  });
+  pixelpact::PipelineOptions options;  // the C defaults are the macros (the C++ ones are equal)
+  options.max_output_elements = PP_DEFAULT_MAX_OUTPUT_ELEMENTS;
+  options.max_intermediate_bytes = PP_DEFAULT_MAX_INTERMEDIATE_BYTES;
+  return create_pipeline("pp_pipeline_create", contract_json, length, options, out);
+}
+
+pp_status pp_pipeline_create_with_limits(const char* contract_json, size_t length, int64_t max_output_elements,
+                                         int64_t max_intermediate_bytes, pp_pipeline** out) {
+  pixelpact::PipelineOptions options;
+  options.max_output_elements = max_output_elements;
+  options.max_intermediate_bytes = max_intermediate_bytes;
+  return create_pipeline("pp_pipeline_create_with_limits", contract_json, length, options, out);
 }
 
 pp_status pp_pipeline_create_from_file(const char* path, pp_pipeline** out) {
@@ -364,11 +392,17 @@ pp_status pp_pipeline_run_batch(const pp_pipeline* p, size_t count, const uint8_
       return failf(PP_ERROR_BUFFER_TOO_SMALL, "output buffer has %zu bytes, the batch of %zu tensors needs %zu",
                    out_bytes, count, count * each);
     }
+    std::vector<pixelpact::ImageView> views;
+    views.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
       pixelpact::ImageView view = pixelpact::ImageView::packed(pixels[i], heights[i], widths[i], channels);
       if (row_strides_bytes != nullptr && row_strides_bytes[i] != 0) view.row_stride = row_strides_bytes[i];
-      p->pipe.run(view, static_cast<unsigned char*>(out) + i * each, each);
+      views.push_back(view);
     }
+    // One call on the calling thread: images the output overlaps are copied
+    // before the first tensor is written (image by image, an earlier tensor
+    // overwrote a later image's pixels).
+    p->pipe.run_batch(views.data(), count, out, count * each, 1);
     return PP_OK;
   });
 }

@@ -1,6 +1,7 @@
 // The public C++ API (pixelpact.hpp): argument checks, error translation and
 // accessors over a compiled contract; the work happens in plan/ and run/.
 #include <algorithm>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <mutex>
@@ -73,6 +74,41 @@ void check_output_buffer(std::size_t needed, const void* out, std::size_t out_by
                 "output buffer has " + std::to_string(out_bytes) + " bytes, the tensor needs " +
                     std::to_string(needed));
   }
+}
+
+// The bytes [first, last] an image view addresses (its sizes already checked).
+std::pair<std::uintptr_t, std::uintptr_t> byte_extent(const ImageView& v) {
+  std::ptrdiff_t lo = 0, hi = 0;
+  const std::ptrdiff_t spans[3] = {(v.height - 1) * v.row_stride, (v.width - 1) * v.pixel_stride,
+                                   (v.channels - 1) * v.channel_stride};
+  for (std::ptrdiff_t d : spans) (d < 0 ? lo : hi) += d;
+  const auto base = reinterpret_cast<std::uintptr_t>(v.data);
+  return {base + static_cast<std::uintptr_t>(lo), base + static_cast<std::uintptr_t>(hi)};
+}
+
+// An image whose bytes overlap the output buffer would be overwritten while it is
+// read (out= aliasing the input, in place or shifted): such an image is copied
+// first, packed, into `copy` (an intermediate buffer, within the limit), as numpy
+// does for overlapping ufunc operands. Otherwise the view itself is returned.
+ImageView unaliased(const ImageView& image, const void* out, std::size_t out_bytes, std::int64_t limit,
+                    std::vector<std::uint8_t>& copy) {
+  const auto [first, last] = byte_extent(image);
+  const auto out_first = reinterpret_cast<std::uintptr_t>(out);
+  if (last < out_first || first >= out_first + out_bytes) return image;
+  const std::size_t bytes = static_cast<std::size_t>(image.height) * image.width * image.channels;
+  if (limit > 0 && bytes > static_cast<std::uint64_t>(limit)) {
+    throw Error(ErrorCode::InvalidArgument, "",
+                "the output buffer overlaps the image, whose copy needs " + std::to_string(bytes) +
+                    " bytes, more than the limit of " + std::to_string(limit) +
+                    " (PipelineOptions::max_intermediate_bytes)");
+  }
+  copy.resize(bytes);
+  std::uint8_t* dst = copy.data();
+  for (int y = 0; y < image.height; ++y)
+    for (int x = 0; x < image.width; ++x)
+      for (int c = 0; c < image.channels; ++c)
+        *dst++ = image.data[y * image.row_stride + x * image.pixel_stride + c * image.channel_stride];
+  return ImageView::packed(copy.data(), image.height, image.width, image.channels);
 }
 
 }  // namespace
@@ -151,7 +187,8 @@ void Pipeline::run(const ImageView& image, void* out, std::size_t out_bytes) con
   check_image(cc, image);
   check_output_buffer(output_bytes(image.height, image.width), out, out_bytes);
   try {
-    execute(cc, image, out);
+    std::vector<std::uint8_t> copy;
+    execute(cc, unaliased(image, out, out_bytes, cc.options.max_intermediate_bytes, copy), out);
   } catch (const Error&) {
     throw;
   } catch (const std::bad_alloc&) {
@@ -186,11 +223,21 @@ void Pipeline::run_batch(const ImageView* images, std::size_t count, void* out, 
                 "output buffer has " + std::to_string(out_bytes) + " bytes, the batch needs " +
                     std::to_string(each * count));
   }
+  // Images the output overlaps are copied before any tensor is written.
+  std::vector<std::vector<std::uint8_t>> copies(count);
+  std::vector<ImageView> views(images, images + count);
+  try {
+    for (std::size_t i = 0; i < count; ++i) {
+      views[i] = unaliased(images[i], out, out_bytes, cc.options.max_intermediate_bytes, copies[i]);
+    }
+  } catch (const std::bad_alloc&) {
+    throw Error(ErrorCode::Internal, "", "out of memory while running the pipeline");
+  }
   std::mutex failure_mutex;
   std::exception_ptr failure;
   const std::function<void(std::size_t)> task = [&](std::size_t i) {
     try {
-      execute(cc, images[i], static_cast<std::uint8_t*>(out) + i * each);
+      execute(cc, views[i], static_cast<std::uint8_t*>(out) + i * each);
     } catch (...) {
       std::lock_guard<std::mutex> lock(failure_mutex);
       if (!failure) failure = std::current_exception();
