@@ -118,6 +118,21 @@ VALID = {
                          "steps": [{"op": "to_float", "dtype": "float32"},
                                    {"op": "resize", "size": [7, 9], "interpolation": "area", "engine": "torch"}],
                          "output": {"layout": "HWC", "dtype": "float32", "color": "RGB"}},
+    "tensorflow-float": {"pixelpact": 1, "input": {"color": "RGB"},
+                         "steps": [{"op": "to_float", "dtype": "float32"},
+                                   {"op": "resize", "size": [224, 224], "interpolation": "lanczos3",
+                                    "engine": "tensorflow", "antialias": True},
+                                   {"op": "div", "value": 255}],
+                         "output": {"layout": "NHWC", "dtype": "float32", "color": "RGB"}},
+    "tensorflow-float-default-antialias": {"pixelpact": 1, "input": {"color": "GRAY"},
+                                           "steps": [{"op": "to_float", "dtype": "float32"},
+                                                     {"op": "resize", "size": 9, "interpolation": "area",
+                                                      "engine": "tensorflow"}],
+                                           "output": {"layout": "HWC", "dtype": "float32", "color": "RGB"}},
+    "tensorflow-nearest-uint8": {"pixelpact": 1, "input": {"color": "RGB"},
+                                 "steps": [{"op": "resize", "size": [7, 300], "interpolation": "nearest",
+                                            "engine": "tensorflow"}],
+                                 "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}},
 }
 
 CROP = {"op": "crop", "top": 0, "left": 0, "height": 10, "width": 10}
@@ -158,6 +173,7 @@ COMPOSITE = _mutate(RGBA, ["input", "alpha"], "composite")
 FLOAT_RESIZE = {"op": "resize", "size": 64, "interpolation": "bilinear", "engine": "torch", "antialias": False}
 FLOAT_AREA = {"op": "resize", "size": [8, 8], "interpolation": "area", "engine": "torch"}
 
+TF_FLOAT = VALID["tensorflow-float"]
 CV_SCALE = _mutate(_mutate(CV, ["steps", 0, "size"], None, delete=True), ["steps", 0, "scale"], [0.5, 2])
 
 # (case id, document, JSON Pointer the error must name, schema can express it)
@@ -215,6 +231,15 @@ INVALID = [
     ("torch-lanczos-no-aa", _mutate(TORCH, ["steps", 0, "interpolation"], "lanczos"), "/steps/0/antialias", True),
     ("torch-bad-mode", _mutate(TORCH, ["steps", 0, "interpolation"], "box"), "/steps/0/interpolation", True),
     ("torch-area-uint8", _mutate(TORCH, ["steps", 0, "interpolation"], "area"), "/steps/0/interpolation", False),
+    ("tensorflow-bad-mode", _mutate(TF_FLOAT, ["steps", 1, "interpolation"], "lanczos"), "/steps/1/interpolation",
+     True),
+    ("tensorflow-antialias-string", _mutate(TF_FLOAT, ["steps", 1, "antialias"], "false"), "/steps/1/antialias", True),
+    ("tensorflow-version", _mutate(TF_FLOAT, ["steps", 1, "version"], "13"), "/steps/1/version", True),
+    ("tensorflow-scale", _mutate(TF_FLOAT, ["steps", 1, "scale"], 0.5), "/steps/1/scale", True),
+    ("tensorflow-bilinear-uint8", _mutate(TF_FLOAT, ["steps"], [TF_FLOAT["steps"][1]]), "/steps/0/interpolation",
+     False),
+    ("tensorflow-letterbox", _mutate(E1, ["steps"], [{"op": "letterbox", "size": 64, "engine": "tensorflow"}]),
+     "/steps/0/engine", True),
     ("resize-bad-version", _mutate(E1, ["steps", 0, "version"], "11"), "/steps/0/version", True),
     ("resize-version-number", _mutate(E1, ["steps", 0, "version"], 13), "/steps/0/version", True),
     ("max-size-with-pair", _mutate(E4, ["steps", 0, "max_size"], 500), "/steps/0/max_size", True),

@@ -1,0 +1,117 @@
+"""Parity of engine 'tensorflow' with the real tf.image.resize (TensorFlow 2.21,
+tensorflow-cpu wheel): every method x antialias x hostile sizes (1x1, 1xN, Nx1,
+primes, up, down, 4000x30) on noise and photos, float32 bit-equality; the uint8
+nearest resize; float inputs (arithmetic before the resize); channel counts.
+
+TensorFlow reads a uint8 image as float32 (exactly) and returns unrounded float32
+(nearest keeps the dtype): the contract is to_float, then the resize."""
+from __future__ import annotations
+
+import itertools
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow's import: no startup chatter
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402  (the test extra installs tensorflow-cpu)
+
+import pixelpact  # noqa: E402
+from helpers import assert_same, noise  # noqa: E402
+from helpers.onnx_models import photos  # noqa: E402
+
+pytestmark = pytest.mark.slow  # a sweep: the fast subset leaves it out (CONTRIBUTING.md)
+
+METHODS = ["bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic"]
+
+# (input h, w) -> (output h, w): 1x1, 1xN, Nx1, primes, up, down, mixed, one axis
+# unchanged, the same size, extreme aspect ratios.
+RESIZES = [
+    ((1, 1), (1, 1)), ((1, 1), (7, 5)), ((1, 9), (3, 3)), ((9, 1), (2, 5)), ((1, 300), (1, 17)),
+    ((300, 1), (17, 1)), ((1, 300), (4, 611)), ((2, 2), (3, 1)), ((5, 3), (1, 1)), ((97, 131), (224, 224)),
+    ((131, 97), (61, 83)), ((101, 103), (107, 109)), ((256, 256), (255, 257)), ((480, 640), (240, 320)),
+    ((480, 640), (133, 640)), ((480, 640), (480, 101)), ((17, 23), (400, 600)), ((127, 251), (3, 509)),
+    ((64, 64), (64, 64)), ((200, 150), (65, 64)), ((4000, 30), (224, 224)), ((30, 4000), (7, 3)),
+    ((4000, 30), (1, 1)), ((13, 17), (60, 67)),
+]
+
+
+def _doc(out_hw, method, antialias, before=(), color="RGB", out_color="RGB", layout="HWC"):
+    resize = {"op": "resize", "size": list(out_hw), "interpolation": method, "engine": "tensorflow",
+              "antialias": antialias}
+    return {"pixelpact": 1, "input": {"color": color},
+            "steps": [{"op": "to_float", "dtype": "float32"}, *before, resize],
+            "output": {"layout": layout, "dtype": "float32", "color": out_color}}
+
+
+def _tf_resize(image, out_hw, method, antialias):
+    """tf.image.resize as a user calls it, returned as float32 (nearest keeps the
+    input's dtype: on float32 input that is float32 too)."""
+    return tf.image.resize(image, out_hw, method=method, antialias=antialias).numpy()
+
+
+CASES = [(m, a, i, o) for m, a in itertools.product(METHODS, [False, True]) for i, o in RESIZES]
+
+
+@pytest.mark.parametrize("method,antialias,in_hw,out_hw", CASES,
+                         ids=[f"{m}-aa{int(a)}-{i[0]}x{i[1]}-{o[0]}x{o[1]}" for m, a, i, o in CASES])
+def test_matches_tf_image_resize_on_noise(method, antialias, in_hw, out_hw):
+    img = noise(*in_hw, seed=sum(in_hw) + sum(out_hw))
+    expected = _tf_resize(img, out_hw, method, antialias)
+    if method == "nearest":  # keeps uint8: the same values as float32
+        assert expected.dtype == np.uint8
+        expected = expected.astype(np.float32)
+    assert_same(pixelpact.load(_doc(out_hw, method, antialias))(img), expected)
+
+
+@pytest.mark.parametrize("method,antialias,in_hw,out_hw", CASES[::3],
+                         ids=[f"{m}-aa{int(a)}-{i[0]}x{i[1]}-{o[0]}x{o[1]}" for m, a, i, o in CASES[::3]])
+def test_float_input(method, antialias, in_hw, out_hw):
+    """Fractional float32 input (x / 255 - 0.3 before the resize): TensorFlow's
+    arithmetic on values that do not sit on integers."""
+    img = noise(*in_hw, seed=7 + sum(out_hw))
+    x = tf.cast(img, tf.float32) / 255.0 - 0.3
+    expected = _tf_resize(x, out_hw, method, antialias)
+    before = [{"op": "div", "value": 255}, {"op": "sub", "value": 0.3}]
+    assert_same(pixelpact.load(_doc(out_hw, method, antialias, before))(img), expected)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("antialias", [False, True])
+@pytest.mark.parametrize("out_hw", [(224, 224), (299, 299), (96, 160), (1000, 700)])
+def test_photos(method, antialias, out_hw):
+    for name, img in photos().items():
+        expected = _tf_resize(img, out_hw, method, antialias).astype(np.float32)
+        assert_same(pixelpact.load(_doc(out_hw, method, antialias))(img), expected), name
+
+
+@pytest.mark.parametrize("in_hw,out_hw", RESIZES)
+def test_nearest_on_uint8_keeps_the_dtype(in_hw, out_hw):
+    """tf.image.resize(method='nearest') on uint8 returns uint8: a resize before to_float."""
+    img = noise(*in_hw, seed=3)
+    doc = {"pixelpact": 1, "input": {"color": "RGB"},
+           "steps": [{"op": "resize", "size": list(out_hw), "interpolation": "nearest", "engine": "tensorflow"}],
+           "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}}
+    assert_same(pixelpact.load(doc)(img), _tf_resize(img, out_hw, "nearest", False))
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("channels", [1, 4])
+def test_channel_counts(method, channels):
+    """TensorFlow's kernels special-case 3 channels; 1 and 4 take the generic loops,
+    with the same per-channel arithmetic. GRAY input is replicated to RGB; RGBA's
+    alpha is dropped (TensorFlow resized it too, on its own)."""
+    img = noise(37, 53, channels=0 if channels == 1 else channels, seed=5)
+    nhwc = img[..., None] if channels == 1 else img
+    for antialias in (False, True):
+        expected = _tf_resize(nhwc, (29, 71), method, antialias).astype(np.float32)
+        expected = np.repeat(expected, 3, axis=2) if channels == 1 else expected[..., :3]
+        doc = _doc((29, 71), method, antialias, color="GRAY" if channels == 1 else "RGBA")
+        assert_same(pixelpact.load(doc)(img), expected)
+
+
+def test_nchw_batch_layout():
+    """A batch of one in NHWC is what TensorFlow models take."""
+    img = noise(45, 61, seed=9)
+    expected = _tf_resize(img[None], (32, 32), "bilinear", False)
+    assert_same(pixelpact.load(_doc((32, 32), "bilinear", False, layout="NHWC"))(img), expected)
