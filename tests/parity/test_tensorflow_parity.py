@@ -115,3 +115,27 @@ def test_nchw_batch_layout():
     img = noise(45, 61, seed=9)
     expected = _tf_resize(img[None], (32, 32), "bilinear", False)
     assert_same(pixelpact.load(_doc((32, 32), "bilinear", False, layout="NHWC"))(img), expected)
+
+
+@pytest.mark.parametrize("subsampling", [0, 1, 2])  # 4:4:4, 4:2:2, 4:2:0
+@pytest.mark.parametrize("progressive", [False, True])
+def test_tf_jpeg_decode_is_not_pillows_by_default(subsampling, progressive):
+    """image_dataset_from_directory decodes with tf.io.decode_image, i.e. decode_jpeg
+    with dct_method '' = INTEGER_FAST (libjpeg's JDCT_IFAST): not Pillow's pixels
+    (Pillow decodes with JDCT_ISLOW), up to several levels apart, so a contract fed
+    with Pillow-decoded pixels does not reproduce that dataset on JPEG files (PNG is
+    lossless: the same pixels). With dct_method='INTEGER_ACCURATE' TensorFlow's pixels
+    are Pillow's, fancy upsampling included."""
+    import io
+
+    import PIL.Image
+
+    for img in [photos()["astronaut"], noise(97, 131, seed=1)]:
+        buf = io.BytesIO()
+        PIL.Image.fromarray(img).save(buf, "JPEG", quality=90, subsampling=subsampling, progressive=progressive)
+        data = buf.getvalue()
+        pillow = np.asarray(PIL.Image.open(io.BytesIO(data)).convert("RGB"))
+        default = tf.io.decode_image(data, channels=3, expand_animations=False).numpy()
+        accurate = tf.io.decode_jpeg(data, channels=3, dct_method="INTEGER_ACCURATE").numpy()
+        assert not np.array_equal(default, pillow)
+        assert_same(accurate, pillow)
