@@ -195,6 +195,19 @@ def _keras_center_crop(in_h: int, in_w: int, height: int, width: int) -> list:
     return steps + [{"op": "center_crop", "size": [height, width]}]
 
 
+def _crops_before_to_float(steps: list) -> list:
+    """A contract's geometry comes before 'to_float', except one float resize and the
+    center crops after it. A center crop before the float resize (or without one) moves
+    in front of 'to_float': cropping commutes with the elementwise steps between."""
+    if not any(s["op"] == "to_float" for s in steps):
+        return steps
+    at = next(i for i, s in enumerate(steps) if s["op"] == "to_float")
+    float_resize = next((i for i, s in enumerate(steps) if i > at and s["op"] == "resize"), len(steps))
+    moved = [s for s in steps[at:float_resize] if s["op"] == "center_crop"]
+    kept = [s for s in steps[at:float_resize] if s["op"] != "center_crop"]
+    return steps[:at] + moved + kept + steps[float_resize:]
+
+
 def _numpy(value: Any) -> np.ndarray:
     if hasattr(value, "numpy"):
         return value.numpy()
@@ -233,5 +246,6 @@ def from_keras(layers: Any = None, *, load_img: Optional[dict] = None,
         steps += _layer_steps(layer, state)
     if not state["float"] and (layers is not None or image_dataset_from_directory is None):
         steps.append({"op": "to_float", "dtype": "float32"})  # a model's float32 input
+    steps = _crops_before_to_float(steps)
     return contract("keras", steps, layout=layout, description="Keras preprocessing, imported by "
                     "pixelpact.from_keras (TensorFlow backend, float32 model input)")
