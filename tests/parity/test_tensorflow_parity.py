@@ -8,17 +8,16 @@ TensorFlow reads a uint8 image as float32 (exactly) and returns unrounded float3
 from __future__ import annotations
 
 import itertools
-import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow's import: no startup chatter
+import numpy as np
+import pytest
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402  (the test extra installs tensorflow-cpu)
+import pixelpact
+from helpers import assert_same, noise
+from helpers.onnx_models import photos
+from helpers.tensorflow import import_tensorflow
 
-import pixelpact  # noqa: E402
-from helpers import assert_same, noise  # noqa: E402
-from helpers.onnx_models import photos  # noqa: E402
+tf = import_tensorflow()  # the test extra installs tensorflow-cpu; imported after triton (helpers.tensorflow)
 
 pytestmark = pytest.mark.slow  # a sweep: the fast subset leaves it out (CONTRIBUTING.md)
 
