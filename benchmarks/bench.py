@@ -271,6 +271,16 @@ def ratio_row(per_round: Dict[str, List[float]], pp_key: str, peer_key: str) -> 
 # Correctness
 
 
+def timed_rows(rows: List[dict], comps: Sequence[Competitor], section: str, size: str, opts) -> List[dict]:
+    """Times `comps` interleaved and completes each row (peer_key vs pixelpact_key) with
+    its section, size and per-round ratios."""
+    per_round = run_rounds(comps, opts.rounds, opts.repeats, opts.target_ns)
+    for row in rows:
+        row.update(section=section, size=size, process="main")
+        row.update(ratio_row(per_round, row["pixelpact_key"], row["peer_key"]))
+    return rows
+
+
 def compare(actual: np.ndarray, expected: np.ndarray) -> dict:
     """How two outputs relate: same dtype/shape, share of differing values, max |diff|."""
     same_kind = actual.dtype == expected.dtype and actual.shape == expected.shape
@@ -521,11 +531,7 @@ def bench_opencv_resize(img: np.ndarray, opts, cv2, cv2_reason) -> List[dict]:
              Competitor("cv_resize", "cv2.resize INTER_LINEAR", cv_resize),
              Competitor("pp_cv_resize_blob", "pixelpact opencv bilinear + blob arithmetic", lambda: pp_blob(img)),
              Competitor("cv_resize_blob", "cv2.resize + blobFromImage", cv_blob)]
-    per_round = run_rounds(comps, opts.rounds, opts.repeats, opts.target_ns)
-    for row in rows:
-        row.update(section=section, size=size, process="main")
-        row.update(ratio_row(per_round, row["pixelpact_key"], row["peer_key"]))
-    return rows
+    return timed_rows(rows, comps, section, size, opts)
 
 
 TF_SIZE = (CROP, CROP)  # tf.image.resize(img, (224, 224)): TensorFlow's default eval resize
@@ -584,11 +590,7 @@ def bench_tensorflow_resize(img: np.ndarray, opts, tf, tf_reason) -> List[dict]:
              "pixelpact": "tensorflow bilinear + div/sub, float32 NHWC"}]
     comps = [Competitor("pp_tf_resize", "pixelpact tensorflow bilinear", lambda: pp(img)),
              Competitor("tf_resize", "tf.image.resize / 127.5 - 1", tf_eval)]
-    per_round = run_rounds(comps, opts.rounds, opts.repeats, opts.target_ns)
-    for row in rows:
-        row.update(section=section, size=size, process="main")
-        row.update(ratio_row(per_round, row["pixelpact_key"], row["peer_key"]))
-    return rows
+    return timed_rows(rows, comps, section, size, opts)
 
 
 def bench_normalize_only(crop: np.ndarray, opts, cv2, cv2_reason) -> List[dict]:

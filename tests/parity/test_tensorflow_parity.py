@@ -138,3 +138,42 @@ def test_tf_jpeg_decode_is_not_pillows_by_default(subsampling, progressive):
         accurate = tf.io.decode_jpeg(data, channels=3, dct_method="INTEGER_ACCURATE").numpy()
         assert not np.array_equal(default, pillow)
         assert_same(accurate, pillow)
+
+
+GEOMETRY_SIZES = [(1, 1), (1, 40), (40, 1), (7, 9), (97, 131), (480, 640), (4000, 30)]
+TARGETS = [(1, 1), (5, 300), (224, 224), (8, 9), (131, 97), (481, 641)]
+
+
+@pytest.mark.parametrize("in_hw", GEOMETRY_SIZES)
+def test_resize_with_crop_or_pad_is_a_center_crop(in_hw):
+    """tf.image.resize_with_crop_or_pad(image, h, w): crops (in - h) // 2 from the
+    top/left or pads (h - in) // 2 zeros before and the rest after, per axis: the
+    center_crop rule 'hf_torchvision' with fill 0, on the uint8 image (TensorFlow keeps
+    the dtype), and then the float arithmetic (x / 255 in float32) as usual."""
+    img = noise(*in_hw, seed=13)
+    for target in TARGETS:
+        expected = tf.image.resize_with_crop_or_pad(img, *target).numpy()
+        crop = {"op": "center_crop", "size": list(target), "rule": "hf_torchvision"}
+        doc = {"pixelpact": 1, "input": {"color": "RGB"}, "steps": [crop],
+               "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}}
+        assert_same(pixelpact.load(doc)(img), expected)
+        scaled = (tf.cast(tf.image.resize_with_crop_or_pad(img, *target), tf.float32) / 255.0).numpy()
+        doc = {**doc, "steps": [crop, {"op": "to_float", "dtype": "float32"}, {"op": "div", "value": 255}],
+               "output": {"layout": "HWC", "dtype": "float32", "color": "RGB"}}
+        assert_same(pixelpact.load(doc)(img), scaled)
+
+
+@pytest.mark.parametrize("box", [(0, 0, 1, 1), (3, 5, 20, 30), (0, 0, 97, 131), (96, 130, 1, 1), (10, 0, 50, 131)])
+def test_crop_to_bounding_box_is_a_crop(box):
+    """tf.image.crop_to_bounding_box(image, top, left, h, w) (inside the image, as
+    TensorFlow requires): the crop step; before a float resize it is on the pixels."""
+    img = noise(97, 131, seed=17)
+    top, left, h, w = box
+    expected = tf.image.resize(tf.image.crop_to_bounding_box(img, top, left, h, w), (33, 45),
+                               method="bicubic").numpy()
+    doc = {"pixelpact": 1, "input": {"color": "RGB"},
+           "steps": [{"op": "crop", "top": top, "left": left, "height": h, "width": w},
+                     {"op": "to_float", "dtype": "float32"},
+                     {"op": "resize", "size": [33, 45], "interpolation": "bicubic", "engine": "tensorflow"}],
+           "output": {"layout": "HWC", "dtype": "float32", "color": "RGB"}}
+    assert_same(pixelpact.load(doc)(img), expected)
