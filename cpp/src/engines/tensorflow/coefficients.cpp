@@ -246,6 +246,29 @@ TensorflowAxisPlan tensorflow_axis(int in_size, int out_size, kernels::Tensorflo
   return p;
 }
 
+std::vector<int> tensorflow_samples_read(const TensorflowAxisPlan& axis, int in_size, kernels::TensorflowKind kind) {
+  std::vector<char> read(static_cast<std::size_t>(in_size), 0);
+  const std::size_t outputs = axis.taps == 0 ? 0 : axis.index.size() / axis.taps;
+  for (std::size_t i = 0; i < outputs; ++i) {
+    const std::int32_t* index = axis.index.data() + i * axis.taps;
+    switch (kind) {
+      case TensorflowKind::Spans:  // a run of count[i] inputs from index[0]
+        for (int k = 0; k < axis.count[i]; ++k) read[index[0] + k] = 1;
+        break;
+      case TensorflowKind::Area:  // the count[i] listed cells
+        for (int k = 0; k < axis.count[i]; ++k) read[index[k]] = 1;
+        break;
+      default:  // every tap
+        for (int k = 0; k < axis.taps; ++k) read[index[k]] = 1;
+        break;
+    }
+  }
+  std::vector<int> out;
+  for (int v = 0; v < in_size; ++v)
+    if (read[v]) out.push_back(v);
+  return out;
+}
+
 float tensorflow_area_scale(int in_h, int in_w, int out_h, int out_w) {
   return static_cast<float>(1.0 / static_cast<double>(resize_scale(in_h, out_h) * resize_scale(in_w, out_w)));
 }

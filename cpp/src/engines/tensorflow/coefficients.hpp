@@ -31,6 +31,10 @@ kernels::TensorflowKind tensorflow_kind(TensorflowMethod method, bool antialias)
 TensorflowAxisPlan tensorflow_axis(int in_size, int out_size, kernels::TensorflowKind kind, TensorflowMethod method,
                                    bool antialias, bool horizontal);
 
+// The input indices an axis plan of `kind` (not Copy) reads, ascending, each once:
+// every tap; Area the count[i] listed cells; Spans the run of count[i] from index[i * taps].
+std::vector<int> tensorflow_samples_read(const TensorflowAxisPlan& axis, int in_size, kernels::TensorflowKind kind);
+
 // ResizeArea's output scale: float(1.0 / (height_scale * width_scale)).
 float tensorflow_area_scale(int in_h, int in_w, int out_h, int out_w);
 

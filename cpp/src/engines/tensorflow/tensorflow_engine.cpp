@@ -80,6 +80,12 @@ class TensorflowMode : public ResizeMode {
     st->y = tensorflow_axis(in_h, out_h, st->kind, method_, antialias_, /*horizontal=*/false);
     st->x = tensorflow_axis(in_w, out_w, st->kind, method_, antialias_, /*horizontal=*/true);
     if (st->kind == TensorflowKind::Area) st->area_scale = tensorflow_area_scale(in_h, in_w, out_h, out_w);
+    // The samples the kernel reads: every tap's row and column; Spans' vertical pass
+    // reads whole rows; Copy reads everything.
+    if (st->kind != TensorflowKind::Copy) {
+      st->rows_read = tensorflow_samples_read(st->y, in_h, st->kind);
+      if (st->kind != TensorflowKind::Spans) st->cols_read = tensorflow_samples_read(st->x, in_w, st->kind);
+    }
     return st;
   }
 
