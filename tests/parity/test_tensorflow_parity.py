@@ -177,3 +177,13 @@ def test_crop_to_bounding_box_is_a_crop(box):
                      {"op": "resize", "size": [33, 45], "interpolation": "bicubic", "engine": "tensorflow"}],
            "output": {"layout": "HWC", "dtype": "float32", "color": "RGB"}}
     assert_same(pixelpact.load(doc)(img), expected)
+
+
+def test_views_and_negative_strides():
+    """Non-contiguous and negative-stride inputs are read as numpy reads them."""
+    base = noise(120, 170, channels=4, seed=21)
+    views = [base[::-1, :, :3], base[:, ::-2, 2::-1], base[10:90:3, 5:150:2, :3]]
+    for view in views:
+        for method, antialias in [("bilinear", False), ("area", False), ("lanczos3", True), ("bicubic", False)]:
+            expected = _tf_resize(np.ascontiguousarray(view), (37, 29), method, antialias)
+            assert_same(pixelpact.load(_doc((37, 29), method, antialias))(view), expected)
