@@ -124,6 +124,13 @@ VALID = {
                                     "engine": "tensorflow", "antialias": True},
                                    {"op": "div", "value": 255}],
                          "output": {"layout": "NHWC", "dtype": "float32", "color": "RGB"}},
+    "tensorflow-central-crop": {"pixelpact": 1, "input": {"color": "RGB"},
+                                "steps": [{"op": "center_crop", "central_fraction": 0.875},
+                                          {"op": "to_float", "dtype": "float32"},
+                                          {"op": "resize", "size": [299, 299], "interpolation": "bilinear",
+                                           "engine": "tensorflow"},
+                                          {"op": "center_crop", "central_fraction": 1}],
+                                "output": {"layout": "NHWC", "dtype": "float32", "color": "RGB"}},
     "tensorflow-float-default-antialias": {"pixelpact": 1, "input": {"color": "GRAY"},
                                            "steps": [{"op": "to_float", "dtype": "float32"},
                                                      {"op": "resize", "size": 9, "interpolation": "area",
@@ -174,6 +181,7 @@ FLOAT_RESIZE = {"op": "resize", "size": 64, "interpolation": "bilinear", "engine
 FLOAT_AREA = {"op": "resize", "size": [8, 8], "interpolation": "area", "engine": "torch"}
 
 TF_FLOAT = VALID["tensorflow-float"]
+CENTRAL = {"op": "center_crop", "central_fraction": 0.875}
 CV_SCALE = _mutate(_mutate(CV, ["steps", 0, "size"], None, delete=True), ["steps", 0, "scale"], [0.5, 2])
 
 # (case id, document, JSON Pointer the error must name, schema can express it)
@@ -301,6 +309,17 @@ INVALID = [
     ("pad-after-float", _with_step(PAD, at=3), "/steps/3/op", False),
     ("center-crop-bad-rule", _mutate(E1, ["steps", 1, "rule"], "timm"), "/steps/1/rule", True),
     ("center-crop-bad-fill", _mutate(E1, ["steps", 1, "fill"], "white"), "/steps/1/fill", True),
+    ("central-fraction-zero", _mutate(E1, ["steps", 1], {**CENTRAL, "central_fraction": 0}),
+                   "/steps/1/central_fraction", True),
+    ("central-fraction-above-1", _mutate(E1, ["steps", 1], {**CENTRAL, "central_fraction": 1.5}),
+     "/steps/1/central_fraction", True),
+    ("central-fraction-string", _mutate(E1, ["steps", 1], {**CENTRAL, "central_fraction": "0.5"}),
+     "/steps/1/central_fraction", True),
+    ("central-fraction-and-size", _mutate(E1, ["steps", 1], {**CENTRAL, "size": 9}), "/steps/1/size", True),
+    ("central-fraction-and-rule", _mutate(E1, ["steps", 1], {**CENTRAL, "rule": "torchvision"}),
+     "/steps/1/rule", True),
+    ("central-fraction-and-fill", _mutate(E1, ["steps", 1], {**CENTRAL, "fill": 0}), "/steps/1/fill", True),
+    ("center-crop-no-size", _mutate(E1, ["steps", 1, "size"], None, delete=True), "/steps/1", True),
     ("keep-ratio-bad", _mutate(E1, ["steps", 0, "keep_ratio"], "both"), "/steps/0/keep_ratio", True),
     ("keep-ratio-int-box", _mutate(E1, ["steps", 0, "keep_ratio"], "not_larger"), "/steps/0/keep_ratio", True),
     ("keep-ratio-pair-shorter", _mutate(E4, ["steps", 0, "keep_ratio"], "shorter"), "/steps/0/keep_ratio", True),

@@ -179,6 +179,57 @@ def test_crop_to_bounding_box_is_a_crop(box):
     assert_same(pixelpact.load(doc)(img), expected)
 
 
+# Fractions whose in * f lands on or next to an integer (0.7, 0.29, 0.57: the double
+# product is off by one ulp), tiny ones (1 px left), 1 (the image itself).
+FRACTIONS = [0.875, 0.5, 1.0, 0.1, 1e-9, 1 / 3, 2 / 3, 0.7, 0.29, 0.57, 0.3, 0.999999, 0.01, 0.25, 0.9]
+
+
+def _central_doc(fraction, steps_after=(), dtype="uint8"):
+    return {"pixelpact": 1, "input": {"color": "RGB"},
+            "steps": [{"op": "center_crop", "central_fraction": fraction}, *steps_after],
+            "output": {"layout": "HWC", "dtype": dtype, "color": "RGB"}}
+
+
+@pytest.mark.parametrize("in_hw", GEOMETRY_SIZES + [(2, 2), (3, 5), (299, 299), (10, 100), (7, 1000)])
+def test_central_crop(in_hw):
+    """tf.image.central_crop(image, f): per axis start = int((in - in * f) / 2) in
+    double, size = in - 2 * start, on the uint8 image (TensorFlow keeps the dtype)."""
+    img = noise(*in_hw, seed=19)
+    for fraction in FRACTIONS:
+        expected = tf.image.central_crop(img, fraction).numpy()
+        assert_same(pixelpact.load(_central_doc(fraction))(img), expected)
+
+
+def test_central_crop_offsets_on_every_small_size():
+    """The offsets and sizes for every side 1..400 and each fraction (a 1-pixel-wide
+    image per side: the rows carry their index, so a wrong start shows)."""
+    column = np.arange(400, dtype=np.uint16).reshape(400, 1) % 251
+    for fraction in FRACTIONS:
+        pipe = pixelpact.load(_central_doc(fraction))
+        for h in range(1, 401):
+            img = np.repeat(column[:h].astype(np.uint8)[:, :, None], 3, axis=2)
+            img = np.ascontiguousarray(np.concatenate([img, img[::-1]], axis=1))  # 2 columns
+            assert_same(pipe(img), tf.image.central_crop(img, fraction).numpy())
+
+
+@pytest.mark.parametrize("in_hw", [(1, 1), (1, 40), (97, 131), (480, 640), (4000, 30)])
+def test_central_crop_then_resize(in_hw):
+    """Inception's eval: central_crop(0.875), then tf.image.resize in float32; and a
+    central crop of the float planes after the resize."""
+    img = noise(*in_hw, seed=23)
+    resize = {"op": "resize", "size": [299, 299], "interpolation": "bilinear", "engine": "tensorflow"}
+    to_float = {"op": "to_float", "dtype": "float32"}
+    expected = tf.image.resize(tf.image.central_crop(img, 0.875), (299, 299)).numpy()
+    assert_same(pixelpact.load(_central_doc(0.875, [to_float, resize], "float32"))(img), expected)
+    for fraction in (0.875, 0.29, 1e-9, 1.0):
+        expected = tf.image.central_crop(tf.image.resize(img, (61, 299), antialias=True), fraction).numpy()
+        doc = {"pixelpact": 1, "input": {"color": "RGB"},
+               "steps": [to_float, {**resize, "size": [61, 299], "antialias": True},
+                         {"op": "center_crop", "central_fraction": fraction}],
+               "output": {"layout": "HWC", "dtype": "float32", "color": "RGB"}}
+        assert_same(pixelpact.load(doc)(img), expected)
+
+
 def test_views_and_negative_strides():
     """Non-contiguous and negative-stride inputs are read as numpy reads them."""
     base = noise(120, 170, channels=4, seed=21)

@@ -85,6 +85,9 @@ std::string_view center_crop_rule(CenterCropRule rule) {
 }
 
 std::string center_crop(const CenterCropStep& c, bool with_fill) {
+  if (c.central_fraction > 0) {
+    return object({{"op", quoted("center_crop")}, {"central_fraction", canonical_number(c.central_fraction)}});
+  }
   Members m{{"op", quoted("center_crop")},
             {"size", height_width(c.height, c.width)},
             {"rule", quoted(center_crop_rule(c.rule))}};

@@ -167,7 +167,24 @@ CenterCropRule parse_center_crop_rule(const Node& node) {
 }
 
 CenterCropStep parse_center_crop(const Node& step, InputColor color) {
-  step.require_object({"op", "size"}, {"op", "size", "rule", "fill"});
+  step.require_object({"op"}, {"op", "size", "rule", "fill", "central_fraction"});
+  if (step.has("central_fraction")) {
+    // tf.image.central_crop: the crop is inside the image by construction.
+    for (const char* key : {"size", "rule", "fill"}) {
+      if (step.has(key)) {
+        fail(step.at(key).path(), std::string(key) + " does not combine with central_fraction "
+                                                     "(tf.image.central_crop computes the crop from the input size)");
+      }
+    }
+    const Node f = step.at("central_fraction");
+    const double v = f.as_number();
+    if (!(v > 0)) fail(f.path(), f.describe() + " is less than or equal to the minimum of 0");
+    if (!(v <= 1)) fail(f.path(), f.describe() + " is greater than the maximum of 1");
+    CenterCropStep c;
+    c.central_fraction = v;
+    return c;
+  }
+  if (!step.has("size")) fail(step.path(), "missing required property 'size'");
   auto hw = height_width(step.at("size"));
   CenterCropStep c{hw.first, hw.second};
   if (step.has("rule")) c.rule = parse_center_crop_rule(step.at("rule"));

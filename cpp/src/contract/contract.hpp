@@ -37,6 +37,9 @@ struct CenterCropStep {
   int width = 0;
   CenterCropRule rule = CenterCropRule::Torchvision;
   FillBytes fill{};
+  // tf.image.central_crop(image, central_fraction) when > 0: the size depends on
+  // the input (plan/geometry_steps.cpp), height/width/rule/fill are unused.
+  double central_fraction = 0;
 };
 
 // out(y, x) = in(y + top, x + left), `fill` outside the input (torchvision F.crop).

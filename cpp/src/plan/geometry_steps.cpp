@@ -47,6 +47,18 @@ int center_offset(CenterCropRule rule, int in, int crop) {
   return 0;
 }
 
+// tf.image.central_crop (image_ops_impl.py, static shapes): per axis
+// start = int((in - in * fraction) / 2) in double, size = in - 2 * start (at least
+// 1 for a fraction in (0, 1]).
+struct CentralCrop {
+  int start, size;
+};
+CentralCrop tf_central_crop(int in, double fraction) {
+  const double d = static_cast<double>(in);
+  const int start = static_cast<int>((d - d * fraction) / 2);
+  return {start, in - 2 * start};
+}
+
 }  // namespace
 
 ResizeStep blob_crop_resize(const LetterboxStep& l, int in_h, int in_w) {
@@ -156,6 +168,9 @@ std::vector<PrimitiveStep> expand_geometry(const Contract& contract, int in_h, i
       auto hw = resized_size(r->size, h, w);
       check_size("resize", i, h, w, hw.first, hw.second);
       resize(r, hw.first, hw.second);
+    } else if (const auto* c = std::get_if<CenterCropStep>(&step); c && c->central_fraction > 0) {
+      const CentralCrop y = tf_central_crop(h, c->central_fraction), x = tf_central_crop(w, c->central_fraction);
+      crop(y.start, x.start, y.size, x.size, c->fill);
     } else if (const auto* c = std::get_if<CenterCropStep>(&step)) {
       crop(center_offset(c->rule, h, c->height), center_offset(c->rule, w, c->width), c->height, c->width,
            c->fill);
@@ -205,19 +220,29 @@ std::vector<PrimitiveStep> expand_float_geometry(const Contract& contract, int h
   r.out_w = w = hw.second;
   out.push_back(r);
   for (const CenterCropStep& c : contract.float_crops) {
-    if (c.height > h || c.width > w) {
-      throw Error(ErrorCode::InvalidArgument, "",
-                  "center_crop " + std::to_string(c.height) + "x" + std::to_string(c.width) +
-                      " after a float resize is larger than the " + std::to_string(h) + "x" +
-                      std::to_string(w) + " image; padding float planes is not supported");
-    }
     PrimitiveStep p;
     p.in_h = h;
     p.in_w = w;
-    p.out_h = h = c.height;
-    p.out_w = w = c.width;
-    p.offset_y = center_offset(c.rule, p.in_h, c.height);
-    p.offset_x = center_offset(c.rule, p.in_w, c.width);
+    if (c.central_fraction > 0) {
+      const CentralCrop y = tf_central_crop(h, c.central_fraction), x = tf_central_crop(w, c.central_fraction);
+      p.out_h = y.size;
+      p.out_w = x.size;
+      p.offset_y = y.start;
+      p.offset_x = x.start;
+    } else {
+      if (c.height > h || c.width > w) {
+        throw Error(ErrorCode::InvalidArgument, "",
+                    "center_crop " + std::to_string(c.height) + "x" + std::to_string(c.width) +
+                        " after a float resize is larger than the " + std::to_string(h) + "x" +
+                        std::to_string(w) + " image; padding float planes is not supported");
+      }
+      p.out_h = c.height;
+      p.out_w = c.width;
+      p.offset_y = center_offset(c.rule, h, c.height);
+      p.offset_x = center_offset(c.rule, w, c.width);
+    }
+    h = p.out_h;
+    w = p.out_w;
     out.push_back(p);
   }
   return out;

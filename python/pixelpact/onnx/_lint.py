@@ -134,6 +134,9 @@ def explain(doc: dict, fixed_size: Optional[tuple] = None, opset: int = MIN_OPSE
             out.append(Finding(path, f"letterbox ({rule}) and its {found.what}", found.status,
                                "size and padding rules in the library's arithmetic; " + found.reason))
             cropped = True
+        elif op == "center_crop" and "central_fraction" in step:
+            out.append(Finding(path, "center_crop (central_fraction)", IMPOSSIBLE,
+                               "tf.image.central_crop's double offsets have no translation in pixelpact.onnx"))
         else:
             out.append(Finding(path, op, EXACT, "index arithmetic and a fill colour"))
             cropped = True
