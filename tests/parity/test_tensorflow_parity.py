@@ -230,6 +230,64 @@ def test_central_crop_then_resize(in_hw):
         assert_same(pixelpact.load(doc)(img), expected)
 
 
+PRESERVE = [((1, 1), (7, 5)), ((1, 300), (17, 600)), ((300, 1), (600, 17)), ((97, 131), (224, 224)),
+            ((131, 97), (61, 83)), ((480, 640), (224, 224)), ((4000, 30), (224, 224)), ((30, 4000), (299, 299)),
+            ((3, 7), (5, 5)), ((101, 103), (107, 109)), ((64, 64), (64, 64)), ((17, 23), (400, 600)),
+            ((333, 3), (60, 333)), ((3, 333), (5, 100))]
+
+
+def _preserve_doc(out_hw, method, antialias=False):
+    doc = _doc(out_hw, method, antialias)
+    doc["steps"][-1]["keep_ratio"] = "tf_preserve_aspect_ratio"
+    return doc
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("in_hw,out_hw", PRESERVE, ids=[f"{i[0]}x{i[1]}-{o[0]}x{o[1]}" for i, o in PRESERVE])
+def test_preserve_aspect_ratio(method, in_hw, out_hw):
+    """tf.image.resize(..., preserve_aspect_ratio=True): float32 scale = min(h' / h,
+    w' / w), sides round_half_even(scale * side), then the resize to that size."""
+    img = noise(*in_hw, seed=29)
+    for antialias in (False, True):
+        expected = tf.image.resize(img, out_hw, method=method, antialias=antialias,
+                                   preserve_aspect_ratio=True).numpy().astype(np.float32)
+        assert_same(pixelpact.load(_preserve_doc(out_hw, method, antialias))(img), expected)
+
+
+def test_preserve_aspect_ratio_sizes():
+    """The size rule alone for many input sizes and boxes, against the shape TensorFlow
+    returns (float32 products that land on x.5 or one ulp beside an integer)."""
+    boxes = [(224, 224), (299, 299), (3, 3), (1, 7), (100, 37), (1000, 1001), (480, 640), (7, 1)]
+    sides = list(range(1, 60)) + [97, 127, 128, 255, 299, 333, 480, 640, 1001, 4000]
+    # Where float32 and double give different sides (float32 is TensorFlow's).
+    float32_differs = {(100, 37): [(27, 18), (39, 26), (51, 34), (54, 36)], (1000, 1001): [(480, 30), (480, 54)]}
+    rng = np.random.default_rng(3)
+    checked = 0
+    for box in boxes:
+        pipe = pixelpact.load(_preserve_doc(box, "nearest"))
+        pairs = [(h, int(w)) for h in sides for w in rng.choice(sides, 6, replace=False)]
+        for h, w in pairs + float32_differs.get(box, []):
+            img = np.zeros((h, w, 1), np.uint8)
+            try:
+                shape = tf.image.resize(img, box, method="nearest", preserve_aspect_ratio=True).shape
+            except tf.errors.InvalidArgumentError:  # a side rounds to 0
+                with pytest.raises(ValueError, match="outside 1..1048576"):
+                    pipe.output_shape(h, w)
+                continue
+            assert pipe.output_shape(h, w) == (shape[0], shape[1], 3), (box, h, w)
+            checked += 1
+    assert checked > 2500  # 8 boxes x 69 heights x 6 widths, less those TensorFlow refuses
+
+
+def test_preserve_aspect_ratio_to_a_zero_side_is_refused():
+    """TensorFlow fails (output dimensions must be positive); so does pixelpact."""
+    img = noise(1000, 1, seed=1)
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.image.resize(img, (1, 1000), preserve_aspect_ratio=True)
+    with pytest.raises(ValueError, match="outside 1..1048576"):
+        pixelpact.load(_preserve_doc((1, 1000), "bilinear"))(img)
+
+
 def test_views_and_negative_strides():
     """Non-contiguous and negative-stride inputs are read as numpy reads them."""
     base = noise(120, 170, channels=4, seed=21)

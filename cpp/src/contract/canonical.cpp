@@ -65,9 +65,13 @@ std::string resize(const ResizeStep& r) {
     case SizeRule::Kind::Exact:
     case SizeRule::Kind::NotSmaller:
     case SizeRule::Kind::NotLarger:
+    case SizeRule::Kind::TfPreserveAspectRatio:
       m.emplace_back("size", height_width(size.height, size.width));
       if (size.kind == SizeRule::Kind::NotSmaller) m.emplace_back("keep_ratio", quoted("not_smaller"));
       if (size.kind == SizeRule::Kind::NotLarger) m.emplace_back("keep_ratio", quoted("not_larger"));
+      if (size.kind == SizeRule::Kind::TfPreserveAspectRatio) {
+        m.emplace_back("keep_ratio", quoted("tf_preserve_aspect_ratio"));
+      }
       break;
   }
   m.emplace_back("engine", quoted(r.engine->name()));

@@ -71,6 +71,18 @@ std::pair<int, int> resized_size(const SizeRule& r, int in_h, int in_w) {
       const int s = static_cast<int>(std::min<long long>(new_short, 1LL << 30));
       return tall ? std::make_pair(r.size, s) : std::make_pair(s, r.size);
     }
+    case SizeRule::Kind::TfPreserveAspectRatio: {
+      // image_ops_impl.py _resize_images_common(preserve_aspect_ratio=True), in
+      // float32: scale = min(height / in_h, width / in_w), each side
+      // round_half_even(scale * in) (tf.round), cast to int32.
+      const float scale = std::min(static_cast<float>(r.height) / static_cast<float>(in_h),
+                                   static_cast<float>(r.width) / static_cast<float>(in_w));
+      auto side = [&](int dim) {
+        const float v = std::nearbyint(scale * static_cast<float>(dim));
+        return static_cast<int>(std::min(v, static_cast<float>(1 << 30)));
+      };
+      return {side(in_h), side(in_w)};
+    }
     case SizeRule::Kind::NotSmaller:
     case SizeRule::Kind::NotLarger: {
       // timm ResizeKeepRatio.get_params: ratio = max(rh, rw) * longest +

@@ -17,11 +17,12 @@ struct SizeRule {
     NotSmaller,  // timm ResizeKeepRatio(longest=0): cover the (height, width) box
     NotLarger,   // timm ResizeKeepRatio(longest=1): fit in the (height, width) box
     Scale,       // cv2.resize(img, None, fx, fy): factors, not a size ("scale")
+    TfPreserveAspectRatio,  // tf.image.resize(preserve_aspect_ratio=True): fit in (height, width), float32
   };
   Kind kind = Kind::Exact;
   int size = 0;      // Shorter, Longer
   int max_size = 0;  // Shorter: cap on the longer side, 0 = none
-  int height = 0, width = 0;      // Exact, NotSmaller, NotLarger
+  int height = 0, width = 0;      // Exact, NotSmaller, NotLarger, TfPreserveAspectRatio
   double scale_y = 0, scale_x = 0;  // Scale: fy, fx (also the sampling scale of the resize)
 
   static SizeRule exact(int height, int width) {

@@ -124,6 +124,10 @@ def explain(doc: dict, fixed_size: Optional[tuple] = None, opset: int = MIN_OPSE
                                    "refuse, so nothing is exact to. Crop after the resize, or drop or "
                                    "composite the alpha"))
                 continue
+            if step.get("keep_ratio") == "tf_preserve_aspect_ratio":
+                out.append(Finding(path, "resize (keep_ratio tf_preserve_aspect_ratio)", IMPOSSIBLE,
+                                   "TensorFlow's float32 size rule has no translation in pixelpact.onnx"))
+                continue
             out.append(_resize_finding(path, {**step, "engine": engine}, fixed, after_float))
         elif op == "letterbox":
             rule = step.get("rule", "ultralytics")
