@@ -288,6 +288,82 @@ def test_preserve_aspect_ratio_to_a_zero_side_is_refused():
         pixelpact.load(_preserve_doc((1, 1000), "bilinear"))(img)
 
 
+WITH_PAD = [((1, 1), (7, 5)), ((1, 300), (17, 600)), ((300, 1), (600, 17)), ((97, 131), (224, 224)),
+            ((131, 97), (61, 83)), ((480, 640), (224, 224)), ((4000, 30), (224, 224)), ((30, 4000), (299, 299)),
+            ((3, 7), (5, 5)), ((101, 103), (107, 109)), ((64, 64), (64, 64)), ((17, 23), (400, 600)),
+            ((333, 3), (120, 333)), ((27, 18), (100, 37)), ((480, 30), (1000, 1001)), ((5, 5), (1, 1))]
+
+
+def _with_pad_doc(out_hw, method, antialias=False, after=()):
+    doc = _doc(out_hw, method, antialias)
+    doc["steps"][-1]["keep_ratio"] = "tf_resize_with_pad"
+    doc["steps"] += list(after)
+    return doc
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("in_hw,out_hw", WITH_PAD, ids=[f"{i[0]}x{i[1]}-{o[0]}x{o[1]}" for i, o in WITH_PAD])
+def test_resize_with_pad(method, in_hw, out_hw):
+    """tf.image.resize_with_pad(image, h, w, method, antialias): float32 ratio, sides
+    floor(side / ratio), zeros floor((target - side / ratio) / 2) before; then the
+    arithmetic after it reads the padding as 0.0 (x / 127.5 - 1 makes it -1)."""
+    img = noise(*in_hw, seed=31)
+    for antialias in (False, True):
+        padded = tf.image.resize_with_pad(img, *out_hw, method=method, antialias=antialias)
+        expected = tf.cast(padded, tf.float32).numpy()
+        assert_same(pixelpact.load(_with_pad_doc(out_hw, method, antialias))(img), expected)
+        scaled = (tf.cast(padded, tf.float32) / 127.5 - 1).numpy()
+        after = [{"op": "div", "value": 127.5}, {"op": "sub", "value": 1}]
+        assert_same(pixelpact.load(_with_pad_doc(out_hw, method, antialias, after))(img), scaled)
+
+
+@pytest.mark.parametrize("in_hw,out_hw", WITH_PAD[:8], ids=[f"{i[0]}x{i[1]}-{o[0]}x{o[1]}" for i, o in WITH_PAD[:8]])
+def test_resize_with_pad_nearest_on_uint8(in_hw, out_hw):
+    """nearest keeps uint8 in TensorFlow, its padding is 0: the resize before to_float."""
+    img = noise(*in_hw, seed=37)
+    expected = tf.image.resize_with_pad(img, *out_hw, method="nearest").numpy()
+    doc = {"pixelpact": 1, "input": {"color": "RGB"},
+           "steps": [{"op": "resize", "size": list(out_hw), "keep_ratio": "tf_resize_with_pad",
+                      "interpolation": "nearest", "engine": "tensorflow"}],
+           "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}}
+    assert_same(pixelpact.load(doc)(img), expected)
+
+
+@pytest.mark.parametrize("fraction", [0.5, 0.875, 0.1])
+def test_resize_with_pad_then_central_crop(fraction):
+    """A crop of the padded float planes reads the padding as 0.0 too."""
+    img = noise(97, 331, seed=41)
+    expected = tf.image.central_crop(tf.image.resize_with_pad(img, 224, 224, method="bicubic"), fraction).numpy()
+    doc = _with_pad_doc((224, 224), "bicubic", after=[{"op": "center_crop", "central_fraction": fraction}])
+    assert_same(pixelpact.load(doc)(img), expected)
+
+
+def test_resize_with_pad_sizes_and_offsets():
+    """The sizes and paddings alone for many inputs and boxes: a constant image whose
+    padding is the only 0 shows where TensorFlow put it."""
+    boxes = [(224, 224), (299, 299), (3, 3), (1, 7), (100, 37), (1000, 1001), (480, 640), (7, 1)]
+    sides = list(range(1, 60)) + [97, 127, 128, 255, 299, 333, 480, 640, 1001, 4000]
+    rng = np.random.default_rng(5)
+    checked = 0
+    for box in boxes:
+        pipe = pixelpact.load({"pixelpact": 1, "input": {"color": "GRAY"},
+                               "steps": [{"op": "resize", "size": list(box), "keep_ratio": "tf_resize_with_pad",
+                                          "interpolation": "nearest", "engine": "tensorflow"}],
+                               "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}})
+        for h in sides:
+            for w in rng.choice(sides, 5, replace=False):
+                img = np.full((h, int(w), 1), 7, np.uint8)
+                try:
+                    expected = tf.image.resize_with_pad(img, *box, method="nearest").numpy()
+                except tf.errors.InvalidArgumentError:  # a side floors to 0
+                    with pytest.raises(ValueError, match="outside 1..1048576"):
+                        pipe(img[:, :, 0])
+                    continue
+                assert_same(pipe(img[:, :, 0]), np.repeat(expected, 3, axis=2))
+                checked += 1
+    assert checked > 2000
+
+
 def test_views_and_negative_strides():
     """Non-contiguous and negative-stride inputs are read as numpy reads them."""
     base = noise(120, 170, channels=4, seed=21)

@@ -66,12 +66,14 @@ std::string resize(const ResizeStep& r) {
     case SizeRule::Kind::NotSmaller:
     case SizeRule::Kind::NotLarger:
     case SizeRule::Kind::TfPreserveAspectRatio:
+    case SizeRule::Kind::TfResizeWithPad:
       m.emplace_back("size", height_width(size.height, size.width));
       if (size.kind == SizeRule::Kind::NotSmaller) m.emplace_back("keep_ratio", quoted("not_smaller"));
       if (size.kind == SizeRule::Kind::NotLarger) m.emplace_back("keep_ratio", quoted("not_larger"));
       if (size.kind == SizeRule::Kind::TfPreserveAspectRatio) {
         m.emplace_back("keep_ratio", quoted("tf_preserve_aspect_ratio"));
       }
+      if (size.kind == SizeRule::Kind::TfResizeWithPad) m.emplace_back("keep_ratio", quoted("tf_resize_with_pad"));
       break;
   }
   m.emplace_back("engine", quoted(r.engine->name()));

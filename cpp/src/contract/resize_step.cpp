@@ -60,7 +60,7 @@ SizeRule parse_size_rule(const Node& step) {
   }
   if (!step.has("size")) fail(step.path(), "missing required property 'size'");
   Node size = step.at("size");
-  enum class Keep { Default, Shorter, Longer, NotSmaller, NotLarger, TfPreserveAspectRatio };
+  enum class Keep { Default, Shorter, Longer, NotSmaller, NotLarger, TfPreserveAspectRatio, TfResizeWithPad };
   Keep keep = Keep::Default;
   if (step.has("keep_ratio")) {
     Node node = step.at("keep_ratio");
@@ -68,12 +68,13 @@ SizeRule parse_size_rule(const Node& step) {
                                {"longer", Keep::Longer},
                                {"not_smaller", Keep::NotSmaller},
                                {"not_larger", Keep::NotLarger},
-                               {"tf_preserve_aspect_ratio", Keep::TfPreserveAspectRatio}});
+                               {"tf_preserve_aspect_ratio", Keep::TfPreserveAspectRatio},
+                               {"tf_resize_with_pad", Keep::TfResizeWithPad}});
     const bool wants_int = keep == Keep::Shorter || keep == Keep::Longer;
     if (wants_int != size.is_integer()) {
       fail(node.path(), wants_int ? "keep_ratio 'shorter' and 'longer' need an integer size"
-                                  : "keep_ratio 'not_smaller', 'not_larger' and 'tf_preserve_aspect_ratio' "
-                                    "need size [height, width]");
+                                  : "keep_ratio 'not_smaller', 'not_larger', 'tf_preserve_aspect_ratio' and "
+                                    "'tf_resize_with_pad' need size [height, width]");
     }
     if (keep == Keep::Longer && step.has("max_size")) {
       fail(step.at("max_size").path(), "max_size does not combine with keep_ratio 'longer'");
@@ -100,6 +101,7 @@ SizeRule parse_size_rule(const Node& step) {
   r.kind = keep == Keep::NotSmaller ? SizeRule::Kind::NotSmaller
          : keep == Keep::NotLarger  ? SizeRule::Kind::NotLarger
          : keep == Keep::TfPreserveAspectRatio ? SizeRule::Kind::TfPreserveAspectRatio
+         : keep == Keep::TfResizeWithPad ? SizeRule::Kind::TfResizeWithPad
                                     : SizeRule::Kind::Exact;
   return r;
 }

@@ -18,11 +18,12 @@ struct SizeRule {
     NotLarger,   // timm ResizeKeepRatio(longest=1): fit in the (height, width) box
     Scale,       // cv2.resize(img, None, fx, fy): factors, not a size ("scale")
     TfPreserveAspectRatio,  // tf.image.resize(preserve_aspect_ratio=True): fit in (height, width), float32
+    TfResizeWithPad,        // tf.image.resize_with_pad: fit in (height, width), then zero padding to it
   };
   Kind kind = Kind::Exact;
   int size = 0;      // Shorter, Longer
   int max_size = 0;  // Shorter: cap on the longer side, 0 = none
-  int height = 0, width = 0;      // Exact, NotSmaller, NotLarger, TfPreserveAspectRatio
+  int height = 0, width = 0;      // Exact, NotSmaller, NotLarger, Tf*
   double scale_y = 0, scale_x = 0;  // Scale: fy, fx (also the sampling scale of the resize)
 
   static SizeRule exact(int height, int width) {
@@ -43,6 +44,10 @@ struct SizeRule {
 // (height, width) of the output for an input size. Not checked: a rule may give
 // 0 or an enormous side; the caller refuses those (plan/geometry_steps.cpp).
 std::pair<int, int> resized_size(const SizeRule& rule, int in_h, int in_w);
+
+// TfResizeWithPad: the zero rows above and columns left of the resized image
+// (the padding then reaches rule.height x rule.width).
+std::pair<int, int> tf_resize_with_pad_offsets(const SizeRule& rule, int in_h, int in_w);
 
 // torchvision's size rule for resize(size: int, max_size) -> (height, width).
 std::pair<int, int> shorter_side_size(int in_h, int in_w, int size, int max_size);

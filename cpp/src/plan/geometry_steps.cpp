@@ -59,6 +59,18 @@ CentralCrop tf_central_crop(int in, double fraction) {
   return {start, in - 2 * start};
 }
 
+// A size rule that pads the resized image to a box (tf.image.resize_with_pad):
+// zeros `top` rows above and `left` columns left of it, out to height x width.
+struct PadToBox {
+  bool pads = false;
+  int top = 0, left = 0, height = 0, width = 0;
+};
+PadToBox pad_to_box(const SizeRule& rule, int in_h, int in_w) {
+  if (rule.kind != SizeRule::Kind::TfResizeWithPad) return {};
+  const auto offsets = tf_resize_with_pad_offsets(rule, in_h, in_w);
+  return {true, offsets.first, offsets.second, rule.height, rule.width};
+}
+
 }  // namespace
 
 ResizeStep blob_crop_resize(const LetterboxStep& l, int in_h, int in_w) {
@@ -167,7 +179,9 @@ std::vector<PrimitiveStep> expand_geometry(const Contract& contract, int in_h, i
     if (const auto* r = std::get_if<ResizeStep>(&step)) {
       auto hw = resized_size(r->size, h, w);
       check_size("resize", i, h, w, hw.first, hw.second);
+      const PadToBox pad = pad_to_box(r->size, h, w);
       resize(r, hw.first, hw.second);
+      if (pad.pads) crop(-pad.top, -pad.left, pad.height, pad.width, FillBytes{});
     } else if (const auto* c = std::get_if<CenterCropStep>(&step); c && c->central_fraction > 0) {
       const CentralCrop y = tf_central_crop(h, c->central_fraction), x = tf_central_crop(w, c->central_fraction);
       crop(y.start, x.start, y.size, x.size, c->fill);
@@ -211,6 +225,7 @@ std::vector<PrimitiveStep> expand_float_geometry(const Contract& contract, int h
   const std::size_t index = contract.geometry.size();
   auto hw = resized_size(contract.float_resize.size, h, w);
   check_size("resize", index, h, w, hw.first, hw.second);
+  const PadToBox pad = pad_to_box(contract.float_resize.size, h, w);
   PrimitiveStep r;
   r.is_resize = true;
   r.resize = &contract.float_resize;
@@ -219,6 +234,16 @@ std::vector<PrimitiveStep> expand_float_geometry(const Contract& contract, int h
   r.out_h = h = hw.first;
   r.out_w = w = hw.second;
   out.push_back(r);
+  if (pad.pads) {  // zeros around the resized float planes (0.0 before the steps after the resize)
+    PrimitiveStep p;
+    p.in_h = h;
+    p.in_w = w;
+    p.out_h = h = pad.height;
+    p.out_w = w = pad.width;
+    p.offset_y = -pad.top;
+    p.offset_x = -pad.left;
+    out.push_back(p);
+  }
   for (const CenterCropStep& c : contract.float_crops) {
     PrimitiveStep p;
     p.in_h = h;

@@ -75,10 +75,14 @@ void run_float_stage(const CompiledContract& cc, const Plan& plan, const Tile& t
   for (int ch = 0; ch < 3; ++ch) {
     const float* plane = resized + ch * out_plane;
     for (int y = 0; y < th; ++y) {
-      const float* row = plane + static_cast<std::size_t>(y + plan.float_crop_y) * f.out_w + plan.float_crop_x;
+      const int sy = y + plan.float_crop_y;
+      const bool row_inside = sy >= 0 && sy < f.out_h;
+      const float* row = row_inside ? plane + static_cast<std::size_t>(sy) * f.out_w : nullptr;
       for (int x = 0; x < tw; ++x) {
+        const int sx = x + plan.float_crop_x;
+        const float sample = row_inside && sx >= 0 && sx < f.out_w ? row[sx] : 0.0f;  // padding reads 0.0
         const float v = static_cast<float>(
-            run_chain(c, ch, row[x], c.arithmetic_before_resize, c.arithmetic.size()));
+            run_chain(c, ch, sample, c.arithmetic_before_resize, c.arithmetic.size()));
         const std::size_t at = planar ? (static_cast<std::size_t>(ch) * th + y) * tw + x
                                       : (static_cast<std::size_t>(y) * tw + x) * 3 + ch;
         if (c.output_dtype == DType::Float16) {

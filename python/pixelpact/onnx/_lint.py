@@ -124,8 +124,8 @@ def explain(doc: dict, fixed_size: Optional[tuple] = None, opset: int = MIN_OPSE
                                    "refuse, so nothing is exact to. Crop after the resize, or drop or "
                                    "composite the alpha"))
                 continue
-            if step.get("keep_ratio") == "tf_preserve_aspect_ratio":
-                out.append(Finding(path, "resize (keep_ratio tf_preserve_aspect_ratio)", IMPOSSIBLE,
+            if step.get("keep_ratio") in ("tf_preserve_aspect_ratio", "tf_resize_with_pad"):
+                out.append(Finding(path, f"resize (keep_ratio {step['keep_ratio']})", IMPOSSIBLE,
                                    "TensorFlow's float32 size rule has no translation in pixelpact.onnx"))
                 continue
             out.append(_resize_finding(path, {**step, "engine": engine}, fixed, after_float))
