@@ -42,6 +42,45 @@ def test_layers_in_a_model_and_as_a_list():
     assert int(out.split()[-1]) == 6 * 2 * 8 * 2
 
 
+def test_resizing_to_aspect_ratio():
+    """Resizing(crop_to_aspect_ratio / pad_to_aspect_ratio): Keras' float32 window
+    (center_crop rules keras_crop_to_aspect_ratio / keras_pad_to_aspect_ratio) before
+    tf.image.resize, with arithmetic after; every side 1..40 against a few targets."""
+    out = run_keras_tf("""
+    n = 0
+    sizes = [(1, 1), (1, 40), (40, 1), (97, 131), (480, 640), (4000, 30), (224, 224), (31, 17), (3, 1000)]
+    targets = [(224, 224), (17, 301), (1, 1), (300, 7), (3, 5)]
+    for mode in ("crop", "pad"):
+        for method, antialias in [("bilinear", False), ("nearest", False), ("bicubic", True), ("area", False),
+                                  ("lanczos3", True)]:
+            for i, hw in enumerate(sizes):
+                img = noise(*hw, seed=i)
+                out_hw = targets[i % len(targets)]
+                fill = {} if mode == "crop" or i % 2 else {"fill_value": 114.0}
+                layers = [keras.layers.Resizing(*out_hw, interpolation=method, antialias=antialias,
+                                                **{mode + "_to_aspect_ratio": True}, **fill),
+                          keras.layers.Rescaling(1 / 127.5, offset=-1)]
+                model = keras.Sequential([keras.Input((None, None, 3))] + layers)
+                expected = model(img[None]).numpy()
+                for source in (model, layers):
+                    assert_same(pixelpact.load(pixelpact.from_keras(source))(img), expected)
+                    n += 1
+        for box in [(224, 224), (17, 301), (3, 5), (100, 37), (7, 1)]:
+            pipe = pixelpact.load(pixelpact.from_keras([keras.layers.Resizing(
+                *box, interpolation="nearest", **{mode + "_to_aspect_ratio": True})]))
+            layer = keras.layers.Resizing(*box, interpolation="nearest", **{mode + "_to_aspect_ratio": True})
+            for h in range(1, 41):
+                for w in (1, 2, 3, 7, 13, 29, 40, 97):
+                    img = np.ascontiguousarray(np.arange(h * w * 3, dtype=np.uint32).reshape(h, w, 3) % 251
+                                               ).astype(np.uint8)
+                    expected = layer(img[None].astype("float32")).numpy()
+                    assert_same(pipe(img), expected)
+                    n += 1
+    print(n)
+    """)
+    assert int(out.split()[-1]) == 2 * (5 * 9 * 2 + 5 * 40 * 8)
+
+
 def test_rescaling_and_normalization_without_resize():
     out = run_keras_tf("""
     img = noise(45, 67, seed=2)
@@ -120,8 +159,10 @@ def test_refusals():
     refused = [
         ([keras.layers.RandomFlip()], "random augmentation"),
         ([keras.layers.RandomRotation(0.1)], "random augmentation"),
-        ([keras.layers.Resizing(10, 10, crop_to_aspect_ratio=True)], "aspect"),
-        ([keras.layers.Resizing(10, 10, pad_to_aspect_ratio=True)], "aspect"),
+        ([keras.layers.Rescaling(0.5), keras.layers.Resizing(10, 10, pad_to_aspect_ratio=True)],
+         "put the Resizing first"),
+        ([keras.layers.Resizing(10, 10, pad_to_aspect_ratio=True, fill_value=0.5)], "not a byte"),
+        ([keras.layers.Resizing(10, 10, pad_to_aspect_ratio=True, fill_value=256)], "not a byte"),
         ([keras.layers.Resizing(10, 10), keras.layers.Resizing(5, 5)], "second resize"),
         ([keras.layers.CenterCrop(10, 10)], "smart_resize"),
         ([keras.layers.Resizing(10, 10), keras.layers.CenterCrop(11, 10)], "smart_resize"),

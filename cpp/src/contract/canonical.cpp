@@ -86,6 +86,8 @@ std::string_view center_crop_rule(CenterCropRule rule) {
     case CenterCropRule::Torchvision: return "torchvision";
     case CenterCropRule::HfPil: return "hf_pil";
     case CenterCropRule::HfTorchvision: return "hf_torchvision";
+    case CenterCropRule::KerasCropToAspectRatio: return "keras_crop_to_aspect_ratio";
+    case CenterCropRule::KerasPadToAspectRatio: return "keras_pad_to_aspect_ratio";
   }
   return "";
 }

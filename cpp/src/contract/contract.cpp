@@ -163,7 +163,9 @@ LetterboxStep parse_letterbox(const Node& step, InputColor color) {
 CenterCropRule parse_center_crop_rule(const Node& node) {
   return node.as_enum<CenterCropRule>({{"torchvision", CenterCropRule::Torchvision},
                                        {"hf_pil", CenterCropRule::HfPil},
-                                       {"hf_torchvision", CenterCropRule::HfTorchvision}});
+                                       {"hf_torchvision", CenterCropRule::HfTorchvision},
+                                       {"keras_crop_to_aspect_ratio", CenterCropRule::KerasCropToAspectRatio},
+                                       {"keras_pad_to_aspect_ratio", CenterCropRule::KerasPadToAspectRatio}});
 }
 
 CenterCropStep parse_center_crop(const Node& step, InputColor color) {

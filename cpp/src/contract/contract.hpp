@@ -30,7 +30,7 @@ enum class AlphaPolicy {
 using FillBytes = std::array<std::uint8_t, 3>;
 
 // Whose offset and padding rule a center crop follows (plan/geometry_steps.cpp).
-enum class CenterCropRule { Torchvision, HfPil, HfTorchvision };
+enum class CenterCropRule { Torchvision, HfPil, HfTorchvision, KerasCropToAspectRatio, KerasPadToAspectRatio };
 
 struct CenterCropStep {
   int height = 0;

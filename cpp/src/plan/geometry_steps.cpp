@@ -43,8 +43,29 @@ int center_offset(CenterCropRule rule, int in, int crop) {
       // image_transforms.center_crop: top = (in - crop) // 2; a smaller image is
       // placed at ceil((crop - in) / 2) on a zero canvas: the same floor offset.
       return floor_half(in - crop);
+    case CenterCropRule::KerasCropToAspectRatio:
+    case CenterCropRule::KerasPadToAspectRatio: break;  // keras_aspect_window
   }
   return 0;
+}
+
+// Keras 3 (TensorFlow backend) image.resize with crop_to_aspect_ratio or
+// pad_to_aspect_ratio, before it resizes to (target_h, target_w): along the
+// height, side = int(float32(in_w * target_h) / float32(target_w)) (the width
+// likewise); cropping keeps max(min(in, side), 1) from int(float32(in - kept) / 2);
+// padding adds int(float32(max(in, side) - in) / 2) fill rows on both sides.
+struct Window {
+  int offset, size;
+};
+Window keras_aspect_window(bool pad, int in, int other_in, int target, int other_target) {
+  const float q = static_cast<float>(static_cast<long long>(other_in) * target) / static_cast<float>(other_target);
+  const int side = q >= static_cast<float>(1 << 30) ? 1 << 30 : static_cast<int>(q);
+  if (pad) {
+    const int margin = static_cast<int>(static_cast<float>(std::max(in, side) - in) / 2);
+    return {-margin, in + 2 * margin};
+  }
+  const int kept = std::max(std::min(in, side), 1);
+  return {static_cast<int>(static_cast<float>(in - kept) / 2), kept};
 }
 
 // tf.image.central_crop (image_ops_impl.py, static shapes): per axis
@@ -185,6 +206,14 @@ std::vector<PrimitiveStep> expand_geometry(const Contract& contract, int in_h, i
     } else if (const auto* c = std::get_if<CenterCropStep>(&step); c && c->central_fraction > 0) {
       const CentralCrop y = tf_central_crop(h, c->central_fraction), x = tf_central_crop(w, c->central_fraction);
       crop(y.start, x.start, y.size, x.size, c->fill);
+    } else if (const auto* c = std::get_if<CenterCropStep>(&step);
+               c && (c->rule == CenterCropRule::KerasCropToAspectRatio ||
+                     c->rule == CenterCropRule::KerasPadToAspectRatio)) {
+      const bool pad = c->rule == CenterCropRule::KerasPadToAspectRatio;
+      const Window y = keras_aspect_window(pad, h, w, c->height, c->width);
+      const Window x = keras_aspect_window(pad, w, h, c->width, c->height);
+      check_size("center_crop", i, h, w, static_cast<long long>(y.size), static_cast<long long>(x.size));
+      crop(y.offset, x.offset, y.size, x.size, c->fill);
     } else if (const auto* c = std::get_if<CenterCropStep>(&step)) {
       crop(center_offset(c->rule, h, c->height), center_offset(c->rule, w, c->width), c->height, c->width,
            c->fill);

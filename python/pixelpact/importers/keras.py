@@ -16,8 +16,10 @@ Three ways in, combinable in this order (each optional, at least one given):
 The layers are read from their attributes, so importing needs neither TensorFlow nor
 a particular Keras backend. What a contract cannot state exactly is refused with
 UnsupportedTransform: random augmentation layers, a second resize, Resizing's
-crop_to_aspect_ratio / pad_to_aspect_ratio (a crop or padding that depends on the
-input's aspect ratio), a CenterCrop that may meet an image smaller than the crop (Keras
+pad_to_aspect_ratio after arithmetic or with a fill_value that is not a byte (its
+crop_to_aspect_ratio and pad_to_aspect_ratio are the center_crop rules
+keras_crop_to_aspect_ratio / keras_pad_to_aspect_ratio), image_dataset_from_directory's
+crop_to_aspect_ratio / pad_to_aspect_ratio (not tested yet), a CenterCrop that may meet an image smaller than the crop (Keras
 then resizes instead of cropping; it is accepted after a Resizing large enough),
 load_img's keep_aspect_ratio (Pillow's box resize reads outside the box).
 """
@@ -143,17 +145,17 @@ def _layer_steps(layer: Any, state: dict) -> list:
     if name == "Resizing":
         if state["resized"]:
             raise UnsupportedTransform(f"{where}: a second resize after a float resize has no contract")
-        if layer.crop_to_aspect_ratio or layer.pad_to_aspect_ratio:
-            raise UnsupportedTransform(f"{where}: crop_to_aspect_ratio / pad_to_aspect_ratio crop or pad to "
-                                       "the target aspect ratio from the input's own size: not expressible yet")
+        window = _aspect_ratio_window(layer, where, state)
         if layer.interpolation not in TF_METHODS:
             raise UnsupportedTransform(f"{where}: interpolation {layer.interpolation!r} is not one of "
                                        f"{sorted(TF_METHODS)}")
         state["resized"] = True
         state["size"] = (int(layer.height), int(layer.width))
-        return steps + [{"op": "resize", "size": [int(layer.height), int(layer.width)],
+        return steps + window + [{"op": "resize", "size": [int(layer.height), int(layer.width)],
                          "interpolation": layer.interpolation, "engine": "tensorflow",
                          "antialias": bool(layer.antialias)}]
+    if name in ("Rescaling", "Normalization"):
+        state["arithmetic"] = True
     if name == "Rescaling":
         # x * float32(scale) + float32(offset), two float32 operations.
         return steps + [{"op": "mul", "value": _channel_values(layer.scale, where)},
@@ -183,6 +185,27 @@ def _layer_steps(layer: Any, state: dict) -> list:
         state["size"] = (height, width)
         return steps + _keras_center_crop(in_h, in_w, height, width)
     raise UnsupportedTransform(f"{where}: layer {type(layer).__module__}.{name} is not supported by from_keras")
+
+
+def _aspect_ratio_window(layer: Any, where: str, state: dict) -> list:
+    """Resizing's crop_to_aspect_ratio / pad_to_aspect_ratio: the center_crop rule
+    of the same name, which runs on the pixels before to_float (cropping and padding
+    with an integer fill commute with the float32 cast; not with arithmetic)."""
+    size = [int(layer.height), int(layer.width)]
+    if layer.crop_to_aspect_ratio:
+        return [{"op": "center_crop", "size": size, "rule": "keras_crop_to_aspect_ratio"}]
+    if not layer.pad_to_aspect_ratio:
+        return []
+    fill = float(getattr(layer, "fill_value", 0.0))
+    if getattr(layer, "fill_mode", "constant") != "constant":
+        raise UnsupportedTransform(f"{where}: fill_mode {layer.fill_mode!r}: only 'constant' pads")
+    if state["arithmetic"]:
+        raise UnsupportedTransform(f"{where}: pad_to_aspect_ratio after Rescaling/Normalization pads the "
+                                   "transformed values with fill_value: put the Resizing first")
+    if not (fill.is_integer() and 0 <= fill <= 255):
+        raise UnsupportedTransform(f"{where}: fill_value {fill!r} is not a byte (0..255), the padding a "
+                                   "contract's pixels can carry")
+    return [{"op": "center_crop", "size": size, "rule": "keras_pad_to_aspect_ratio", "fill": int(fill)}]
 
 
 def _keras_center_crop(in_h: int, in_w: int, height: int, width: int) -> list:
@@ -232,7 +255,7 @@ def from_keras(layers: Any = None, *, load_img: Optional[dict] = None,
     if layers is None and load_img is None and image_dataset_from_directory is None:
         raise UnsupportedTransform("nothing to import: give layers, load_img or image_dataset_from_directory")
     steps: list = []
-    state = {"float": False, "resized": False, "size": None}
+    state = {"float": False, "resized": False, "size": None, "arithmetic": False}
     if load_img is not None:
         steps += _load_img_steps(load_img)
         state["float"] = True

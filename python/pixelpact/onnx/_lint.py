@@ -141,6 +141,9 @@ def explain(doc: dict, fixed_size: Optional[tuple] = None, opset: int = MIN_OPSE
         elif op == "center_crop" and "central_fraction" in step:
             out.append(Finding(path, "center_crop (central_fraction)", IMPOSSIBLE,
                                "tf.image.central_crop's double offsets have no translation in pixelpact.onnx"))
+        elif op == "center_crop" and step.get("rule", "").startswith("keras_"):
+            out.append(Finding(path, f"center_crop ({step['rule']})", IMPOSSIBLE,
+                               "Keras' float32 aspect-ratio window has no translation in pixelpact.onnx"))
         else:
             out.append(Finding(path, op, EXACT, "index arithmetic and a fill colour"))
             cropped = True
