@@ -271,6 +271,16 @@ def ratio_row(per_round: Dict[str, List[float]], pp_key: str, peer_key: str) -> 
 # Correctness
 
 
+def timed_rows(rows: List[dict], comps: Sequence[Competitor], section: str, size: str, opts) -> List[dict]:
+    """Times `comps` interleaved and completes each row (peer_key vs pixelpact_key) with
+    its section, size and per-round ratios."""
+    per_round = run_rounds(comps, opts.rounds, opts.repeats, opts.target_ns)
+    for row in rows:
+        row.update(section=section, size=size, process="main")
+        row.update(ratio_row(per_round, row["pixelpact_key"], row["peer_key"]))
+    return rows
+
+
 def compare(actual: np.ndarray, expected: np.ndarray) -> dict:
     """How two outputs relate: same dtype/shape, share of differing values, max |diff|."""
     same_kind = actual.dtype == expected.dtype and actual.shape == expected.shape
@@ -521,11 +531,66 @@ def bench_opencv_resize(img: np.ndarray, opts, cv2, cv2_reason) -> List[dict]:
              Competitor("cv_resize", "cv2.resize INTER_LINEAR", cv_resize),
              Competitor("pp_cv_resize_blob", "pixelpact opencv bilinear + blob arithmetic", lambda: pp_blob(img)),
              Competitor("cv_resize_blob", "cv2.resize + blobFromImage", cv_blob)]
-    per_round = run_rounds(comps, opts.rounds, opts.repeats, opts.target_ns)
-    for row in rows:
-        row.update(section=section, size=size, process="main")
-        row.update(ratio_row(per_round, row["pixelpact_key"], row["peer_key"]))
-    return rows
+    return timed_rows(rows, comps, section, size, opts)
+
+
+TF_SIZE = (CROP, CROP)  # tf.image.resize(img, (224, 224)): TensorFlow's default eval resize
+
+
+def tensorflow_contract(size: Tuple[int, int]) -> dict:
+    """engine "tensorflow" bilinear (tf.image.resize's default) to `size`, then Keras'
+    preprocess_input 'tf' scaling x / 127.5 - 1, float32 NHWC."""
+    return {"pixelpact": 1, "name": "tensorflow-eval", "input": {"color": "RGB"},
+            "steps": [{"op": "to_float", "dtype": "float32"},
+                      {"op": "resize", "size": list(size), "interpolation": "bilinear", "engine": "tensorflow"},
+                      {"op": "div", "value": 127.5}, {"op": "sub", "value": 1.0}],
+            "output": {"layout": "NHWC", "dtype": "float32", "color": "RGB"}}
+
+
+def try_import_tf():
+    """TensorFlow with one intra-op and one inter-op thread (the other peers are single-threaded).
+    Imported after triton (torch's compiler backend, reached by torchvision.ops): importing
+    triton after TensorFlow crashes the interpreter (tests/helpers/tensorflow.py)."""
+    try:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import importlib.util
+
+        if importlib.util.find_spec("triton") is not None:
+            import triton  # noqa: F401
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+        return tf, None
+    except Exception as exc:  # noqa: BLE001
+        return None, f"TensorFlow unavailable: {type(exc).__name__}: {exc}"
+
+
+def bench_tensorflow_resize(img: np.ndarray, opts, tf, tf_reason) -> List[dict]:
+    """The TensorFlow engine against the library it reproduces: the TensorFlow/Keras eval
+    preprocessing tf.image.resize(img, (224, 224)) / 127.5 - 1 (eager, float32 NHWC),
+    asserted equal."""
+    h, w = img.shape[:2]
+    size = f"{w}x{h}"
+    section = "TensorFlow resize 224x224 bilinear + x / 127.5 - 1"
+    if tf is None:
+        return [{"peer": "TensorFlow tf.image.resize", "skipped": tf_reason, "size": size, "section": section}]
+    import pixelpact
+
+    pp = pixelpact.load(tensorflow_contract(TF_SIZE))
+    batch = img[None]
+
+    def tf_eval():
+        return (tf.image.resize(batch, TF_SIZE) / 127.5 - 1.0).numpy()
+
+    rows = [{"peer_key": "tf_resize", "pixelpact_key": "pp_tf_resize", "output": EQUAL,
+             "compare": assert_equal(f"{size} tensorflow-eval contract vs tf.image.resize / 127.5 - 1", pp(img),
+                                     tf_eval()),
+             "peer": f"TensorFlow {tf.__version__} tf.image.resize bilinear / 127.5 - 1 (float32 NHWC)",
+             "pixelpact": "tensorflow bilinear + div/sub, float32 NHWC"}]
+    comps = [Competitor("pp_tf_resize", "pixelpact tensorflow bilinear", lambda: pp(img)),
+             Competitor("tf_resize", "tf.image.resize / 127.5 - 1", tf_eval)]
+    return timed_rows(rows, comps, section, size, opts)
 
 
 def bench_normalize_only(crop: np.ndarray, opts, cv2, cv2_reason) -> List[dict]:
@@ -791,7 +856,7 @@ def machine_info(cv2) -> dict:
     except OSError:
         pass
     versions = {}
-    for name in ("pixelpact", "numpy", "torch", "torchvision", "PIL", "skimage", "matplotlib"):
+    for name in ("pixelpact", "numpy", "torch", "torchvision", "PIL", "skimage", "matplotlib", "tensorflow"):
         try:
             versions["Pillow" if name == "PIL" else name] = __import__(name).__version__
         except Exception:  # noqa: BLE001
@@ -1070,6 +1135,7 @@ def main(argv=None) -> int:
 
     torch.set_num_threads(1)
     cv2, cv2_reason = try_import_cv2()
+    tf, tf_reason = try_import_tf()
     started = time.time()
     result: dict = {"schema": SCHEMA, "machine": machine_info(cv2),
                     "settings": {"quick": opts.quick, "rounds": opts.rounds, "repeats": opts.repeats,
@@ -1092,6 +1158,8 @@ def main(argv=None) -> int:
             rows += bench_resize(img, pipes, opts, cv2, cv2_reason)
             print(f"[bench] {key}: OpenCV resize ...", file=sys.stderr, flush=True)
             rows += bench_opencv_resize(img, opts, cv2, cv2_reason)
+            print(f"[bench] {key}: TensorFlow resize ...", file=sys.stderr, flush=True)
+            rows += bench_tensorflow_resize(img, opts, tf, tf_reason)
         print("[bench] Pillow-SIMD subprocess ...", file=sys.stderr, flush=True)
         simd = bench_pillow_simd(images, expected, opts)
         result["pillow_simd"] = {k: v for k, v in simd.items() if k != "rows"}

@@ -21,11 +21,11 @@ from ._contract import load_schema, validate
 from ._pipeline import Geometry, Pipeline, decoders, fingerprint, load, supported_isas
 from ._diagnose import Diagnosis, Suspect, diagnose
 from . import golden, testing  # noqa: E402 - submodules as attributes: pixelpact.golden.record(...)
-from .importers import (UnsupportedTransform, from_hf, from_opencv_blob, from_timm, from_torchvision,
+from .importers import (UnsupportedTransform, from_hf, from_keras, from_opencv_blob, from_timm, from_torchvision,
                         from_ultralytics)
 
 __all__ = ["ContractError", "Diagnosis", "Geometry", "Pipeline", "Suspect", "UnsupportedTransform", "diagnose",
-           "fingerprint", "from_hf", "from_opencv_blob", "from_timm", "from_torchvision", "from_ultralytics", "golden",
+           "fingerprint", "from_hf", "from_keras", "from_opencv_blob", "from_timm", "from_torchvision", "from_ultralytics", "golden",
            "load", "load_schema", "supported_isas", "decoders", "testing", "validate", "__version__"]
 
 

@@ -149,6 +149,22 @@ def test_hugging_face_size_rules_are_refused_by_name(rule):
         ppx.export(contract([{"op": "pad_to_square", "fill": [1, 2, 3]}]))
 
 
+@pytest.mark.parametrize("step,what", [
+    ({"op": "center_crop", "central_fraction": 0.875}, "central_fraction"),
+    ({"op": "center_crop", "size": [3, 4], "rule": "keras_crop_to_aspect_ratio"}, "keras_crop_to_aspect_ratio"),
+    ({"op": "center_crop", "size": [3, 4], "rule": "keras_pad_to_aspect_ratio"}, "keras_pad_to_aspect_ratio"),
+    ({**resize([20, 30], "bilinear", "pillow"), "keep_ratio": "tf_preserve_aspect_ratio"}, "tf_preserve"),
+    ({**resize([20, 30], "bilinear", "pillow"), "keep_ratio": "tf_resize_with_pad"}, "tf_resize_with_pad"),
+])
+def test_tensorflow_and_keras_windows_are_refused(step, what):
+    """The TensorFlow/Keras size and window rules have no translation yet: refused by path."""
+    doc = contract([step])
+    with pytest.raises(ppx.Inexpressible) as err:
+        ppx.export(doc)
+    assert [f.path for f in err.value.findings] == ["/steps/0"]
+    assert what in str(err.value)
+
+
 @pytest.mark.slow  # measures against millions of values
 def test_approximate_needs_permission_and_stamps_the_measured_bound():
     doc = contract([{"op": "to_float", "dtype": "float32"}, {"op": "div", "value": 255},

@@ -161,6 +161,29 @@ def test_writer_matches_reference(isa, layout, dtype):
             assert_same(pixelpact.load(doc, isa=isa)(img), expected)
 
 
+TF_DIALECTS = [(m, a) for m in ["bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian",
+                                  "mitchellcubic"] for a in (False, True)]
+
+
+@pytest.mark.parametrize("isa", SIMD)
+@pytest.mark.parametrize("color", ["RGB", "GRAY"])
+def test_tensorflow_resize_matches_reference(isa, color):
+    """A tensorflow resize after to_float (float32 planes; every ISA's table points
+    at the reference kernel today): every kernel kind (copy, bilinear, nearest,
+    bicubic, area, spans)."""
+    channels = {"RGB": 3, "GRAY": 1}[color]
+    for i, (in_hw, out_hw, _) in enumerate(CASES[::3]):
+        mode, antialias = TF_DIALECTS[i % len(TF_DIALECTS)]
+        resize = {"op": "resize", "size": list(out_hw), "interpolation": mode, "engine": "tensorflow",
+                  "antialias": antialias}
+        img = noise(*in_hw, channels=channels, seed=i)
+        doc = {"pixelpact": 1, "input": {"color": color},
+               "steps": [{"op": "to_float", "dtype": "float32"}, {"op": "div", "value": 255}, resize],
+               "output": {"layout": "HWC", "dtype": "float32", "color": "RGB"}}
+        expected = pixelpact.load(doc, isa="reference")(img)
+        assert_same(pixelpact.load(doc, isa=isa)(img), expected)
+
+
 @pytest.mark.parametrize("isa", SIMD)
 @pytest.mark.parametrize("layout,dtype", list(itertools.product(["NCHW", "HWC"], ["float32", "float16", "uint8"])))
 def test_writer_fill_matches_reference(isa, layout, dtype):

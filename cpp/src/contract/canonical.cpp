@@ -78,6 +78,8 @@ std::string resize(const ResizeStep& r) {
     case SizeRule::Kind::NotLargerTruncated:
     case SizeRule::Kind::HfDpt:
     case SizeRule::Kind::HfDptKeep:
+    case SizeRule::Kind::TfPreserveAspectRatio:
+    case SizeRule::Kind::TfResizeWithPad:
       m.emplace_back("size", height_width(size.height, size.width));
       if (size.kind == SizeRule::Kind::HfDpt) m.emplace_back("keep_ratio", quoted("hf_dpt"));
       if (size.kind == SizeRule::Kind::HfDptKeep) m.emplace_back("keep_ratio", quoted("hf_dpt_keep"));
@@ -86,6 +88,10 @@ std::string resize(const ResizeStep& r) {
       if (size.kind == SizeRule::Kind::NotLargerTruncated) {
         m.emplace_back("keep_ratio", quoted("not_larger_truncated"));
       }
+      if (size.kind == SizeRule::Kind::TfPreserveAspectRatio) {
+        m.emplace_back("keep_ratio", quoted("tf_preserve_aspect_ratio"));
+      }
+      if (size.kind == SizeRule::Kind::TfResizeWithPad) m.emplace_back("keep_ratio", quoted("tf_resize_with_pad"));
       break;
     case SizeRule::Kind::Input:
       break;
@@ -108,11 +114,16 @@ std::string_view center_crop_rule(CenterCropRule rule) {
     case CenterCropRule::Torchvision: return "torchvision";
     case CenterCropRule::HfPil: return "hf_pil";
     case CenterCropRule::HfTorchvision: return "hf_torchvision";
+    case CenterCropRule::KerasCropToAspectRatio: return "keras_crop_to_aspect_ratio";
+    case CenterCropRule::KerasPadToAspectRatio: return "keras_pad_to_aspect_ratio";
   }
   return "";
 }
 
 std::string center_crop(const CenterCropStep& c, bool with_fill) {
+  if (c.central_fraction > 0) {
+    return object({{"op", quoted("center_crop")}, {"central_fraction", canonical_number(c.central_fraction)}});
+  }
   Members m{{"op", quoted("center_crop")}, {"rule", quoted(center_crop_rule(c.rule))}};
   if (c.fraction_h > 0) {
     m.emplace_back("fraction_of_shorter", array({number(c.fraction_h), number(c.fraction_w)}));

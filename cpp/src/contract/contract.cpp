@@ -171,11 +171,29 @@ LetterboxStep parse_letterbox(const Node& step, InputColor color) {
 CenterCropRule parse_center_crop_rule(const Node& node) {
   return node.as_enum<CenterCropRule>({{"torchvision", CenterCropRule::Torchvision},
                                        {"hf_pil", CenterCropRule::HfPil},
-                                       {"hf_torchvision", CenterCropRule::HfTorchvision}});
+                                       {"hf_torchvision", CenterCropRule::HfTorchvision},
+                                       {"keras_crop_to_aspect_ratio", CenterCropRule::KerasCropToAspectRatio},
+                                       {"keras_pad_to_aspect_ratio", CenterCropRule::KerasPadToAspectRatio}});
 }
 
 CenterCropStep parse_center_crop(const Node& step, InputColor color) {
-  step.require_object({"op"}, {"op", "size", "fraction_of_shorter", "rule", "fill"});
+  step.require_object({"op"}, {"op", "size", "fraction_of_shorter", "rule", "fill", "central_fraction"});
+  if (step.has("central_fraction")) {
+    // tf.image.central_crop: the crop is inside the image by construction.
+    for (const char* key : {"size", "fraction_of_shorter", "rule", "fill"}) {
+      if (step.has(key)) {
+        fail(step.at(key).path(), std::string(key) + " does not combine with central_fraction "
+                                                     "(tf.image.central_crop computes the crop from the input size)");
+      }
+    }
+    const Node f = step.at("central_fraction");
+    const double v = f.as_number();
+    if (!(v > 0)) fail(f.path(), f.describe() + " is less than or equal to the minimum of 0");
+    if (!(v <= 1)) fail(f.path(), f.describe() + " is greater than the maximum of 1");
+    CenterCropStep c;
+    c.central_fraction = v;
+    return c;
+  }
   CenterCropStep c;
   if (step.has("fraction_of_shorter")) {
     const Node f = step.at("fraction_of_shorter");

@@ -37,7 +37,7 @@ enum class Orientation {
 using FillBytes = std::array<std::uint8_t, 3>;
 
 // Whose offset and padding rule a center crop follows (plan/geometry_steps.cpp).
-enum class CenterCropRule { Torchvision, HfPil, HfTorchvision };
+enum class CenterCropRule { Torchvision, HfPil, HfTorchvision, KerasCropToAspectRatio, KerasPadToAspectRatio };
 
 struct CenterCropStep {
   int height = 0;
@@ -47,6 +47,9 @@ struct CenterCropStep {
   double fraction_h = 0, fraction_w = 0;
   CenterCropRule rule = CenterCropRule::Torchvision;
   FillBytes fill{};
+  // tf.image.central_crop(image, central_fraction) when > 0: the size depends on
+  // the input (plan/geometry_steps.cpp), height/width/rule/fill are unused.
+  double central_fraction = 0;
 };
 
 // out(y, x) = in(y + top, x + left), `fill` outside the input (torchvision F.crop).

@@ -100,7 +100,8 @@ SizeRule parse_size_only(const Node& step) {
   if (!step.has("size")) fail(step.path(), "missing required property 'size'");
   Node size = step.at("size");
   enum class Keep { Default, Shorter, Longer, NotSmaller, NotLarger, HfShortestLongest, HfYolos, HfVilt,
-                    NotLargerTruncated, HfDpt, HfDptKeep, HfLongest };
+                    NotLargerTruncated, HfDpt, HfDptKeep, HfLongest, TfPreserveAspectRatio,
+                    TfResizeWithPad };
   Keep keep = Keep::Default;
   if (step.has("keep_ratio")) {
     Node node = step.at("keep_ratio");
@@ -114,9 +115,12 @@ SizeRule parse_size_only(const Node& step) {
                                {"not_larger_truncated", Keep::NotLargerTruncated},
                                {"hf_dpt", Keep::HfDpt},
                                {"hf_dpt_keep", Keep::HfDptKeep},
-                               {"hf_longest", Keep::HfLongest}});
+                               {"hf_longest", Keep::HfLongest},
+                               {"tf_preserve_aspect_ratio", Keep::TfPreserveAspectRatio},
+                               {"tf_resize_with_pad", Keep::TfResizeWithPad}});
     const bool wants_int = keep != Keep::NotSmaller && keep != Keep::NotLarger &&
-                           keep != Keep::NotLargerTruncated && keep != Keep::HfDpt && keep != Keep::HfDptKeep;
+                           keep != Keep::NotLargerTruncated && keep != Keep::HfDpt && keep != Keep::HfDptKeep &&
+                           keep != Keep::TfPreserveAspectRatio && keep != Keep::TfResizeWithPad;
     if (wants_int != size.is_integer()) {
       fail(node.path(), wants_int ? "keep_ratio '" + node.as_string() + "' needs an integer size"
                                   : "keep_ratio '" + node.as_string() + "' needs size [height, width]");
@@ -164,6 +168,8 @@ SizeRule parse_size_only(const Node& step) {
            : keep == Keep::NotLargerTruncated ? SizeRule::Kind::NotLargerTruncated
            : keep == Keep::HfDpt              ? SizeRule::Kind::HfDpt
            : keep == Keep::HfDptKeep          ? SizeRule::Kind::HfDptKeep
+           : keep == Keep::TfPreserveAspectRatio ? SizeRule::Kind::TfPreserveAspectRatio
+           : keep == Keep::TfResizeWithPad    ? SizeRule::Kind::TfResizeWithPad
                                               : SizeRule::Kind::Exact;
   return r;
 }

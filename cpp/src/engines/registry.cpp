@@ -2,11 +2,14 @@
 
 namespace pixelpact::detail {
 
-// The engines, one line each; each folder defines its <name>_engine().
+// The engines, one line each; each folder defines its <name>_engine(). Every
+// line ends in a backslash, so that adding an engine is adding one line.
 #define PIXELPACT_ENGINES(X) \
   X(pillow)                  \
   X(torch)                   \
-  X(opencv)
+  X(opencv)                  \
+  X(tensorflow)              \
+  /* end of the list */
 
 #define PIXELPACT_DECLARE_ENGINE(name) const ResizeEngine& name##_engine();
 PIXELPACT_ENGINES(PIXELPACT_DECLARE_ENGINE)

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "image/rect.hpp"
 #include "image/scratch.hpp"
@@ -55,6 +56,10 @@ class FloatStage {
   virtual ~FloatStage() = default;
 
   int in_h = 0, in_w = 0, out_h = 0, out_w = 0;
+  // The input rows and columns run() reads, ascending, or empty for all of them: the
+  // executor converts only those samples to float (rows_read x cols_read) and leaves
+  // the rest of the plane unwritten, so a stage must list every sample it reads.
+  std::vector<int> rows_read, cols_read;
 
   // Floats of work memory run() needs (the same buffer serves every plane).
   virtual std::size_t work_floats() const { return 0; }

@@ -120,7 +120,26 @@ std::pair<int, int> hf_dpt_size(int in_h, int in_w, int out_h, int out_w, bool k
 
 std::pair<int, int> rule_size(const SizeRule& r, int in_h, int in_w);
 
+// image_ops_impl.py _resize_image_with_pad_common, in float32: ratio = max(w / W,
+// h / H); resized side floor(side / ratio); padding max(0, floor((T - side / ratio) / 2)).
+float tf_pad_ratio(const SizeRule& r, int in_h, int in_w) {
+  return std::max(static_cast<float>(in_w) / static_cast<float>(r.width),
+                  static_cast<float>(in_h) / static_cast<float>(r.height));
+}
+int tf_pad_side(int in, float ratio) {
+  return static_cast<int>(std::min(std::floor(static_cast<float>(in) / ratio), static_cast<float>(1 << 30)));
+}
+int tf_pad_before(int target, int in, float ratio) {
+  const float pad = std::floor((static_cast<float>(target) - static_cast<float>(in) / ratio) / 2);
+  return std::max(0, static_cast<int>(pad));
+}
+
 }  // namespace
+
+std::pair<int, int> tf_resize_with_pad_offsets(const SizeRule& r, int in_h, int in_w) {
+  const float ratio = tf_pad_ratio(r, in_h, in_w);
+  return {tf_pad_before(r.height, in_h, ratio), tf_pad_before(r.width, in_w, ratio)};
+}
 
 std::pair<int, int> shorter_side_size(int in_h, int in_w, int size, int max_size) {
   // transforms/functional.py:_compute_resized_output_size; Python's int() of a
@@ -200,6 +219,22 @@ std::pair<int, int> rule_size(const SizeRule& r, int in_h, int in_w) {
                                                          static_cast<double>(longer));
       const int s = static_cast<int>(std::min<long long>(new_short, 1LL << 30));
       return tall ? std::make_pair(r.size, s) : std::make_pair(s, r.size);
+    }
+    case SizeRule::Kind::TfPreserveAspectRatio: {
+      // image_ops_impl.py _resize_images_common(preserve_aspect_ratio=True), in
+      // float32: scale = min(height / in_h, width / in_w), each side
+      // round_half_even(scale * in) (tf.round), cast to int32.
+      const float scale = std::min(static_cast<float>(r.height) / static_cast<float>(in_h),
+                                   static_cast<float>(r.width) / static_cast<float>(in_w));
+      auto side = [&](int dim) {
+        const float v = std::nearbyint(scale * static_cast<float>(dim));
+        return static_cast<int>(std::min(v, static_cast<float>(1 << 30)));
+      };
+      return {side(in_h), side(in_w)};
+    }
+    case SizeRule::Kind::TfResizeWithPad: {
+      const float ratio = tf_pad_ratio(r, in_h, in_w);
+      return {tf_pad_side(in_h, ratio), tf_pad_side(in_w, ratio)};
     }
     case SizeRule::Kind::NotSmaller:
     case SizeRule::Kind::NotLarger: {

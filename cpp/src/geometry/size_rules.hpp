@@ -26,6 +26,8 @@ struct SizeRule {
     HfDpt,              // dpt get_resize_output_image_size, keep_aspect_ratio=False: (height / in) * in
     HfDptKeep,          // the same with keep_aspect_ratio=True: the scale nearer to 1 for both sides
     HfLongest,          // janus / deepseek_vl resize: max(round(side * (size / longer)), min_side)
+    TfPreserveAspectRatio,  // tf.image.resize(preserve_aspect_ratio=True): fit in (height, width), float32
+    TfResizeWithPad,        // tf.image.resize_with_pad: fit in (height, width), then zero padding to it
   };
   // HfDpt, HfDptKeep round their real-valued sides themselves (Round, multiple 1 if none).
   enum class Rounding { Floor, Ceil, Round };
@@ -33,7 +35,7 @@ struct SizeRule {
   int size = 0;      // Shorter, Longer
   int max_size = 0;  // Shorter: cap on the longer side, 0 = none
   int min_side = 0;  // HfLongest: the least side (transformers' min_size), 0 = none
-  int height = 0, width = 0;      // Exact, NotSmaller, NotLarger
+  int height = 0, width = 0;      // Exact, NotSmaller, NotLarger, Tf*
   double scale_y = 0, scale_x = 0;  // Scale: fy, fx (also the sampling scale of the resize)
   // After the rule, each side rounded to a multiple of `multiple` (0 = none):
   // Floor: side // m * m; Ceil: ceil(side / m) * m; Round: round(side / m) * m
@@ -60,6 +62,10 @@ struct SizeRule {
 // checked: a rule may give 0 or an enormous side; the caller refuses those
 // (plan/geometry_steps.cpp).
 std::pair<int, int> resized_size(const SizeRule& rule, int in_h, int in_w);
+
+// TfResizeWithPad: the zero rows above and columns left of the resized image
+// (the padding then reaches rule.height x rule.width).
+std::pair<int, int> tf_resize_with_pad_offsets(const SizeRule& rule, int in_h, int in_w);
 
 // torchvision's size rule for resize(size: int, max_size) -> (height, width).
 std::pair<int, int> shorter_side_size(int in_h, int in_w, int size, int max_size);

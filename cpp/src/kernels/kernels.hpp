@@ -14,6 +14,7 @@
 
 #include "kernels/conv.hpp"
 #include "kernels/opencv.hpp"
+#include "kernels/tensorflow.hpp"
 #include "kernels/torch_float.hpp"
 #include "kernels/write.hpp"
 

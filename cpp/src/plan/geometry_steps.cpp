@@ -43,8 +43,53 @@ int center_offset(CenterCropRule rule, int in, int crop) {
       // image_transforms.center_crop: top = (in - crop) // 2; a smaller image is
       // placed at ceil((crop - in) / 2) on a zero canvas: the same floor offset.
       return floor_half(in - crop);
+    case CenterCropRule::KerasCropToAspectRatio:
+    case CenterCropRule::KerasPadToAspectRatio: break;  // keras_aspect_window
   }
   return 0;
+}
+
+// Keras 3 (TensorFlow backend) image.resize with crop_to_aspect_ratio or
+// pad_to_aspect_ratio, before it resizes to (target_h, target_w): along the
+// height, side = int(float32(in_w * target_h) / float32(target_w)) (the width
+// likewise); cropping keeps max(min(in, side), 1) from int(float32(in - kept) / 2);
+// padding adds int(float32(max(in, side) - in) / 2) fill rows on both sides.
+struct Window {
+  int offset, size;
+};
+Window keras_aspect_window(bool pad, int in, int other_in, int target, int other_target) {
+  const float q = static_cast<float>(static_cast<long long>(other_in) * target) / static_cast<float>(other_target);
+  const int side = q >= static_cast<float>(1 << 30) ? 1 << 30 : static_cast<int>(q);
+  if (pad) {
+    const int margin = static_cast<int>(static_cast<float>(std::max(in, side) - in) / 2);
+    return {-margin, in + 2 * margin};
+  }
+  const int kept = std::max(std::min(in, side), 1);
+  return {static_cast<int>(static_cast<float>(in - kept) / 2), kept};
+}
+
+// tf.image.central_crop (image_ops_impl.py, static shapes): per axis
+// start = int((in - in * fraction) / 2) in double, size = in - 2 * start (at least
+// 1 for a fraction in (0, 1]).
+struct CentralCrop {
+  int start, size;
+};
+CentralCrop tf_central_crop(int in, double fraction) {
+  const double d = static_cast<double>(in);
+  const int start = static_cast<int>((d - d * fraction) / 2);
+  return {start, in - 2 * start};
+}
+
+// A size rule that pads the resized image to a box (tf.image.resize_with_pad):
+// zeros `top` rows above and `left` columns left of it, out to height x width.
+struct PadToBox {
+  bool pads = false;
+  int top = 0, left = 0, height = 0, width = 0;
+};
+PadToBox pad_to_box(const SizeRule& rule, int in_h, int in_w) {
+  if (rule.kind != SizeRule::Kind::TfResizeWithPad) return {};
+  const auto offsets = tf_resize_with_pad_offsets(rule, in_h, in_w);
+  return {true, offsets.first, offsets.second, rule.height, rule.width};
 }
 
 }  // namespace
@@ -155,7 +200,20 @@ std::vector<PrimitiveStep> expand_geometry(const Contract& contract, int in_h, i
     if (const auto* r = std::get_if<ResizeStep>(&step)) {
       auto hw = resized_size(r->size, h, w);
       check_size("resize", i, h, w, hw.first, hw.second);
+      const PadToBox pad = pad_to_box(r->size, h, w);
       resize(r, hw.first, hw.second);
+      if (pad.pads) crop(-pad.top, -pad.left, pad.height, pad.width, FillBytes{});
+    } else if (const auto* c = std::get_if<CenterCropStep>(&step); c && c->central_fraction > 0) {
+      const CentralCrop y = tf_central_crop(h, c->central_fraction), x = tf_central_crop(w, c->central_fraction);
+      crop(y.start, x.start, y.size, x.size, c->fill);
+    } else if (const auto* c = std::get_if<CenterCropStep>(&step);
+               c && (c->rule == CenterCropRule::KerasCropToAspectRatio ||
+                     c->rule == CenterCropRule::KerasPadToAspectRatio)) {
+      const bool pad = c->rule == CenterCropRule::KerasPadToAspectRatio;
+      const Window y = keras_aspect_window(pad, h, w, c->height, c->width);
+      const Window x = keras_aspect_window(pad, w, h, c->width, c->height);
+      check_size("center_crop", i, h, w, static_cast<long long>(y.size), static_cast<long long>(x.size));
+      crop(y.offset, x.offset, y.size, x.size, c->fill);
     } else if (const auto* c = std::get_if<CenterCropStep>(&step)) {
       int ch = c->height, cw = c->width;
       if (c->fraction_h > 0) {  // Perceiver: int((size / crop_size) * min(h, w)) per side
@@ -213,6 +271,7 @@ std::vector<PrimitiveStep> expand_float_geometry(const Contract& contract, int h
   const std::size_t index = contract.geometry.size();
   auto hw = resized_size(contract.float_resize.size, h, w);
   check_size("resize", index, h, w, hw.first, hw.second);
+  const PadToBox pad = pad_to_box(contract.float_resize.size, h, w);
   PrimitiveStep r;
   r.is_resize = true;
   r.resize = &contract.float_resize;
@@ -221,20 +280,40 @@ std::vector<PrimitiveStep> expand_float_geometry(const Contract& contract, int h
   r.out_h = h = hw.first;
   r.out_w = w = hw.second;
   out.push_back(r);
-  for (const CenterCropStep& c : contract.float_crops) {
-    if (c.height > h || c.width > w) {
-      throw Error(ErrorCode::InvalidArgument, "",
-                  "center_crop " + std::to_string(c.height) + "x" + std::to_string(c.width) +
-                      " after a float resize is larger than the " + std::to_string(h) + "x" +
-                      std::to_string(w) + " image; padding float planes is not supported");
-    }
+  if (pad.pads) {  // zeros around the resized float planes (0.0 before the steps after the resize)
     PrimitiveStep p;
     p.in_h = h;
     p.in_w = w;
-    p.out_h = h = c.height;
-    p.out_w = w = c.width;
-    p.offset_y = center_offset(c.rule, p.in_h, c.height);
-    p.offset_x = center_offset(c.rule, p.in_w, c.width);
+    p.out_h = h = pad.height;
+    p.out_w = w = pad.width;
+    p.offset_y = -pad.top;
+    p.offset_x = -pad.left;
+    out.push_back(p);
+  }
+  for (const CenterCropStep& c : contract.float_crops) {
+    PrimitiveStep p;
+    p.in_h = h;
+    p.in_w = w;
+    if (c.central_fraction > 0) {
+      const CentralCrop y = tf_central_crop(h, c.central_fraction), x = tf_central_crop(w, c.central_fraction);
+      p.out_h = y.size;
+      p.out_w = x.size;
+      p.offset_y = y.start;
+      p.offset_x = x.start;
+    } else {
+      if (c.height > h || c.width > w) {
+        throw Error(ErrorCode::InvalidArgument, "",
+                    "center_crop " + std::to_string(c.height) + "x" + std::to_string(c.width) +
+                        " after a float resize is larger than the " + std::to_string(h) + "x" +
+                        std::to_string(w) + " image; padding float planes is not supported");
+      }
+      p.out_h = c.height;
+      p.out_w = c.width;
+      p.offset_y = center_offset(c.rule, h, c.height);
+      p.offset_x = center_offset(c.rule, w, c.width);
+    }
+    h = p.out_h;
+    w = p.out_w;
     out.push_back(p);
   }
   return out;

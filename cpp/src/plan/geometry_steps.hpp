@@ -28,10 +28,11 @@ struct PrimitiveStep {
 // Error(InvalidArgument) if a step would produce an empty or oversized image.
 std::vector<PrimitiveStep> expand_geometry(const Contract& contract, int in_h, int in_w);
 
-// The steps after to_float (a float resize, then center crops), starting from
-// the uint8 geometry's output size; empty without a float resize. Throws
-// Error(InvalidArgument) for an empty or oversized resize, and for a center crop
-// larger than the float image (padding float planes is not supported).
+// The steps after to_float (a float resize, its zero padding if its size rule
+// pads, then center crops), starting from the uint8 geometry's output size; empty
+// without a float resize. Throws Error(InvalidArgument) for an empty or oversized
+// resize, and for a center crop larger than the float image (a center crop does
+// not pad float planes).
 std::vector<PrimitiveStep> expand_float_geometry(const Contract& contract, int h, int w);
 
 // The fill pixel in working channel order (the channels the stages carry).

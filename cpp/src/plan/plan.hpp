@@ -26,7 +26,8 @@ struct Plan {
   // A contract with a resize after to_float: the uint8 stages' whole output
   // becomes float32 planes (elementwise steps before the resize), the float
   // stage resizes each plane, and the center crops after it pick the window
-  // [float_crop_y, + tensor_h) x [float_crop_x, + tensor_w).
+  // [float_crop_y, + tensor_h) x [float_crop_x, + tensor_w); outside the resized
+  // planes (a size rule that pads, then crops that only narrow) it reads 0.0.
   std::unique_ptr<const FloatStage> float_stage;
   int float_crop_y = 0, float_crop_x = 0;
   int tensor_h = 0, tensor_w = 0;  // the output tensor's height and width

@@ -51,13 +51,21 @@ void run_float_stage(const CompiledContract& cc, const Plan& plan, const Tile& t
   float* resized = reinterpret_cast<float*>(scratch.take(3 * out_plane * sizeof(float)));
   float* work = nullptr;
   if (const std::size_t n = f.work_floats()) work = reinterpret_cast<float*>(scratch.take(n * sizeof(float)));
+  // Only the samples the stage reads are converted (FloatStage::rows_read, cols_read).
+  const std::size_t rows = f.rows_read.empty() ? static_cast<std::size_t>(f.in_h) : f.rows_read.size();
   for (int ch = 0; ch < 3; ++ch) {
     const float* lut = cc.tables.before_resize.data() + ch * 256;
     const int source = cc.source_channel[ch];
     float* plane = planes + ch * in_plane;
-    for (int y = 0; y < f.in_h; ++y) {
+    for (std::size_t i = 0; i < rows; ++i) {
+      const int y = f.rows_read.empty() ? static_cast<int>(i) : f.rows_read[i];
       const std::uint8_t* row = tile.data + y * tile.row_stride + source;
-      for (int x = 0; x < f.in_w; ++x) plane[static_cast<std::size_t>(y) * f.in_w + x] = lut[row[x * tile.pixel_stride]];
+      float* dst = plane + static_cast<std::size_t>(y) * f.in_w;
+      if (f.cols_read.empty()) {
+        for (int x = 0; x < f.in_w; ++x) dst[x] = lut[row[x * tile.pixel_stride]];
+      } else {
+        for (const int x : f.cols_read) dst[x] = lut[row[x * tile.pixel_stride]];
+      }
     }
     f.run(plane, resized + ch * out_plane, work, *cc.kernel_table);
   }
@@ -67,10 +75,14 @@ void run_float_stage(const CompiledContract& cc, const Plan& plan, const Tile& t
   for (int ch = 0; ch < 3; ++ch) {
     const float* plane = resized + ch * out_plane;
     for (int y = 0; y < th; ++y) {
-      const float* row = plane + static_cast<std::size_t>(y + plan.float_crop_y) * f.out_w + plan.float_crop_x;
+      const int sy = y + plan.float_crop_y;
+      const bool row_inside = sy >= 0 && sy < f.out_h;
+      const float* row = row_inside ? plane + static_cast<std::size_t>(sy) * f.out_w : nullptr;
       for (int x = 0; x < tw; ++x) {
+        const int sx = x + plan.float_crop_x;
+        const float sample = row_inside && sx >= 0 && sx < f.out_w ? row[sx] : 0.0f;  // padding reads 0.0
         const float v = static_cast<float>(
-            run_chain(c, ch, row[x], c.arithmetic_before_resize, c.arithmetic.size()));
+            run_chain(c, ch, sample, c.arithmetic_before_resize, c.arithmetic.size()));
         const std::size_t at = planar ? (static_cast<std::size_t>(ch) * th + y) * tw + x
                                       : (static_cast<std::size_t>(y) * tw + x) * 3 + ch;
         if (c.output_dtype == DType::Float16) {

@@ -133,6 +133,10 @@ def explain(doc: dict, fixed_size: Optional[tuple] = None, opset: int = MIN_OPSE
                                    "refuse, so nothing is exact to. Crop after the resize, or drop or "
                                    "composite the alpha"))
                 continue
+            if step.get("keep_ratio") in ("tf_preserve_aspect_ratio", "tf_resize_with_pad"):
+                out.append(Finding(path, f"resize (keep_ratio {step['keep_ratio']})", IMPOSSIBLE,
+                                   "TensorFlow's float32 size rule has no translation in pixelpact.onnx"))
+                continue
             out.append(_resize_finding(path, {**step, "engine": engine}, fixed, after_float))
         elif op == "letterbox":
             rule = step.get("rule", "ultralytics")
@@ -152,6 +156,12 @@ def explain(doc: dict, fixed_size: Optional[tuple] = None, opset: int = MIN_OPSE
                                "a crop sized by a fraction of the shorter side has no translation in pixelpact.onnx "
                                "yet"))
             cropped = True
+        elif op == "center_crop" and "central_fraction" in step:
+            out.append(Finding(path, "center_crop (central_fraction)", IMPOSSIBLE,
+                               "tf.image.central_crop's double offsets have no translation in pixelpact.onnx"))
+        elif op == "center_crop" and step.get("rule", "").startswith("keras_"):
+            out.append(Finding(path, f"center_crop ({step['rule']})", IMPOSSIBLE,
+                               "Keras' float32 aspect-ratio window has no translation in pixelpact.onnx"))
         else:
             out.append(Finding(path, op, EXACT, "index arithmetic and a fill colour"))
             cropped = True
