@@ -1072,7 +1072,7 @@ def chart(result: dict, path: Path) -> str:
     ax.legend(handles=[Patch(color=colors[s], label=f"input {s}") for s in sizes], fontsize=8, loc="lower right")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, bbox_inches="tight")  # the title spans the long peer labels too
     plt.close(fig)
     return f"chart: {path}"
 
