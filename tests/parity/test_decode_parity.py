@@ -297,3 +297,33 @@ def test_pillow_fallback_without_compiled_decoders(monkeypatch):
     assert exif.encoded_info(rotated) == {"format": "jpeg", "size": (45, 31), "stored_size": (31, 45),
                                           "orientation": 6}
     assert compiled  # the compiled path ran first, with the real decoders
+
+
+def test_corrupt_markers_after_the_last_scan_are_refused_as_pillow_refuses():
+    """Pillow calls jpeg_finish_decompress after the last row: a corrupt marker between
+    the scan data and EOI fails its decode ("broken data stream") while a missing EOI
+    does not. Bytes changed in the last 200 of a JPEG: pixelpact refuses exactly the
+    files Pillow refuses and gives Pillow's pixels for the others."""
+    from PIL import Image
+
+    rng = np.random.default_rng(11)
+    data = pillow_jpeg(crop(PHOTOS["chelsea"], (61, 97)), quality=90)
+    refused = 0
+    for trial in range(300):
+        bad = bytearray(data) if trial % 10 else bytearray(data[:-2])  # every tenth also without EOI
+        for _ in range(1 + trial % 3):
+            bad[int(rng.integers(len(bad) - 200, len(bad) - 1))] = int(rng.integers(0, 256))
+        bad = bytes(bad)
+        try:
+            with Image.open(io.BytesIO(bad)) as im:
+                im.load()
+            pillow_ok = True
+        except Exception:  # noqa: BLE001 - whatever Pillow raises means "refused"
+            pillow_ok = False
+        if pillow_ok:
+            assert_same(PIPES["RGB"].run_encoded(bad), PIPES["RGB"](reference_pixels(bad, "RGB")))
+        else:
+            refused += 1
+            with pytest.raises(ValueError, match="JPEG"):
+                PIPES["RGB"].run_encoded(bad)
+    assert refused > 0, "the sweep must contain files Pillow refuses"

@@ -37,6 +37,9 @@ struct ErrorManager {
   jpeg_error_mgr pub;
   std::jmp_buf jump;
   char message[JMSG_LENGTH_MAX + 64];
+  // Once every row is read, running out of data suspends (as Pillow's source
+  // does) instead of failing: a missing EOI is accepted, a corrupt marker not.
+  bool suspend_when_empty = false;
 };
 
 void on_error(j_common_ptr cinfo) {
@@ -53,12 +56,18 @@ void on_message(j_common_ptr, int) {}  // warnings are ignored, as Pillow does
 void init_source(j_decompress_ptr) {}
 boolean fill_input_buffer(j_decompress_ptr cinfo) {
   auto* err = reinterpret_cast<ErrorManager*>(cinfo->err);
+  if (err->suspend_when_empty) return FALSE;
   std::snprintf(err->message, sizeof err->message, "the JPEG data is truncated");
   std::longjmp(err->jump, 1);
 }
 void skip_input_data(j_decompress_ptr cinfo, long count) {
   if (count <= 0) return;
-  if (static_cast<std::size_t>(count) > cinfo->src->bytes_in_buffer) fill_input_buffer(cinfo);
+  if (static_cast<std::size_t>(count) > cinfo->src->bytes_in_buffer) {
+    fill_input_buffer(cinfo);  // fails, or (after the last row) suspends at the end of the data
+    cinfo->src->next_input_byte += cinfo->src->bytes_in_buffer;
+    cinfo->src->bytes_in_buffer = 0;
+    return;
+  }
   cinfo->src->next_input_byte += count;
   cinfo->src->bytes_in_buffer -= static_cast<std::size_t>(count);
 }
@@ -250,9 +259,12 @@ DecodedImage jpeg_decode(const std::uint8_t* data, std::size_t size, DecodeColor
       s.fail("cannot decode the JPEG");
     }
   }
-  // Every row is decoded: what follows the last scan (even a missing EOI) is
-  // not read, as Pillow stops once it has its rows.
-  s.guarded([&] { jpeg_abort_decompress(&ci); });
+  // Every row is decoded. Pillow then calls jpeg_finish_decompress, which reads
+  // the markers up to EOI: an error there (a corrupt marker after the last scan)
+  // fails its decode ("broken data stream"); running out of data (no EOI) does
+  // not, because its source suspends.
+  s.err.suspend_when_empty = true;
+  if (!s.guarded([&] { jpeg_finish_decompress(&ci); })) s.fail("cannot decode the JPEG");
   return img;
 }
 
