@@ -2,7 +2,8 @@
 // model input tensors with a preprocessing contract.
 //
 //   pixelpact-serve CONTRACT.json [--port N] [--model MODEL.onnx]   (N = 0: any free port)
-//                   [--max-upload-mb N] [--max-decoded-mb N] [--max-concurrent N] [--timeout-s N]
+//                   [--max-upload-mb N] [--max-decoded-mb N] [--max-concurrent N] [--max-wait-ms N]
+//                   [--timeout-s N]
 //
 // Protections (docs/reliability.md), each a clear 4xx, never a crash:
 //   --max-upload-mb N    request bodies over N MiB: 413 (default 64)
@@ -10,9 +11,10 @@
 //                        steps) would pass N MiB: 400, refused from the header
 //                        before any pixel is allocated (the pipeline's
 //                        max_intermediate_bytes; default 256)
-//   --max-concurrent N   at most N tensors computed at once; requests beyond
-//                        that are answered 429 with Retry-After: 1 at once, not
-//                        queued (default: the number of cores, at least 2)
+//   --max-concurrent N   at most N tensors computed at once (default: the number
+//                        of cores, at least 2); a request beyond that waits for
+//   --max-wait-ms N      up to N ms (default 1000; 0: none) and is then answered
+//                        429 with Retry-After: 1
 //   --timeout-s N        a client that sends or receives nothing for N seconds
 //                        is disconnected (socket read/write timeouts; default
 //                        10). A tensor being computed is not interrupted: its
@@ -49,8 +51,10 @@
 
 #include <httplib.h>
 
-#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <csignal>
+#include <mutex>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -72,6 +76,7 @@ struct Limits {
   std::int64_t max_decoded = std::int64_t{256} << 20;      // bytes
   int max_concurrent = std::max(2u, std::thread::hardware_concurrency());
   int timeout_s = 10;
+  int max_wait_ms = 1000;
 };
 
 // A positive integer argument, or -1.
@@ -81,20 +86,44 @@ long positive(const char* text) {
   return end != text && *end == '\0' && v > 0 && v <= (1L << 20) ? v : -1;
 }
 
-// Counts the requests computing a tensor; refuses one beyond the limit.
+// At most `limit` requests compute a tensor at once; one more waits up to
+// `wait` for a slot and is refused after that.
+class Slots {
+ public:
+  explicit Slots(int limit) : free_(limit) {}
+  bool acquire(std::chrono::milliseconds wait) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!freed_.wait_for(lock, wait, [&] { return free_ > 0; })) return false;
+    --free_;
+    return true;
+  }
+  void release() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++free_;
+    }
+    freed_.notify_one();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable freed_;
+  int free_;
+};
+
 class Admission {
  public:
-  explicit Admission(std::atomic<int>& busy, int limit) : busy_(busy) {
-    admitted_ = busy_.fetch_add(1) < limit;
+  Admission(Slots& slots, std::chrono::milliseconds wait) : slots_(slots), admitted_(slots.acquire(wait)) {}
+  ~Admission() {
+    if (admitted_) slots_.release();
   }
-  ~Admission() { busy_.fetch_sub(1); }
   Admission(const Admission&) = delete;
   Admission& operator=(const Admission&) = delete;
   bool admitted() const { return admitted_; }
 
  private:
-  std::atomic<int>& busy_;
-  bool admitted_ = false;
+  Slots& slots_;
+  bool admitted_;
 };
 
 // ---- .npy ----------------------------------------------------------------------
@@ -315,6 +344,11 @@ int main(int argc, char** argv) {
       const long v = positive(argv[++i]);
       usage_error |= v < 0;
       limits.max_concurrent = static_cast<int>(v);
+    } else if (std::strcmp(argv[i], "--max-wait-ms") == 0 && has_value) {
+      const long v = std::strcmp(argv[i + 1], "0") == 0 ? 0 : positive(argv[i + 1]);
+      ++i;
+      usage_error |= v < 0;
+      limits.max_wait_ms = static_cast<int>(v);
     } else if (std::strcmp(argv[i], "--timeout-s") == 0 && has_value) {
       const long v = positive(argv[++i]);
       usage_error |= v < 0;
@@ -331,7 +365,7 @@ int main(int argc, char** argv) {
   if (!contract_path || usage_error) {
     std::cerr << "usage: " << argv[0]
               << " CONTRACT.json [--port N] [--model MODEL.onnx] [--max-upload-mb N] [--max-decoded-mb N]"
-                 " [--max-concurrent N] [--timeout-s N]   (N: positive integers)\n";
+                 " [--max-concurrent N] [--max-wait-ms N] [--timeout-s N]   (N: positive integers)\n";
     return 2;
   }
 
@@ -360,10 +394,10 @@ int main(int argc, char** argv) {
   server.set_payload_max_length(limits.max_upload);
   server.set_read_timeout(limits.timeout_s, 0);
   server.set_write_timeout(limits.timeout_s, 0);
-  // Enough threads for the admitted requests plus the ones being refused.
-  const int threads = limits.max_concurrent + 4;
+  // Enough threads for the admitted requests plus the ones waiting or refused.
+  const int threads = limits.max_concurrent + 8;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
-  std::atomic<int> busy{0};
+  Slots slots(limits.max_concurrent);
 
   // httplib answers 413 itself for bodies over the limit, and for any
   // application/x-www-form-urlencoded body over 8 KiB (what curl --data-binary
@@ -391,12 +425,13 @@ int main(int argc, char** argv) {
     if (body.empty()) {
       return bad_request(res, "empty upload: POST the JPEG or PNG file as the body, or as a form field 'image'");
     }
-    const Admission admission(busy, limits.max_concurrent);
+    const Admission admission(slots, std::chrono::milliseconds(limits.max_wait_ms));
     if (!admission.admitted()) {
       res.status = 429;
       res.set_header("Retry-After", "1");
-      res.set_content("busy: " + std::to_string(limits.max_concurrent) +
-                          " requests are being computed; retry shortly\n", "text/plain");
+      res.set_content("busy: " + std::to_string(limits.max_concurrent) + " requests are being computed and none " +
+                          "finished within " + std::to_string(limits.max_wait_ms) + " ms; retry shortly\n",
+                      "text/plain");
       return;
     }
     try {
