@@ -8,12 +8,14 @@
 #     suite's documents and the regression corpus; any crash, sanitizer report,
 #     leak, timeout or broken property fails CI and leaves the input in
 #     build/sanitize/fuzz-artifacts (add it to cpp/fuzz/corpus/NAME/ with the fix);
-#  3. TSan: the tests that run threads (batches on the thread pool, one pipeline
+#  3. TSan: the tests that run threads, while the encoded-image harness
+#     (JPEG/PNG bytes, fuzz_encoded) is fuzzed for ENCODED_SECONDS (default 60) (batches on the thread pool, one pipeline
 #     and its plan cache shared across threads, thread-local C errors).
 # No suppressions. Needs clang and libclang-rt-dev (.ci/run installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+ENCODED_SECONDS=${ENCODED_SECONDS:-60}  # beside the TSan tests: the CI time it adds is measured in docs/reliability.md
 JOBS=${JOBS:-2}
 CLANG=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo)
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1
@@ -32,10 +34,10 @@ seeds=build/sanitize/fuzz-seeds
 python cpp/fuzz/write_seeds.py "$seeds/contract"
 mkdir -p build/sanitize/fuzz-artifacts
 fuzz() {  # fuzz NAME: one harness for FUZZ_SECONDS; prints its figures or its failure
-  local name=$1 work=build/sanitize/fuzz-corpus/$1 log=build/sanitize/fuzz-$1.log
+  local name=$1 work=build/sanitize/fuzz-corpus/$1 log=build/sanitize/fuzz-$1.log seconds=${2:-$FUZZ_SECONDS} max_len=${3:-4096}
   mkdir -p "$work" "$seeds/$name"   # $work: the fuzzer's growing corpus (kept between local runs)
-  if ! build/sanitize/cpp/fuzz/pixelpact_fuzz_$name -max_total_time="$FUZZ_SECONDS" -timeout=30 -rss_limit_mb=2560 \
-      -max_len=4096 -len_control=0 -print_final_stats=1 -artifact_prefix=build/sanitize/fuzz-artifacts/$name- \
+  if ! build/sanitize/cpp/fuzz/pixelpact_fuzz_$name -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 \
+      -max_len="$max_len" -len_control=0 -print_final_stats=1 -artifact_prefix=build/sanitize/fuzz-artifacts/$name- \
       "$work" "$seeds/$name" cpp/fuzz/corpus/$name >"$log" 2>&1; then
     tail -n 60 "$log"
     echo "fuzzer $name failed: input in build/sanitize/fuzz-artifacts/" >&2
@@ -56,6 +58,10 @@ cmake --build build/tsan -j 1 --target pixelpact_unit_tests pixelpact_c_api_test
   || { tail -n 40 build/tsan/build.log; exit 1; }
 wait $third || exit 1
 
-echo "== TSan: threaded tests ($((SECONDS - start)) s so far)"
-ctest --test-dir build/tsan --output-on-failure -R '^(unit|c_api)$'
+echo "== TSan: threaded tests, beside the encoded-image fuzzer ($((SECONDS - start)) s so far)"
+# fuzz_encoded: JPEG/PNG files (seeds: cpp/fuzz/corpus/encoded, written by
+# write_image_seeds.py) through image_info and run_encoded; up to 8 KiB inputs.
+fuzz encoded "$ENCODED_SECONDS" 8192 & fourth=$!
+ctest --test-dir build/tsan --output-on-failure -R '^(unit|c_api)$' || { kill $fourth; exit 1; }
+wait $fourth || exit 1
 echo "== sanitizers and fuzzing: $((SECONDS - start)) s"

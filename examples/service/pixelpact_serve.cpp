@@ -2,6 +2,23 @@
 // model input tensors with a preprocessing contract.
 //
 //   pixelpact-serve CONTRACT.json [--port N] [--model MODEL.onnx]   (N = 0: any free port)
+//                   [--max-upload-mb N] [--max-decoded-mb N] [--max-concurrent N] [--max-wait-ms N]
+//                   [--timeout-s N]
+//
+// Protections (docs/reliability.md), each a clear 4xx, never a crash:
+//   --max-upload-mb N    request bodies over N MiB: 413 (default 64)
+//   --max-decoded-mb N   images whose decoded pixels (or any buffer between two
+//                        steps) would pass N MiB: 400, refused from the header
+//                        before any pixel is allocated (the pipeline's
+//                        max_intermediate_bytes; default 256)
+//   --max-concurrent N   at most N tensors computed at once (default: the number
+//                        of cores, at least 2); a request beyond that waits for
+//   --max-wait-ms N      up to N ms (default 1000; 0: none) and is then answered
+//                        429 with Retry-After: 1
+//   --timeout-s N        a client that sends or receives nothing for N seconds
+//                        is disconnected (socket read/write timeouts; default
+//                        10). A tensor being computed is not interrupted: its
+//                        time is bounded by the decoded-size limit.
 //
 // It loads and compiles the contract once at start-up and shares that one
 // immutable pipeline between all request threads. It listens on 127.0.0.1 only.
@@ -27,17 +44,23 @@
 // decoded size checked from the header before anything is allocated
 // (docs/decoding.md). The contract's input.decode.orientation decides whether
 // EXIF orientation is applied.
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <httplib.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <csignal>
+#include <mutex>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <algorithm>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -48,7 +71,60 @@
 
 namespace {
 
-constexpr std::size_t kMaxUpload = 64u << 20;  // bytes
+struct Limits {
+  std::size_t max_upload = std::size_t{64} << 20;          // bytes
+  std::int64_t max_decoded = std::int64_t{256} << 20;      // bytes
+  int max_concurrent = std::max(2u, std::thread::hardware_concurrency());
+  int timeout_s = 10;
+  int max_wait_ms = 1000;
+};
+
+// A positive integer argument, or -1.
+long positive(const char* text) {
+  char* end = nullptr;
+  const long v = std::strtol(text, &end, 10);
+  return end != text && *end == '\0' && v > 0 && v <= (1L << 20) ? v : -1;
+}
+
+// At most `limit` requests compute a tensor at once; one more waits up to
+// `wait` for a slot and is refused after that.
+class Slots {
+ public:
+  explicit Slots(int limit) : free_(limit) {}
+  bool acquire(std::chrono::milliseconds wait) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!freed_.wait_for(lock, wait, [&] { return free_ > 0; })) return false;
+    --free_;
+    return true;
+  }
+  void release() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++free_;
+    }
+    freed_.notify_one();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable freed_;
+  int free_;
+};
+
+class Admission {
+ public:
+  Admission(Slots& slots, std::chrono::milliseconds wait) : slots_(slots), admitted_(slots.acquire(wait)) {}
+  ~Admission() {
+    if (admitted_) slots_.release();
+  }
+  Admission(const Admission&) = delete;
+  Admission& operator=(const Admission&) = delete;
+  bool admitted() const { return admitted_; }
+
+ private:
+  Slots& slots_;
+  bool admitted_;
+};
 
 // ---- .npy ----------------------------------------------------------------------
 
@@ -220,6 +296,25 @@ bool check_model(const char* path, const pixelpact::Pipeline& pipe, std::string&
   return true;
 }
 
+// Debian's compiled cpp-httplib listens with a backlog of 5: under a burst of
+// connections the kernel drops SYNs and clients wait a 1 s retransmission. The
+// listening socket of `port` (this process's only one) gets the system's
+// maximum backlog instead (listen() again on a listening socket sets it).
+void widen_listen_backlog(int port) {
+  for (int fd = 3; fd < 1024; ++fd) {
+    int accepting = 0;
+    socklen_t length = sizeof accepting;
+    sockaddr_in address{};
+    socklen_t address_length = sizeof address;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &length) == 0 && accepting &&
+        getsockname(fd, reinterpret_cast<sockaddr*>(&address), &address_length) == 0 &&
+        address.sin_family == AF_INET && ntohs(address.sin_port) == port) {
+      ::listen(fd, SOMAXCONN);
+      return;
+    }
+  }
+}
+
 void bad_request(httplib::Response& res, const std::string& message) {
   res.status = 400;
   res.set_content(message + "\n", "text/plain");
@@ -231,9 +326,33 @@ int main(int argc, char** argv) {
   const char* contract_path = nullptr;
   const char* model_path = nullptr;
   int port = 8080;
+  Limits limits;
+  bool usage_error = false;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
+    const bool has_value = i + 1 < argc;
+    if (std::strcmp(argv[i], "--port") == 0 && has_value) {
       port = std::atoi(argv[++i]);
+    } else if (std::strcmp(argv[i], "--max-upload-mb") == 0 && has_value) {
+      const long v = positive(argv[++i]);
+      usage_error |= v < 0;
+      limits.max_upload = static_cast<std::size_t>(v) << 20;
+    } else if (std::strcmp(argv[i], "--max-decoded-mb") == 0 && has_value) {
+      const long v = positive(argv[++i]);
+      usage_error |= v < 0;
+      limits.max_decoded = static_cast<std::int64_t>(v) << 20;
+    } else if (std::strcmp(argv[i], "--max-concurrent") == 0 && has_value) {
+      const long v = positive(argv[++i]);
+      usage_error |= v < 0;
+      limits.max_concurrent = static_cast<int>(v);
+    } else if (std::strcmp(argv[i], "--max-wait-ms") == 0 && has_value) {
+      const long v = std::strcmp(argv[i + 1], "0") == 0 ? 0 : positive(argv[i + 1]);
+      ++i;
+      usage_error |= v < 0;
+      limits.max_wait_ms = static_cast<int>(v);
+    } else if (std::strcmp(argv[i], "--timeout-s") == 0 && has_value) {
+      const long v = positive(argv[++i]);
+      usage_error |= v < 0;
+      limits.timeout_s = static_cast<int>(v);
     } else if (std::strcmp(argv[i], "--model") == 0 && i + 1 < argc) {
       model_path = argv[++i];
     } else if (!contract_path && argv[i][0] != '-') {
@@ -243,15 +362,19 @@ int main(int argc, char** argv) {
       break;
     }
   }
-  if (!contract_path) {
-    std::cerr << "usage: " << argv[0] << " CONTRACT.json [--port N] [--model MODEL.onnx]\n";
+  if (!contract_path || usage_error) {
+    std::cerr << "usage: " << argv[0]
+              << " CONTRACT.json [--port N] [--model MODEL.onnx] [--max-upload-mb N] [--max-decoded-mb N]"
+                 " [--max-concurrent N] [--max-wait-ms N] [--timeout-s N]   (N: positive integers)\n";
     return 2;
   }
 
   // One pipeline, compiled once, shared (read-only) by every request thread.
   std::unique_ptr<const pixelpact::Pipeline> pipe;
+  pixelpact::PipelineOptions options;
+  options.max_intermediate_bytes = limits.max_decoded;
   try {
-    pipe = std::make_unique<const pixelpact::Pipeline>(pixelpact::Pipeline::from_json(read_file(contract_path)));
+    pipe = std::make_unique<const pixelpact::Pipeline>(pixelpact::Pipeline::from_json(read_file(contract_path), options));
   } catch (const std::exception& e) {
     std::cerr << "pixelpact-serve: " << contract_path << ": " << e.what() << "\n";
     return 1;
@@ -268,17 +391,27 @@ int main(int argc, char** argv) {
   const std::string name = pipe->name().empty() ? "(unnamed)" : pipe->name();
 
   httplib::Server server;
-  server.set_payload_max_length(kMaxUpload);
+  server.set_payload_max_length(limits.max_upload);
+  server.set_read_timeout(limits.timeout_s, 0);
+  server.set_write_timeout(limits.timeout_s, 0);
+  // Enough threads for the admitted requests plus the ones waiting or refused.
+  const int threads = limits.max_concurrent + 8;
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  Slots slots(limits.max_concurrent);
 
   // httplib answers 413 itself for bodies over the limit, and for any
   // application/x-www-form-urlencoded body over 8 KiB (what curl --data-binary
   // and urllib send unless told otherwise): say which.
-  server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+  server.set_error_handler([&limits](const httplib::Request& req, httplib::Response& res) {
     if (res.status == 413) {
       res.set_content(req.get_header_value("Content-Type") == "application/x-www-form-urlencoded"
                           ? "send the image with Content-Type: image/jpeg or image/png (form-urlencoded bodies "
                             "are limited to 8 KiB)\n"
-                          : "upload too large (limit " + std::to_string(kMaxUpload >> 20) + " MiB)\n",
+                          : "upload too large (limit " + std::to_string(limits.max_upload >> 20) + " MiB)\n",
+                      "text/plain");
+    } else if (res.body.empty()) {  // httplib's own refusals (e.g. a multipart body that does not parse)
+      res.set_content(res.status == 400 ? "malformed request: the body or its multipart form does not parse\n"
+                                        : "request refused (HTTP " + std::to_string(res.status) + ")\n",
                       "text/plain");
     }
   });
@@ -292,6 +425,15 @@ int main(int argc, char** argv) {
     if (body.empty()) {
       return bad_request(res, "empty upload: POST the JPEG or PNG file as the body, or as a form field 'image'");
     }
+    const Admission admission(slots, std::chrono::milliseconds(limits.max_wait_ms));
+    if (!admission.admitted()) {
+      res.status = 429;
+      res.set_header("Retry-After", "1");
+      res.set_content("busy: " + std::to_string(limits.max_concurrent) + " requests are being computed and none " +
+                          "finished within " + std::to_string(limits.max_wait_ms) + " ms; retry shortly\n",
+                      "text/plain");
+      return;
+    }
     try {
       const pixelpact::EncodedImageInfo info = pipe->encoded_info(body.data(), body.size());
       const pixelpact::Shape shape = pipe->output_shape(info.height, info.width);
@@ -304,6 +446,9 @@ int main(int argc, char** argv) {
       res.set_header("X-Pixelpact-Shape", shape_text(shape));
       res.set_header("X-Pixelpact-Dtype", std::string(pixelpact::dtype_name(pipe->output_dtype())));
       res.set_header("X-Pixelpact-Image-Size", std::to_string(info.height) + "x" + std::to_string(info.width));
+    } catch (const std::bad_alloc&) {
+      res.status = 503;
+      res.set_content("out of memory: retry later\n", "text/plain");
     } catch (const pixelpact::Error& e) {
       // Not an image, corrupt, truncated, too large, or a kind no contract can
       // promise exactly: the client's upload.
@@ -337,6 +482,7 @@ int main(int argc, char** argv) {
     std::cerr << "pixelpact-serve: cannot listen on " << host << "\n";
     return 1;
   }
+  widen_listen_backlog(port);
   std::cout << "pixelpact-serve: contract '" << name << "' on http://" << host << ":" << port << std::endl;
   return server.listen_after_bind() ? 0 : 1;
 }

@@ -12,11 +12,18 @@ from pathlib import Path
 
 
 @contextmanager
-def serving(binary: Path, contract: Path):
+def serving(binary: Path, contract: Path, args=()):
     """Starts the service on a free loopback port (it binds port 0 and prints the
     port the kernel gave it, so no other process can take it in between), waits
     until /healthz answers, yields (base URL, port), and stops the server."""
-    proc = subprocess.Popen([str(binary), str(contract), "--port", "0"], stdout=subprocess.PIPE,
+    with serving_process(binary, contract, args) as (base, port, _):
+        yield base, port
+
+
+@contextmanager
+def serving_process(binary: Path, contract: Path, args=()):
+    """serving(), yielding (base URL, port, the server's Popen) and passing `args`."""
+    proc = subprocess.Popen([str(binary), str(contract), "--port", "0", *map(str, args)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
         line = []
@@ -36,7 +43,7 @@ def serving(binary: Path, contract: Path):
             except OSError:
                 assert time.monotonic() < deadline, "the service never became ready"
                 time.sleep(0.05)
-        yield base, int(match[1])
+        yield base, int(match[1]), proc
     finally:
         proc.terminate()
         try:

@@ -99,3 +99,43 @@ def test_truncation_below_the_window_is_still_refused():
     pipe = pixelpact.load(crop_contract(0, 0, 8, 8))
     with pytest.raises(ValueError, match="truncated"):
         pipe.run_encoded(data[: len(data) * 3 // 4])
+
+
+def corrupted(data: bytes, seed: int) -> bytes:
+    """`data` with a few bytes of its entropy-coded scan overwritten (not its
+    markers): libjpeg decodes past such damage with a warning, as Pillow does."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    start = data.rindex(b"\xff\xda") + 20
+    out = bytearray(data)
+    for at in rng.integers(start, len(data) - 4, 3):
+        out[at] = int(rng.integers(0, 255))  # never 0xFF: no new marker
+    return bytes(out)
+
+
+def test_corrupt_scan_data_decodes_as_the_whole_image_does():
+    """Regression (cpp/fuzz/fuzz_encoded.cpp): with corrupt entropy data, skipping
+    rows or cropping columns gave other pixels than a whole decode. A region
+    decode that meets corrupt data now decodes the whole image."""
+    import pathlib
+
+    found = (pathlib.Path(__file__).resolve().parents[2] / "cpp/fuzz/corpus/encoded/region-corrupt-data-420.jpg")
+    cases = [found.read_bytes()]
+    image = photos()["coffee"][:90, :131]
+    for sub in (0, 1, 2):
+        for progressive in (False, True):
+            clean = pillow_jpeg(image, quality=90, subsampling=sub, progressive=progressive)
+            cases += [corrupted(clean, seed) for seed in range(4)]
+    checked = 0
+    for data in cases:
+        try:
+            whole = reference_pixels(data, "RGB")
+        except OSError:  # damage Pillow refuses: not this test's case
+            continue
+        h, w = whole.shape[:2]
+        for y, x, hh, ww in [(h // 2 - 3, w // 2 - 5, 7, 11), (17, 21, 9, 10), (0, 0, 5, 5), (h - 8, w - 9, 8, 9)]:
+            pipe = pixelpact.load(crop_contract(y, x, hh, ww))
+            assert_same(pipe.run_encoded(data), pipe(whole))
+            checked += 1
+    assert checked >= 40

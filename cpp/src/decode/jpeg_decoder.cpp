@@ -9,7 +9,8 @@
 // libjpeg reports errors with longjmp: every libjpeg call runs inside guarded(),
 // whose frame holds nothing with a destructor. Data that ends early is an error
 // (Pillow: "image file is truncated"); libjpeg's warnings (corrupt data it can
-// decode past) are ignored, as Pillow ignores them.
+// decode past) are ignored, as Pillow ignores them (a region decode that meets
+// one decodes the whole image instead).
 #include <cstddef>
 #include <cstdio>  // jpeglib.h needs size_t and FILE declared first
 
@@ -50,7 +51,11 @@ void on_error(j_common_ptr cinfo) {
   std::longjmp(err->jump, 1);
 }
 
-void on_message(j_common_ptr, int) {}  // warnings are ignored, as Pillow does
+// Warnings are not errors, as Pillow ignores them; they are counted, so that a
+// region decode can tell it met corrupt data (see jpeg_decode).
+void on_message(j_common_ptr cinfo, int level) {
+  if (level < 0) ++cinfo->err->num_warnings;
+}
 
 // A source that never invents data: running out is an error.
 void init_source(j_decompress_ptr) {}
@@ -265,6 +270,14 @@ DecodedImage jpeg_decode(const std::uint8_t* data, std::size_t size, DecodeColor
   // not, because its source suspends.
   s.err.suspend_when_empty = true;
   if (!s.guarded([&] { jpeg_finish_decompress(&ci); })) s.fail("cannot decode the JPEG");
+  // Corrupt data that libjpeg decodes past (a warning) can give other pixels
+  // when rows are skipped or columns cropped than when every row is decoded
+  // (found by cpp/fuzz/fuzz_encoded.cpp): such a file is decoded whole, which
+  // is what Pillow does.
+  if (region && s.err.pub.num_warnings > 0) {
+    img = DecodedImage();  // release the partial decode first
+    return jpeg_decode(data, size, color, max_bytes, nullptr);
+  }
   return img;
 }
 
