@@ -238,3 +238,42 @@ def test_fallback_without_tensorflow_refuses(monkeypatch):
     # the pillow decoder still falls back to Pillow
     pillow = pixelpact.load(raw_contract("RGB", "pillow"))
     assert pillow.run_encoded(data).shape == (30, 30, 3)
+
+
+def _tf_or_none(data: bytes):
+    try:
+        return tf.io.decode_image(data, channels=3, expand_animations=False).numpy()
+    except tf.errors.InvalidArgumentError:
+        return None
+
+
+def _mine_or_none(data: bytes):
+    try:
+        return PIPES["RGB"].run_encoded(data)
+    except (ValueError, RuntimeError):
+        return None
+
+
+def test_hostile_files():
+    """Truncated files are refused as TensorFlow refuses them; with random bytes
+    changed, never a crash, and every file TensorFlow decodes is decoded to its
+    pixels. (Some files corrupted near their end, which TensorFlow and Pillow both
+    refuse, are decoded: docs/decoding.md.)"""
+    data = pillow_jpeg(crop(PHOTOS["chelsea"], (120, 150)), quality=85)
+    cuts = list(range(2, len(data) - 1, max(1, len(data) // 60))) + [len(data) - 2, len(data) - 1]
+    for cut in cuts:
+        assert _tf_or_none(data[:cut]) is None
+        assert _mine_or_none(data[:cut]) is None, cut
+    rng = np.random.default_rng(0)
+    decoded = 0
+    for _ in range(150):
+        corrupt = bytearray(data)
+        for _ in range(3):
+            corrupt[rng.integers(200, len(corrupt))] = rng.integers(0, 256)
+        expected = _tf_or_none(bytes(corrupt))
+        got = _mine_or_none(bytes(corrupt))
+        if expected is not None:
+            assert got is not None
+            assert_same(got, expected)
+            decoded += 1
+    assert decoded > 100
