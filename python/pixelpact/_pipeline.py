@@ -142,7 +142,8 @@ class Pipeline:
 
     def run_encoded(self, data: EncodedSource, *, out: Optional[np.ndarray] = None) -> np.ndarray:
         """Run on an encoded image (JPEG or PNG bytes, or a file path): decoded as
-        Pillow's ``Image.open`` + ``convert`` to the input colour gives it,
+        Pillow's ``Image.open`` + ``convert`` to the input colour gives it (as
+        ``tf.io.decode_image`` gives it for input.decode.decoder "tensorflow"),
         turned per the contract's input.decode.orientation, then the steps.
         Identical to ``pipe(pillow_pixels)``; see docs/decoding.md. Raises
         ValueError for data that is not a readable JPEG/PNG (corrupt, truncated,
