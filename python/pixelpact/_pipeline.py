@@ -142,15 +142,19 @@ class Pipeline:
 
     def run_encoded(self, data: EncodedSource, *, out: Optional[np.ndarray] = None) -> np.ndarray:
         """Run on an encoded image (JPEG or PNG bytes, or a file path): decoded as
-        Pillow's ``Image.open`` + ``convert`` to the input colour gives it,
+        Pillow's ``Image.open`` + ``convert`` to the input colour gives it (as
+        ``tf.io.decode_image`` gives it for input.decode.decoder "tensorflow"),
         turned per the contract's input.decode.orientation, then the steps.
         Identical to ``pipe(pillow_pixels)``; see docs/decoding.md. Raises
         ValueError for data that is not a readable JPEG/PNG (corrupt, truncated,
         over ``max_intermediate_bytes`` once decoded: refused from the header),
         RuntimeError for an image kind a contract cannot reproduce exactly.
-        Without a compiled-in decoder for the format, Pillow decodes it."""
+        Without a compiled-in decoder for the format, Pillow decodes it (TensorFlow,
+        for the "tensorflow" decoder: refused when TensorFlow is not installed)."""
         data = _encoded_bytes(data)
         if self._decoder_missing(data):
+            if self._decoder == "tensorflow":
+                return self(self._tensorflow_pixels(data), out=out)
             return self(self._pillow_pixels(data), out=out)
         if out is not None:
             if not isinstance(out, np.ndarray):
@@ -164,6 +168,32 @@ class Pipeline:
     def _decoder_missing(self, data: bytes) -> bool:
         kind = "jpeg" if data[:3] == b"\xff\xd8\xff" else "png" if data[:8] == b"\x89PNG\r\n\x1a\n" else None
         return kind is not None and decoders()[kind] is None
+
+    @property
+    def _decoder(self) -> str:
+        return self.contract["input"].get("decode", {}).get("decoder", "pillow")
+
+    def _tensorflow_pixels(self, data: bytes) -> np.ndarray:
+        """The "tensorflow" decoder without a compiled-in libjpeg/libpng: TensorFlow
+        itself (tf.io.decode_image, as image_dataset_from_directory calls it), or a
+        clear refusal; Pillow cannot give its pixels (another IDCT)."""
+        try:
+            import tensorflow as tf
+        except ImportError:
+            raise RuntimeError(
+                'this contract decodes with input.decode.decoder "tensorflow", but this build of pixelpact '
+                "has no compiled-in decoder for the file and TensorFlow is not installed; Pillow cannot "
+                "reproduce TensorFlow's JPEG decoder (fast integer IDCT): install tensorflow-cpu or a "
+                "pixelpact built with libjpeg/libpng") from None
+        color = self.input_color
+        if color not in ("RGB", "BGR", "GRAY"):
+            raise RuntimeError("the tensorflow decoder gives RGB or GRAY pixels; an RGBA/BGRA input color is "
+                               "not supported with it")
+        if self.contract["input"].get("decode", {}).get("orientation") == "exif":
+            raise RuntimeError('orientation "exif" with the tensorflow decoder needs the compiled-in decoders')
+        array = tf.io.decode_image(data, channels=1 if color == "GRAY" else 3, expand_animations=False).numpy()
+        array = array[..., 0] if color == "GRAY" else array[..., ::-1] if color == "BGR" else array
+        return np.ascontiguousarray(array)
 
     def _pillow_pixels(self, data: bytes) -> np.ndarray:
         """The reference itself: Image.open + convert (+ exif_transpose)."""

@@ -91,7 +91,7 @@ def _cmd_run(args) -> int:
 
     def work(item):
         try:
-            tensor = pipe(_files.read_image(item.path))
+            tensor = _tensor(pipe, Path(item.path))
             if writer is None:
                 target = out / (item.key + ".npy")
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -126,13 +126,24 @@ def _cmd_run(args) -> int:
     return _report_failures(failures, len(items), None) if failures else 0
 
 
+def _tensor(pipe, path: Path):
+    """One input file through the contract: an image file whose contract names a
+    decoder other than Pillow goes through run_encoded (that decoder's pixels), any
+    other through Pillow's image (or the .npy array)."""
+    from . import _files
+
+    if path.suffix.lower() != ".npy" and pipe.contract["input"].get("decode", {}).get("decoder") == "tensorflow":
+        return pipe.run_encoded(path)
+    return pipe(_files.read_image(path))
+
+
 def _run_one(pipe, path: Path, out: Path) -> int:
     import numpy as np
 
     from . import _files
 
     try:
-        tensor = pipe(_files.read_image(path))
+        tensor = _tensor(pipe, path)
     except Exception as err:  # a corrupt file may raise almost anything from a decoder
         print(f"pixelpact run: {path}: {_files.describe_error(err)}", file=sys.stderr)
         return 1

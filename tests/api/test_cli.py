@@ -51,6 +51,31 @@ def test_run_png_and_npy(tmp_path):
     assert_same(np.load(tmp_path / "out2.npy"), expected)
 
 
+def test_run_decodes_with_the_contracts_decoder(tmp_path):
+    """A contract with "decoder": "tensorflow" decodes JPEG files as TensorFlow does
+    (run_encoded; TensorFlow parity in tests/parity/test_decode_tensorflow.py), not
+    with Pillow: one file and a folder alike."""
+    from helpers.encoded import photos, require_decoders
+
+    require_decoders()
+    doc = json.loads(json.dumps(E1))
+    doc["input"]["decode"] = {"decoder": "tensorflow"}
+    (tmp_path / "tf.json").write_text(json.dumps(doc))
+    (tmp_path / "in").mkdir()
+    for name in ("chelsea", "coffee"):
+        Image.fromarray(photos()[name]).save(tmp_path / "in" / f"{name}.jpg", quality=80)
+    pipe = pixelpact.load(doc)
+    res = cli("run", tmp_path / "tf.json", tmp_path / "in" / "chelsea.jpg", "-o", tmp_path / "one.npy")
+    assert res.returncode == 0, res.stderr
+    expected = pipe.run_encoded(tmp_path / "in" / "chelsea.jpg")
+    assert_same(np.load(tmp_path / "one.npy"), expected)
+    assert not np.array_equal(expected, pixelpact.load(E1).run_encoded(tmp_path / "in" / "chelsea.jpg"))
+    res = cli("run", tmp_path / "tf.json", tmp_path / "in", "-o", tmp_path / "out")
+    assert res.returncode == 0, res.stderr
+    for name in ("chelsea", "coffee"):
+        assert_same(np.load(tmp_path / "out" / f"{name}.npy"), pipe.run_encoded(tmp_path / "in" / f"{name}.jpg"))
+
+
 def test_run_bgr_contract_decodes_to_bgr(tmp_path):
     """An image file decodes to RGB; a BGR contract gets it reordered first."""
     rgb = noise(99, 101, seed=32)

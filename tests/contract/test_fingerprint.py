@@ -107,13 +107,14 @@ E1 = example_contract("resnet50_imagenet_eval")
     _set(E1, ["steps", 0, "version"], "13"),
     _set(E1, ["input", "decode"], {}),
     _set(E1, ["input", "decode"], {"orientation": "ignore"}),
+    _set(E1, ["input", "decode"], {"decoder": "pillow", "orientation": "ignore"}),
     _set(E1, ["steps", 4, "mean"], [0.48500001, 0.456, 0.406]),  # the same float32
     _set(E1, ["steps"], E1["steps"][:4] + [{"op": "sub", "value": [0.485, 0.456, 0.406]},
                                            {"op": "div", "value": [0.229, 0.224, 0.225]}]),
     _set(E1, ["steps"], E1["steps"][:2] + [{"op": "to_float", "dtype": "float64"}, {"op": "cast", "dtype": "float32"}]
          + E1["steps"][3:] + [{"op": "cast", "dtype": "float64"}]),
 ], ids=["name", "description", "value-list", "crop-int", "crop-rule", "crop-fill", "keep-ratio", "version",
-        "decode-empty", "decode-default", "float32-spelling", "sub-div", "casts"])
+        "decode-empty", "decode-default", "decoder-default", "float32-spelling", "sub-div", "casts"])
 def test_spellings_of_one_contract_share_the_fingerprint(variant):
     assert pixelpact.fingerprint(variant) == pixelpact.fingerprint(E1)
 
@@ -133,8 +134,9 @@ def test_spellings_of_one_contract_share_the_fingerprint(variant):
     _set(E1, ["output", "color"], "BGR"),
     _set(E1, ["input", "color"], "BGR"),
     _set(E1, ["input", "decode"], {"orientation": "exif"}),
+    _set(E1, ["input", "decode"], {"decoder": "tensorflow"}),
 ], ids=["filter", "version", "engine", "size", "rule", "fill", "value", "mean", "dtype", "mul", "layout",
-        "out-color", "in-color", "orientation"])
+        "out-color", "in-color", "orientation", "decoder"])
 def test_changes_that_can_change_a_byte_change_the_fingerprint(variant):
     assert pixelpact.fingerprint(variant) != pixelpact.fingerprint(E1)
 

@@ -187,3 +187,52 @@ def test_refusals():
     print("ok")
     """)
     assert out.split()[-1] == "ok"
+
+
+def test_image_dataset_from_directory_files_end_to_end(tmp_path):
+    """Files -> image_dataset_from_directory batches == pipe.run_encoded(file bytes): the
+    imported contract decodes with the "tensorflow" decoder (TensorFlow's fast IDCT) and
+    resizes with tf.image.resize. Photographs as JPEG at odd sizes, every subsampling,
+    progressive, a grayscale JPEG, a CMYK JPEG and PNGs."""
+    out = run_keras_tf(f"""
+    import PIL.Image
+    from helpers.encoded import photos
+    root = {str(tmp_path)!r}
+    os.makedirs(root + "/a")
+    os.makedirs(root + "/b")
+    pics = photos()
+    k = 0
+    for name, image in pics.items():
+        for (h, w), sub, quality, progressive in [((301, 451), 2, 75, False), ((97, 131), 0, 90, False),
+                                                 ((224, 224), 1, 95, True), ((33, 17), 2, 60, True)]:
+            im = PIL.Image.fromarray(np.ascontiguousarray(image[:h, :w]))
+            im.save(root + f"/{{'ab'[k % 2]}}/p{{k:02d}}.jpg", quality=quality, subsampling=sub,
+                    progressive=progressive)
+            k += 1
+    PIL.Image.fromarray(pics["chelsea"][:80, :90]).convert("L").save(root + "/a/gray.jpg", quality=85)
+    PIL.Image.fromarray(pics["coffee"][:70, :50]).convert("CMYK").save(root + "/b/cmyk.jpg", quality=85)
+    PIL.Image.fromarray(pics["astronaut"][:45, :64]).save(root + "/a/rgb.png")
+    PIL.Image.fromarray(pics["camera"][:64, :40]).save(root + "/b/gray.png")
+    n = 0
+    for interpolation, size in [("bilinear", (61, 83)), ("nearest", (224, 224)), ("area", (40, 30)),
+                                ("bicubic", (256, 256))]:
+        kw = dict(image_size=size, interpolation=interpolation, batch_size=5, shuffle=False)
+        ds = keras.utils.image_dataset_from_directory(root, **kw)
+        doc = pixelpact.from_keras(image_dataset_from_directory=kw)
+        assert doc["input"]["decode"] == {{"decoder": "tensorflow"}}, doc["input"]
+        pipe = pixelpact.load(doc)
+        paths = iter(ds.file_paths)
+        for images, labels in ds:
+            images = images.numpy()
+            assert images.dtype == (np.uint8 if interpolation == "nearest" else np.float32)
+            mine = [pipe.run_encoded(next(paths)) for _ in range(len(images))]
+            assert_same(np.concatenate(mine) if mine[0].ndim == 4 else np.stack(mine), images)
+            n += len(images)
+    # the same files decoded by Pillow differ: the decoder is what makes them equal
+    pillow = dict(doc, input={{"color": "RGB"}})
+    differ = sum(not np.array_equal(pixelpact.load(pillow).run_encoded(p), pipe.run_encoded(p))
+                 for p in ds.file_paths if p.endswith(".jpg"))
+    print(n, differ)
+    """)
+    n, differ = out.split()[-2:]
+    assert n == str(4 * 20) and int(differ) >= 10, out

@@ -290,7 +290,8 @@ PIXELPACT_API pp_status pp_pipeline_image_info(const pp_pipeline* p, const void*
                                                pp_image_info* info);
 
 /* Decodes a JPEG or PNG file held in memory (length bytes, read only) as Pillow's
- * Image.open(...) + convert() to the contract's input colour gives it, applies
+ * Image.open(...) + convert() to the contract's input colour gives it (or as
+ * tf.io.decode_image does, for input.decode.decoder "tensorflow"), applies
  * the contract's orientation, runs the contract and writes the tensor as
  * pp_pipeline_run() does (out_bytes at least pp_pipeline_output_bytes() of
  * pp_pipeline_image_info()'s height x width).

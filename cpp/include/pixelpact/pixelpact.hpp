@@ -211,7 +211,8 @@ class Pipeline {
 
   // Encoded images (JPEG, PNG): the pixels Pillow's Image.open(...) gives,
   // converted to the contract's input colour (convert("RGB"), "RGBA" or "L",
-  // channels reordered for BGR/BGRA) and turned per input.decode.orientation,
+  // channels reordered for BGR/BGRA; TensorFlow's tf.io.decode_image pixels for
+  // input.decode.decoder "tensorflow") and turned per input.decode.orientation,
   // then the steps (see docs/decoding.md for what is exact and what is refused).
   //
   // encoded_info reads the header only. run_encoded decodes `data` (`size`

@@ -337,9 +337,12 @@ void Pipeline::run_encoded(const void* data, std::size_t size, void* out, std::s
   const detail::PixelRegion region = stored_region(needed, info.orientation, info.stored_height, info.stored_width);
   detail::DecodedImage img;
   try {
+    const detail::DecodeDialect dialect = impl_->contract.decoder == detail::Decoder::TensorFlow
+                                              ? detail::DecodeDialect::TensorFlow
+                                              : detail::DecodeDialect::Pillow;
     img = detail::decode_image(static_cast<const std::uint8_t*>(data), size,
                                decode_color(impl_->contract.input_color), impl_->options.max_intermediate_bytes,
-                               &region);
+                               &region, dialect);
   } catch (const std::bad_alloc&) {
     throw Error(ErrorCode::Internal, "", "out of memory while decoding the image");
   }

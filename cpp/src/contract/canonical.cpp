@@ -269,7 +269,12 @@ std::string canonical_json(const Contract& c) {
         break;
     }
   }
-  if (c.orientation == Orientation::Exif) input.emplace_back("decode", object({{"orientation", quoted("exif")}}));
+  // Written only when not the default, so that fingerprints of contracts that
+  // decode nothing special stay as they were.
+  Members decode;
+  if (c.orientation == Orientation::Exif) decode.emplace_back("orientation", quoted("exif"));
+  if (c.decoder == Decoder::TensorFlow) decode.emplace_back("decoder", quoted("tensorflow"));
+  if (!decode.empty()) input.emplace_back("decode", object(decode));
   std::vector<std::string> steps;
   for (const GeometryStep& g : c.geometry) steps.push_back(geometry(g));
   if (c.has_float) float_steps(c, steps);

@@ -28,7 +28,7 @@
 //   through float32 anyway). A float resize is followed directly by its center
 //   crops.
 // - "input"."decode" is written only when it differs from its defaults
-//   ({"orientation": "exif"}): fingerprints of contracts that decode nothing
+//   ({"orientation": "exif"}, {"decoder": "tensorflow"}): fingerprints of contracts that decode nothing
 //   differently stay those of contracts without the section.
 // Contracts equal only by algebra (two crops and one, a multiplication by 1) get
 // different canonical forms.

@@ -335,10 +335,14 @@ Contract parse_document(const json& doc) {
 
   if (input.has("decode")) {
     Node decode = input.at("decode");
-    decode.require_object({}, {"orientation"});
+    decode.require_object({}, {"orientation", "decoder"});
     if (decode.has("orientation")) {
       c.orientation = decode.at("orientation").as_enum<Orientation>({{"ignore", Orientation::Ignore},
                                                                     {"exif", Orientation::Exif}});
+    }
+    if (decode.has("decoder")) {
+      c.decoder = decode.at("decoder").as_enum<Decoder>({{"pillow", Decoder::Pillow},
+                                                         {"tensorflow", Decoder::TensorFlow}});
     }
   }
 

@@ -33,6 +33,12 @@ enum class Orientation {
   Exif,    // upright per the EXIF Orientation tag, as PIL.ImageOps.exif_transpose
 };
 
+// Whose decoder an encoded image's pixels follow ("input": {"decode": {"decoder"}}).
+enum class Decoder {
+  Pillow,      // Image.open + convert() (the default)
+  TensorFlow,  // tf.io.decode_image / decode_jpeg with their defaults (fast integer IDCT)
+};
+
 // A padding colour: one byte per output channel (output channel order).
 using FillBytes = std::array<std::uint8_t, 3>;
 
@@ -106,6 +112,7 @@ struct Contract {
   AlphaPolicy alpha = AlphaPolicy::Drop;
   std::array<std::uint8_t, 3> background{255, 255, 255};  // Composite: R, G, B
   Orientation orientation = Orientation::Ignore;           // input.decode.orientation
+  Decoder decoder = Decoder::Pillow;                       // input.decode.decoder
   std::vector<GeometryStep> geometry;  // in contract order, all on uint8 pixels
   // Float arithmetic: absent (no to_float) means the pixels stay uint8 until the
   // output writer converts them.

@@ -9,6 +9,9 @@
 //   L/I;16/RGB + transparency -> RGBA (convert_transparent): alpha 0 where the
 //                     converted pixel equals the transparency value
 //   CMYK -> L         through RGB (Pillow has no direct converter)
+// and TensorFlow's CMYK -> RGB (tf.io.decode_jpeg, tensorflow/core/lib/jpeg):
+//   Adobe marker      R = K * C / 255, G = K * M / 255, B = K * Y / 255 (truncating)
+//   otherwise         R = (255 - K) * (255 - C) / 255, ...
 #include "decode/color.hpp"
 
 #include <algorithm>
@@ -23,7 +26,9 @@ int source_bytes_per_pixel(SourceLayout layout) noexcept {
     case SourceLayout::Gray16: return 2;
     case SourceLayout::RGB: return 3;
     case SourceLayout::RGBA: return 4;
-    case SourceLayout::CMYK: return 4;
+    case SourceLayout::CMYK:
+    case SourceLayout::CmykTfAdobe:
+    case SourceLayout::CmykTf: return 4;
   }
   return 0;
 }
@@ -65,6 +70,16 @@ void convert_row(const std::uint8_t* in, SourceLayout layout, std::uint8_t* out,
         b = clip8(nk - muldiv255(y, nk));
         break;
       }
+      case SourceLayout::CmykTfAdobe:
+        r = in[3] * in[0] / 255;
+        g = in[3] * in[1] / 255;
+        b = in[3] * in[2] / 255;
+        break;
+      case SourceLayout::CmykTf:
+        r = (255 - in[3]) * (255 - in[0]) / 255;
+        g = (255 - in[3]) * (255 - in[1]) / 255;
+        b = (255 - in[3]) * (255 - in[2]) / 255;
+        break;
     }
     if (color == DecodeColor::GRAY) {
       out[0] = is_gray ? static_cast<std::uint8_t>(r) : l24(r, g, b);

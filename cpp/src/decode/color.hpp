@@ -17,6 +17,9 @@ enum class SourceLayout {
   RGB,        // "RGB"
   RGBA,       // "RGBA"
   CMYK,       // libjpeg's CMYK samples; Pillow reads them inverted ("CMYK;I")
+  // libjpeg's CMYK samples converted as tf.io.decode_jpeg does (jpeg_mem.cc):
+  CmykTfAdobe,  // file with an Adobe marker: R = K * C / 255 (integer division)
+  CmykTf,       // no Adobe marker:          R = (255 - K) * (255 - C) / 255
 };
 
 int source_bytes_per_pixel(SourceLayout layout) noexcept;

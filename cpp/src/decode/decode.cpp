@@ -89,17 +89,24 @@ EncodedInfo read_encoded_info(const std::uint8_t* data, std::size_t size, bool w
 }
 
 DecodedImage decode_image(const std::uint8_t* data, std::size_t size, DecodeColor color, std::int64_t max_bytes,
-                          const PixelRegion* region) {
-  if (sniff(data, size) == EncodedFormat::Jpeg) {
+                          const PixelRegion* region, DecodeDialect dialect) {
+  const EncodedFormat format = sniff(data, size);
+  if (dialect == DecodeDialect::TensorFlow && decode_channels(color) == 4) {
+    // image_dataset_from_directory's color_mode "rgba" (decode_image channels=4)
+    // is not reproduced: TensorFlow's alpha rules are not Pillow's.
+    throw Error(ErrorCode::Unsupported, "",
+                "the tensorflow decoder gives RGB or GRAY pixels; an RGBA/BGRA input color is not supported with it");
+  }
+  if (format == EncodedFormat::Jpeg) {
 #ifdef PIXELPACT_HAVE_LIBJPEG
-    return jpeg_decode(data, size, color, max_bytes, region);
+    return jpeg_decode(data, size, color, dialect, max_bytes, region);
 #else
     not_compiled("JPEG", "libjpeg");
 #endif
   }
 #ifdef PIXELPACT_HAVE_LIBPNG
   (void)region;  // PNG rows come in order, whole: always decoded in full
-  return png_decode(data, size, color, max_bytes);
+  return png_decode(data, size, color, dialect, max_bytes);
 #else
   not_compiled("PNG", "libpng");
 #endif

@@ -38,9 +38,11 @@ EncodedInfo read_encoded_info(const std::uint8_t* data, std::size_t size, bool w
 // upsampling sees the same neighbours; tests/parity/test_decode_region.py).
 // Pixels outside DecodedImage::filled are unspecified. max_bytes > 0: refuses
 // (InvalidArgument, before allocating) an image whose decoded buffer, or the
-// decoder's own working memory, would exceed it.
+// decoder's own working memory, would exceed it. `dialect`: whose decoder's
+// pixels (decoded_image.hpp); what a dialect cannot give in `color` throws
+// Error(Unsupported).
 DecodedImage decode_image(const std::uint8_t* data, std::size_t size, DecodeColor color, std::int64_t max_bytes,
-                          const PixelRegion* region = nullptr);
+                          const PixelRegion* region = nullptr, DecodeDialect dialect = DecodeDialect::Pillow);
 
 // "libjpeg-turbo 2.1.5 (libjpeg API 6.2), libpng 1.6.39" or what is missing.
 std::string decoder_report();

@@ -18,6 +18,14 @@ constexpr int decode_channels(DecodeColor color) noexcept {
   return color == DecodeColor::GRAY ? 1 : color == DecodeColor::RGB || color == DecodeColor::BGR ? 3 : 4;
 }
 
+// Whose decoder the pixels reproduce (a contract's input.decode.decoder).
+//   Pillow      Image.open + convert(): libjpeg's accurate integer IDCT, Pillow's
+//               mode conversions (color.cpp)
+//   TensorFlow  tf.io.decode_image / decode_jpeg with their defaults: libjpeg's
+//               fast integer IDCT (dct_method ""), fancy upsampling, libjpeg's own
+//               colour conversions (gray from the luma plane), TensorFlow's CMYK rule
+enum class DecodeDialect { Pillow, TensorFlow };
+
 // Rows [y0, y1) and columns [x0, x1) of the stored image.
 struct PixelRegion {
   int y0 = 0, x0 = 0, y1 = 0, x1 = 0;

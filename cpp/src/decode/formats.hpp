@@ -12,12 +12,13 @@ namespace pixelpact::detail {
 
 // Stored height and width from the header (no pixels decoded).
 void jpeg_size(const std::uint8_t* data, std::size_t size, int& height, int& width);
-DecodedImage jpeg_decode(const std::uint8_t* data, std::size_t size, DecodeColor color, std::int64_t max_bytes,
-                         const PixelRegion* region);
+DecodedImage jpeg_decode(const std::uint8_t* data, std::size_t size, DecodeColor color, DecodeDialect dialect,
+                         std::int64_t max_bytes, const PixelRegion* region);
 std::string jpeg_library();
 
 void png_size(const std::uint8_t* data, std::size_t size, int& height, int& width);
-DecodedImage png_decode(const std::uint8_t* data, std::size_t size, DecodeColor color, std::int64_t max_bytes);
+DecodedImage png_decode(const std::uint8_t* data, std::size_t size, DecodeColor color, DecodeDialect dialect,
+                        std::int64_t max_bytes);
 std::string png_library();
 
 // Throws Error(InvalidArgument) if a height x width image of `bytes_per_pixel`

@@ -163,8 +163,8 @@ void jpeg_size(const std::uint8_t* data, std::size_t size, int& height, int& wid
   width = static_cast<int>(s.cinfo.image_width);
 }
 
-DecodedImage jpeg_decode(const std::uint8_t* data, std::size_t size, DecodeColor color, std::int64_t max_bytes,
-                         const PixelRegion* region) {
+DecodedImage jpeg_decode(const std::uint8_t* data, std::size_t size, DecodeColor color, DecodeDialect dialect,
+                         std::int64_t max_bytes, const PixelRegion* region) {
   Session s(data, size);
   s.read_header();
   jpeg_decompress_struct& ci = s.cinfo;
@@ -180,10 +180,22 @@ DecodedImage jpeg_decode(const std::uint8_t* data, std::size_t size, DecodeColor
       throw Error(ErrorCode::InvalidArgument, "",
                   "unsupported JPEG: " + std::to_string(ci.num_components) + " colour components (Pillow reads 1, 3 or 4)");
   }
+  const bool tensorflow = dialect == DecodeDialect::TensorFlow;
   // Where libjpeg-turbo can write the contract's colour itself, it does (same
   // bytes: replication and byte order only).
   bool direct = false;
-  if (layout != SourceLayout::CMYK && color != DecodeColor::GRAY) {
+  if (tensorflow && layout == SourceLayout::CMYK) {
+    // TensorFlow reads CMYK and YCCK files as CMYK and converts them itself.
+    if (color == DecodeColor::GRAY) {
+      throw Error(ErrorCode::Unsupported, "",
+                  "a CMYK JPEG has no grayscale decode in TensorFlow (decode_jpeg channels=1 fails on it)");
+    }
+    layout = ci.saw_Adobe_marker ? SourceLayout::CmykTfAdobe : SourceLayout::CmykTf;
+  } else if (tensorflow && color == DecodeColor::GRAY) {
+    // channels=1: libjpeg's own conversion (the luma plane of a YCbCr file).
+    direct = true;
+    ci.out_color_space = JCS_GRAYSCALE;
+  } else if (layout != SourceLayout::CMYK && color != DecodeColor::GRAY) {
     direct = true;
     ci.out_color_space = color == DecodeColor::RGB    ? JCS_EXT_RGB
                          : color == DecodeColor::BGR  ? JCS_EXT_BGR
@@ -192,7 +204,9 @@ DecodedImage jpeg_decode(const std::uint8_t* data, std::size_t size, DecodeColor
   } else if (layout == SourceLayout::Gray) {
     direct = true;  // L to L
   }
-  ci.dct_method = JDCT_ISLOW;
+  // Pillow: libjpeg's defaults. TensorFlow: UncompressFlags' defaults, the fast
+  // integer IDCT unless dct_method="INTEGER_ACCURATE" (then it is Pillow's).
+  ci.dct_method = tensorflow ? JDCT_IFAST : JDCT_ISLOW;
   ci.do_fancy_upsampling = TRUE;
 
   const int channels = decode_channels(color);

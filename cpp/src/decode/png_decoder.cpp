@@ -99,7 +99,8 @@ void png_size(const std::uint8_t* data, std::size_t size, int& height, int& widt
   width = static_cast<int>(png_get_image_width(s.png, s.info));
 }
 
-DecodedImage png_decode(const std::uint8_t* data, std::size_t size, DecodeColor color, std::int64_t max_bytes) {
+DecodedImage png_decode(const std::uint8_t* data, std::size_t size, DecodeColor color, DecodeDialect dialect,
+                        std::int64_t max_bytes) {
   Session s(data, size);
   s.read_info();
   png_structp png = s.png;
@@ -154,6 +155,16 @@ DecodedImage png_decode(const std::uint8_t* data, std::size_t size, DecodeColor 
     throw Error(ErrorCode::Unsupported, "",
                 "16-bit PNG with a transparent colour (tRNS) above 255 decoded to RGBA: Pillow's result is an "
                 "artefact of its byte packing and is not reproduced");
+  }
+  if (dialect == DecodeDialect::TensorFlow) {
+    if (color == DecodeColor::GRAY && (type & PNG_COLOR_MASK_COLOR)) {
+      // decode_png channels=1 converts colour with libpng's rgb_to_gray weights, not Pillow's.
+      throw Error(ErrorCode::Unsupported, "",
+                  "a colour PNG decoded to GRAY by the tensorflow decoder (libpng's own RGB-to-gray) is not "
+                  "reproduced");
+    }
+    // TensorFlow's uint8 decode keeps the high byte of 16-bit gray too (Pillow clamps it).
+    if (layout == SourceLayout::Gray16) layout = SourceLayout::Gray;
   }
   if (depth == 16 && layout != SourceLayout::Gray16) png_set_strip_16(png);  // the high byte, as Pillow
   if (interlaced) png_set_interlace_handling(png);

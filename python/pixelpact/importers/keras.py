@@ -8,7 +8,9 @@ Three ways in, combinable in this order (each optional, at least one given):
 - ``image_dataset_from_directory``: its keyword arguments (``image_size`` default
   (256, 256), ``interpolation`` default ``"bilinear"``, ``crop_to_aspect_ratio``,
   ``pad_to_aspect_ratio``, ``color_mode``): ``tf.image.resize`` of the decoded image,
-  float32 (engine ``tensorflow`` after ``to_float``).
+  float32 (engine ``tensorflow`` after ``to_float``); the files are decoded by
+  ``tf.io.decode_image``, so the contract says ``"input": {"decode": {"decoder":
+  "tensorflow"}}`` and ``run_encoded(file bytes)`` gives the dataset's images.
 - ``layers``: a Keras model (``Sequential`` or functional) or a list of layers, applied
   to a float32 input as inside a model (``keras.Input`` is float32 by default):
   ``Resizing``, ``Rescaling``, ``Normalization``, ``CenterCrop``; ``InputLayer`` is skipped.
@@ -270,5 +272,10 @@ def from_keras(layers: Any = None, *, load_img: Optional[dict] = None,
     if not state["float"] and (layers is not None or image_dataset_from_directory is None):
         steps.append({"op": "to_float", "dtype": "float32"})  # a model's float32 input
     steps = _crops_before_to_float(steps)
-    return contract("keras", steps, layout=layout, description="Keras preprocessing, imported by "
-                    "pixelpact.from_keras (TensorFlow backend, float32 model input)")
+    doc = contract("keras", steps, layout=layout, description="Keras preprocessing, imported by "
+                   "pixelpact.from_keras (TensorFlow backend, float32 model input)")
+    if image_dataset_from_directory is not None:
+        # It decodes with tf.io.decode_image (TensorFlow's JPEG defaults), not Pillow:
+        # run_encoded(file bytes) then gives the dataset's batches.
+        doc["input"]["decode"] = {"decoder": "tensorflow"}
+    return doc
