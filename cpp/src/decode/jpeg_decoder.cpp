@@ -290,7 +290,7 @@ DecodedImage jpeg_decode(const std::uint8_t* data, std::size_t size, DecodeColor
   // is what Pillow does.
   if (region && s.err.pub.num_warnings > 0) {
     img = DecodedImage();  // release the partial decode first
-    return jpeg_decode(data, size, color, max_bytes, nullptr);
+    return jpeg_decode(data, size, color, dialect, max_bytes, nullptr);
   }
   return img;
 }
