@@ -17,6 +17,9 @@
 #include "plan/geometry_steps.hpp"
 #include "plan/half.hpp"
 #include "plan/plan.hpp"
+#include "kernels/dispatch.hpp"
+#include "plan/compiled.hpp"
+#include "run/executor.hpp"
 
 using pixelpact::ErrorCode;
 using pixelpact::Pipeline;
@@ -295,6 +298,44 @@ TEST_CASE("fingerprint: one per meaning, a valid contract that maps to itself") 
   CHECK(Pipeline::from_json(with("\"bilinear\"", "\"bicubic\"")).fingerprint() != e1.fingerprint());
   CHECK(Pipeline::from_json(with("\"engine\": \"pillow\"", "\"engine\": \"pillow\", \"version\": \"12.1\""))
             .fingerprint() != e1.fingerprint());
+}
+
+TEST_CASE("one image on several threads: split where it pays, same bytes") {
+  auto compiled = [](const std::string& json, std::int64_t limit) {
+    auto cc = d::compile(d::parse_contract(json), d::select_kernels(""));
+    cc->options.max_intermediate_bytes = limit;
+    return cc;
+  };
+  const auto e1 = compiled(kE1, std::int64_t{1} << 30);
+  auto bands = [](const d::CompiledContract& cc, int h, int w, int threads) {
+    return d::band_count(cc, *cc.plans.plan_for(cc.contract, h, w), threads);
+  };
+  CHECK(bands(*e1, 1080, 1920, 2) == 2);
+  CHECK(bands(*e1, 1080, 1920, 8) == 8);
+  CHECK(bands(*e1, 1080, 1920, 1) == 1);
+  CHECK(bands(*e1, 2160, 3840, 16) == 16);
+  CHECK(bands(*e1, 2160, 3840, 1000) < 100);  // at least 64K pixels a band
+  CHECK(bands(*e1, 64, 64, 8) == 1);        // the pool's wake-up would cost more
+  // A buffer of the whole run might reach the limit: no split (a band's smaller
+  // buffers would accept an image the whole run refuses).
+  CHECK(bands(*compiled(kE1, 1 << 20), 1080, 1920, 2) == 1);
+  // Premultiplied alpha and a resize after to_float run whole.
+  CHECK(bands(*compiled(with("\"RGB\"}", "\"RGBA\", \"alpha\": \"premultiply\"}"), 1 << 30), 1080, 1920, 2) == 1);
+
+  // The same bytes from every split, on a random image.
+  std::mt19937 rng(7);
+  std::vector<std::uint8_t> pixels(1080 * 1920 * 3);
+  for (auto& p : pixels) p = static_cast<std::uint8_t>(rng());
+  const Pipeline pipe = Pipeline::from_json(kE1);
+  const auto view = pixelpact::ImageView::packed(pixels.data(), 1080, 1920, 3);
+  std::vector<float> whole(3 * 224 * 224), split(3 * 224 * 224);
+  pipe.run(view, whole.data(), whole.size() * sizeof(float));
+  for (int threads : {0, 2, 3, 7, 224, 1000}) {
+    std::fill(split.begin(), split.end(), -1.0f);
+    pipe.run(view, split.data(), split.size() * sizeof(float), threads);
+    CHECK(std::memcmp(whole.data(), split.data(), whole.size() * sizeof(float)) == 0);
+  }
+  CHECK_THROWS_CODE(pipe.run(view, split.data(), split.size() * sizeof(float), -1), ErrorCode::InvalidArgument, "");
 }
 
 int main() { return check::run_all(); }

@@ -18,6 +18,15 @@ __all__ = ["Geometry", "Pipeline", "decoders", "load", "supported_isas"]
 EncodedSource = Union[bytes, bytearray, memoryview, str, os.PathLike]
 
 
+
+def _thread_count(threads: Optional[int]) -> int:
+    """The core's thread argument: None (every core) is 0."""
+    if threads is None:
+        return 0
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+        raise ValueError(f"threads must be a positive integer or None (every core), got {threads!r}")
+    return threads
+
 class Pipeline:
     """A contract compiled for execution. Immutable and safe to call from many
     threads at once; the GIL is released while the kernel runs. Picklable (the
@@ -111,17 +120,25 @@ class Pipeline:
         except _CoreError as err:
             raise _translate(err) from None
 
-    def __call__(self, image: np.ndarray, *, out: Optional[np.ndarray] = None) -> np.ndarray:
+    def __call__(self, image: np.ndarray, *, out: Optional[np.ndarray] = None,
+                 threads: Optional[int] = 1) -> np.ndarray:
         """Run on one image: a uint8 array (H, W, C) in the contract's input
         colour order, or (H, W) for GRAY, any strides; or a PIL image, converted
         as the contract's input says (docs/integrations.md). Returns a new array shaped per the output layout (N = 1), or
-        writes into ``out`` (C-contiguous, right dtype) and returns it."""
+        writes into ``out`` (C-contiguous, right dtype) and returns it.
+
+        ``threads``: split the image into bands of output rows computed on that
+        many threads of the persistent pool (None: every core; default 1, the
+        calling thread). The result is identical for every thread count; small
+        images (under about 64K pixels a band) and contracts that resize after
+        to_float or premultiply alpha run on the calling thread."""
+        threads = _thread_count(threads)
         image = self._check_image(image)
         try:
             if out is None:
-                return self._core.run(image)
+                return self._core.run(image, threads)
             self._check_out(out, image.shape[:2])
-            self._core.run_into(image, out)
+            self._core.run_into(image, out, threads)
             return out
         except _CoreError as err:
             raise _translate(err) from None
@@ -235,13 +252,10 @@ class Pipeline:
         ``threads``: worker threads from a persistent pool (default: every core);
         the result is identical for every thread count. ``out``: a C-contiguous
         array of that shape and the output dtype to write into."""
+        threads = _thread_count(threads)
         images = [self._check_image(img) for img in images]
         if not images:
             raise ValueError("batch() needs at least one image")
-        if threads is None:
-            threads = 0
-        elif not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
-            raise ValueError(f"threads must be a positive integer, got {threads!r}")
         shapes = [self.output_shape(*img.shape[:2]) for img in images]
         first = shapes[0]
         for i, shape in enumerate(shapes):

@@ -85,7 +85,7 @@ class PyPipeline {
     return d;
   }
 
-  py::array run(const py::array& image) const {
+  py::array run(const py::array& image, int threads) const {
     pixelpact::ImageView view = image_view(image);
     pixelpact::Shape shape = pipe_.output_shape(view.height > 0 ? view.height : 1,
                                                 view.width > 0 ? view.width : 1);
@@ -94,19 +94,19 @@ class PyPipeline {
     std::size_t bytes = static_cast<std::size_t>(out.nbytes());
     {
       py::gil_scoped_release release;
-      pipe_.run(view, dst, bytes);
+      pipe_.run(view, dst, bytes, threads);
     }
     return out;
   }
 
   // Runs into a caller-provided writable, C-contiguous array of the output dtype.
-  void run_into(const py::array& image, py::array out) const {
+  void run_into(const py::array& image, py::array out, int threads) const {
     pixelpact::ImageView view = image_view(image);
     check_out(out);
     void* dst = out.mutable_data();
     std::size_t bytes = static_cast<std::size_t>(out.nbytes());
     py::gil_scoped_release release;
-    pipe_.run(view, dst, bytes);
+    pipe_.run(view, dst, bytes, threads);
   }
 
   // Runs every image into out[i] on `threads` threads (0 = all cores).
@@ -227,8 +227,8 @@ PYBIND11_MODULE(_core, m) {
            py::arg("isa") = "", py::arg("max_output_elements") = -1, py::arg("max_intermediate_bytes") = -1)
       .def("output_shape", &PyPipeline::output_shape, py::arg("height"), py::arg("width"))
       .def("geometry", &PyPipeline::geometry, py::arg("height"), py::arg("width"))
-      .def("run", &PyPipeline::run, py::arg("image"))
-      .def("run_into", &PyPipeline::run_into, py::arg("image"), py::arg("out"))
+      .def("run", &PyPipeline::run, py::arg("image"), py::arg("threads") = 1)
+      .def("run_into", &PyPipeline::run_into, py::arg("image"), py::arg("out"), py::arg("threads") = 1)
       .def("run_batch", &PyPipeline::run_batch, py::arg("images"), py::arg("out"), py::arg("threads"))
       .def("encoded_info", &PyPipeline::encoded_info, py::arg("data"))
       .def("run_encoded", &PyPipeline::run_encoded, py::arg("data"), py::arg("out") = py::none())

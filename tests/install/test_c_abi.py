@@ -71,6 +71,11 @@ class CApi:
             "pp_pipeline_run_strided": (c_int, [P, P, c_int, c_int, c_int, c_ssize, c_ssize, c_ssize, P, c_size]),
             "pp_pipeline_run_batch": (c_int, [P, c_size, ctypes.POINTER(P), ctypes.POINTER(c_int),
                                               ctypes.POINTER(c_int), c_int, ctypes.POINTER(c_ssize), P, c_size]),
+            "pp_pipeline_run_threads": (c_int, [P, P, c_int, c_int, c_int, c_ssize, c_ssize, c_ssize, c_int, P,
+                                                c_size]),
+            "pp_pipeline_run_batch_threads": (c_int, [P, c_size, ctypes.POINTER(P), ctypes.POINTER(c_int),
+                                                      ctypes.POINTER(c_int), c_int, ctypes.POINTER(c_ssize), c_int,
+                                                      P, c_size]),
             "pp_decoders": (ctypes.c_char_p, []),
             "pp_pipeline_image_info": (c_int, [P, ctypes.c_char_p, c_size, ctypes.POINTER(PPImageInfo)]),
             "pp_pipeline_run_encoded": (c_int, [P, ctypes.c_char_p, c_size, P, c_size]),
@@ -232,6 +237,26 @@ def test_strided_and_batch(api, e1):
     assert_same(batch, pixelpact.load(CONTRACTS / "resnet50_imagenet_eval.json").batch(images))
     assert lib.pp_pipeline_run_batch(e1, n, pointers, heights, widths, 3, None, batch.ctypes.data,
                                      batch.nbytes - 1) == PP_ERROR_BUFFER_TOO_SMALL
+    for threads in (0, 1, 2, 5):
+        again = np.full_like(batch, -1)
+        assert lib.pp_pipeline_run_batch_threads(e1, n, pointers, heights, widths, 3, None, threads,
+                                                 again.ctypes.data, again.nbytes) == PP_OK, api.error()
+        assert_same(again, batch)
+    assert lib.pp_pipeline_run_batch_threads(e1, n, pointers, heights, widths, 3, None, -1, batch.ctypes.data,
+                                             batch.nbytes) == PP_ERROR_INVALID_ARGUMENT
+    assert "threads" in api.error()
+
+    # One large image split across threads: the bytes of one thread.
+    large = noise(1080, 1440, seed=6)[::-1]
+    expected = pixelpact.load(CONTRACTS / "resnet50_imagenet_eval.json")(large)
+    for threads in (0, 1, 2, 3):
+        out = np.full_like(expected, -1)
+        assert lib.pp_pipeline_run_threads(e1, large.ctypes.data, large.shape[0], large.shape[1], 3, *large.strides,
+                                           threads, out.ctypes.data, out.nbytes) == PP_OK, api.error()
+        assert_same(out, expected)
+    assert lib.pp_pipeline_run_threads(e1, large.ctypes.data, large.shape[0], large.shape[1], 3, *large.strides,
+                                       -2, out.ctypes.data, out.nbytes) == PP_ERROR_INVALID_ARGUMENT
+    assert "threads" in api.error()
 
 
 def test_last_error_is_per_thread(api):

@@ -246,6 +246,18 @@ PIXELPACT_API pp_status pp_pipeline_run_strided(const pp_pipeline* p, const uint
                                                 ptrdiff_t pixel_stride, ptrdiff_t channel_stride,
                                                 void* out, size_t out_bytes);
 
+/* Like pp_pipeline_run_strided() on up to `threads` threads of the library's
+ * persistent pool (0 = every core): the image is split into bands of output
+ * rows, each computed from its own window of the input, so one large image uses
+ * several cores. The bytes are the same for every thread count, and so are the
+ * images refused. Small images (under about 64K pixels a band) and contracts
+ * that resize after to_float or premultiply alpha run on the calling thread.
+ * Errors: as pp_pipeline_run(); PP_ERROR_INVALID_ARGUMENT for threads < 0. */
+PIXELPACT_API pp_status pp_pipeline_run_threads(const pp_pipeline* p, const uint8_t* pixels, int height,
+                                                int width, int channels, ptrdiff_t row_stride,
+                                                ptrdiff_t pixel_stride, ptrdiff_t channel_stride, int threads,
+                                                void* out, size_t out_bytes);
+
 /* Runs the contract on count images and writes their tensors one after another,
  * as one C-contiguous batch: shape (count, C, H, W) for NCHW and CHW contracts,
  * (count, H, W, C) for NHWC and HWC. Images may differ in size but must all give
@@ -257,6 +269,8 @@ PIXELPACT_API pp_status pp_pipeline_run_strided(const pp_pipeline* p, const uint
  *   row_strides_bytes  count row strides, or NULL for packed rows; 0 entries
  *                      also mean packed.
  *   out, out_bytes     at least count * the bytes of one tensor.
+ * Runs on every core (the library's persistent pool; see
+ * pp_pipeline_run_batch_threads() to choose the thread count).
  * Everything is checked before the first image runs, so a bad image or size
  * writes nothing. Errors: as pp_pipeline_run(); PP_ERROR_INVALID_ARGUMENT also
  * when an image's tensor shape differs from the first image's (the message
@@ -264,6 +278,17 @@ PIXELPACT_API pp_status pp_pipeline_run_strided(const pp_pipeline* p, const uint
 PIXELPACT_API pp_status pp_pipeline_run_batch(const pp_pipeline* p, size_t count, const uint8_t* const* pixels,
                                               const int* heights, const int* widths, int channels,
                                               const ptrdiff_t* row_strides_bytes, void* out, size_t out_bytes);
+
+/* pp_pipeline_run_batch() on up to `threads` threads of the library's persistent
+ * pool, one image per thread at a time (0 = every core, which is what
+ * pp_pipeline_run_batch() uses; 1 = the calling thread only). The bytes are the
+ * same for every thread count. Errors: as pp_pipeline_run_batch();
+ * PP_ERROR_INVALID_ARGUMENT for threads < 0. */
+PIXELPACT_API pp_status pp_pipeline_run_batch_threads(const pp_pipeline* p, size_t count,
+                                                      const uint8_t* const* pixels, const int* heights,
+                                                      const int* widths, int channels,
+                                                      const ptrdiff_t* row_strides_bytes, int threads, void* out,
+                                                      size_t out_bytes);
 
 /* ---- encoded images (JPEG, PNG) ------------------------------------------- */
 

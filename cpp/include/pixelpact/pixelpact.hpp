@@ -208,6 +208,13 @@ class Pipeline {
   // bytes, aligned for the output dtype). Throws Error(InvalidArgument) for a bad image and
   // Error(BufferTooSmall) if out_bytes is too small; writes nothing then.
   PIXELPACT_API void run(const ImageView& image, void* out, std::size_t out_bytes) const;
+  // The same on up to `threads` threads of the persistent pool (0 = every core):
+  // the image is split into bands of output rows, each computed from its own
+  // window of the input. The bytes are the same for every thread count, and so
+  // are the images refused. Small images (under about 64K pixels a band) and
+  // contracts that resize after to_float or premultiply alpha run on the
+  // calling thread. Throws as run() does; Error(InvalidArgument) for threads < 0.
+  PIXELPACT_API void run(const ImageView& image, void* out, std::size_t out_bytes, int threads) const;
 
   // Encoded images (JPEG, PNG): the pixels Pillow's Image.open(...) gives,
   // converted to the contract's input colour (convert("RGB"), "RGBA" or "L",

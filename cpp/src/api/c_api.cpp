@@ -114,11 +114,12 @@ pp_status check_out(const char* function, const pixelpact::Pipeline& pipe, void*
 }
 
 pp_status run_view(const pp_pipeline* p, const pixelpact::ImageView& view, void* out, std::size_t out_bytes,
-                   const char* function) {
+                   const char* function, int threads = 1) {
   if (p == nullptr) return null_argument(function, "p");
   if (view.data == nullptr) return null_argument(function, "pixels");
+  if (threads < 0) return failf(PP_ERROR_INVALID_ARGUMENT, "%s: threads must be >= 0 (0 = every core), got %d", function, threads);
   if (pp_status s = check_out(function, p->pipe, out); s != PP_OK) return s;
-  p->pipe.run(view, out, out_bytes);
+  p->pipe.run(view, out, out_bytes, threads);
   return PP_OK;
 }
 
@@ -344,16 +345,27 @@ pp_status pp_pipeline_run_strided(const pp_pipeline* p, const uint8_t* pixels, i
   });
 }
 
-pp_status pp_pipeline_run_batch(const pp_pipeline* p, size_t count, const uint8_t* const* pixels,
-                                const int* heights, const int* widths, int channels,
-                                const ptrdiff_t* row_strides_bytes, void* out, size_t out_bytes) {
-  static const char* const kFn = "pp_pipeline_run_batch";
+pp_status pp_pipeline_run_threads(const pp_pipeline* p, const uint8_t* pixels, int height, int width,
+                                  int channels, ptrdiff_t row_stride, ptrdiff_t pixel_stride,
+                                  ptrdiff_t channel_stride, int threads, void* out, size_t out_bytes) {
+  return guarded([&] {
+    const pixelpact::ImageView view{pixels, height, width, channels, row_stride, pixel_stride, channel_stride};
+    return run_view(p, view, out, out_bytes, "pp_pipeline_run_threads", threads);
+  });
+}
+
+namespace {
+
+pp_status run_batch_on(const pp_pipeline* p, size_t count, const uint8_t* const* pixels, const int* heights,
+                       const int* widths, int channels, const ptrdiff_t* row_strides_bytes, int threads, void* out,
+                       size_t out_bytes, const char* kFn) {
   return guarded([&] {
     if (p == nullptr) return null_argument(kFn, "p");
+    if (threads < 0) return failf(PP_ERROR_INVALID_ARGUMENT, "%s: threads must be >= 0 (0 = every core), got %d", kFn, threads);
     if (pixels == nullptr) return null_argument(kFn, "pixels");
     if (heights == nullptr) return null_argument(kFn, "heights");
     if (widths == nullptr) return null_argument(kFn, "widths");
-    if (count == 0) return fail(PP_ERROR_INVALID_ARGUMENT, "pp_pipeline_run_batch: count must be at least 1");
+    if (count == 0) return failf(PP_ERROR_INVALID_ARGUMENT, "%s: count must be at least 1", kFn);
     if (pp_status s = check_out(kFn, p->pipe, out); s != PP_OK) return s;
     if (channels != p->pipe.input_channels()) {
       return failf(PP_ERROR_INVALID_ARGUMENT,
@@ -399,12 +411,29 @@ pp_status pp_pipeline_run_batch(const pp_pipeline* p, size_t count, const uint8_
       if (row_strides_bytes != nullptr && row_strides_bytes[i] != 0) view.row_stride = row_strides_bytes[i];
       views.push_back(view);
     }
-    // One call on the calling thread: images the output overlaps are copied
-    // before the first tensor is written (image by image, an earlier tensor
-    // overwrote a later image's pixels).
-    p->pipe.run_batch(views.data(), count, out, count * each, 1);
+    // One call: images the output overlaps are copied before the first tensor
+    // is written (image by image, an earlier tensor would overwrite a later
+    // image's pixels).
+    p->pipe.run_batch(views.data(), count, out, count * each, threads);
     return PP_OK;
   });
+}
+
+}  // namespace
+
+pp_status pp_pipeline_run_batch(const pp_pipeline* p, size_t count, const uint8_t* const* pixels,
+                                const int* heights, const int* widths, int channels,
+                                const ptrdiff_t* row_strides_bytes, void* out, size_t out_bytes) {
+  return run_batch_on(p, count, pixels, heights, widths, channels, row_strides_bytes, 0, out, out_bytes,
+                      "pp_pipeline_run_batch");
+}
+
+pp_status pp_pipeline_run_batch_threads(const pp_pipeline* p, size_t count, const uint8_t* const* pixels,
+                                        const int* heights, const int* widths, int channels,
+                                        const ptrdiff_t* row_strides_bytes, int threads, void* out,
+                                        size_t out_bytes) {
+  return run_batch_on(p, count, pixels, heights, widths, channels, row_strides_bytes, threads, out, out_bytes,
+                      "pp_pipeline_run_batch_threads");
 }
 
 const char* pp_decoders(void) {

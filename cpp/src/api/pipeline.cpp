@@ -181,14 +181,18 @@ std::vector<std::pair<std::string, std::string>> Pipeline::kernels() const {
 const std::string& Pipeline::canonical_json() const noexcept { return impl_->canonical; }
 const std::string& Pipeline::fingerprint() const noexcept { return impl_->fingerprint; }
 
-void Pipeline::run(const ImageView& image, void* out, std::size_t out_bytes) const {
+void Pipeline::run(const ImageView& image, void* out, std::size_t out_bytes) const { run(image, out, out_bytes, 1); }
+
+void Pipeline::run(const ImageView& image, void* out, std::size_t out_bytes, int threads) const {
   using namespace detail;
   const CompiledContract& cc = *impl_;
+  if (threads < 0) throw Error(ErrorCode::InvalidArgument, "", "threads must be >= 0 (0 = all cores)");
   check_image(cc, image);
   check_output_buffer(output_bytes(image.height, image.width), out, out_bytes);
   try {
     std::vector<std::uint8_t> copy;
-    execute(cc, unaliased(image, out, out_bytes, cc.options.max_intermediate_bytes, copy), out);
+    execute(cc, unaliased(image, out, out_bytes, cc.options.max_intermediate_bytes, copy), out,
+            threads == 0 ? hardware_threads() : threads);
   } catch (const Error&) {
     throw;
   } catch (const std::bad_alloc&) {

@@ -24,6 +24,14 @@ struct TensorWrite {
   std::uint8_t pad[3] = {0, 0, 0};
   int height = 0, width = 0;
   bool planar = true;
+  // Elements from one channel plane to the next when planar; 0 = height * width.
+  // A band of rows of a larger tensor (an image split across threads) writes
+  // with the whole tensor's plane size.
+  std::ptrdiff_t plane_elements = 0;
+
+  std::ptrdiff_t plane() const {
+    return plane_elements != 0 ? plane_elements : static_cast<std::ptrdiff_t>(height) * width;
+  }
 };
 
 }  // namespace pixelpact::kernels

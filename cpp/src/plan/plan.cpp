@@ -32,7 +32,7 @@ std::pair<int, int> output_size(const Contract& contract, int in_h, int in_w) {
   return {float_steps.back().out_h, float_steps.back().out_w};
 }
 
-Plan make_plan(const Contract& contract, int in_h, int in_w) {
+Plan make_plan(const Contract& contract, int in_h, int in_w, std::pair<int, int> band_rows) {
   Plan plan;
   plan.in_h = in_h;
   plan.in_w = in_w;
@@ -57,9 +57,19 @@ Plan make_plan(const Contract& contract, int in_h, int in_w) {
     plan.tensor_w = float_steps.back().out_w;
   }
 
+  plan.band_y0 = 0;
+  plan.band_y1 = h;
+  if (band_rows != std::pair<int, int>{0, 0}) {
+    if (plan.float_stage || band_rows.first < 0 || band_rows.second > h || band_rows.first >= band_rows.second) {
+      throw Error(ErrorCode::Internal, "", "a band plan was asked for rows this contract cannot split");
+    }
+    plan.band_y0 = band_rows.first;
+    plan.band_y1 = band_rows.second;
+  }
+
   // Backward: what each stage must produce and read.
   std::vector<std::unique_ptr<const Stage>> reversed;
-  Rect need{0, 0, h, w};
+  Rect need{plan.band_y0, 0, plan.band_y1, w};
   const int channels = working_channels(contract);
   for (auto it = sized.rbegin(); it != sized.rend(); ++it) {
     if (!it->is_resize) {

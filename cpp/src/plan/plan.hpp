@@ -21,6 +21,10 @@ namespace pixelpact::detail {
 struct Plan {
   int in_h = 0, in_w = 0;
   int out_h = 0, out_w = 0;  // of the uint8 stages
+  // The rows [band_y0, band_y1) of the uint8 stages' output this plan computes:
+  // all of them, or one band of an image split across threads (make_plan's
+  // `band`). Band plans never have a float stage.
+  int band_y0 = 0, band_y1 = 0;
   Rect input_rect;           // part of the input image read at all
   std::vector<std::unique_ptr<const Stage>> stages;
   // A contract with a resize after to_float: the uint8 stages' whole output
@@ -37,6 +41,10 @@ struct Plan {
 // Error(InvalidArgument) if a step would produce an empty or oversized image.
 std::pair<int, int> output_size(const Contract& contract, int in_h, int in_w);
 
-Plan make_plan(const Contract& contract, int in_h, int in_w);
+// The plan for an input size. `band_rows` = {y0, y1} plans only those rows of
+// the uint8 stages' output (each stage then computes, and reads, only what
+// they need); {0, 0} plans the whole output. A band is refused
+// (Error(Internal)) for a contract with a float stage.
+Plan make_plan(const Contract& contract, int in_h, int in_w, std::pair<int, int> band_rows = {0, 0});
 
 }  // namespace pixelpact::detail

@@ -1,6 +1,10 @@
 #include "run/executor.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <exception>
+#include <functional>
+#include <mutex>
 #include <memory>
 #include <string>
 
@@ -11,6 +15,7 @@
 #include "plan/elementwise.hpp"
 #include "plan/half.hpp"
 #include "plan/plan.hpp"
+#include "run/thread_pool.hpp"
 
 namespace pixelpact::detail {
 
@@ -95,11 +100,8 @@ void run_float_stage(const CompiledContract& cc, const Plan& plan, const Tile& t
   }
 }
 
-}  // namespace
-
-void execute(const CompiledContract& cc, const ImageView& image, void* out) {
-  const std::shared_ptr<const Plan> plan_ptr = cc.plans.plan_for(cc.contract, image.height, image.width);
-  const Plan& plan = *plan_ptr;
+// Runs `plan` (the whole output, or one band of its rows) on the image.
+void execute_plan(const CompiledContract& cc, const Plan& plan, const ImageView& image, void* out) {
   const int channels = cc.work_channels;
   Scratch scratch(cc.options.max_intermediate_bytes);
 
@@ -141,9 +143,9 @@ void execute(const CompiledContract& cc, const ImageView& image, void* out) {
       (cc.contract.layout == Layout::HWC || cc.contract.layout == Layout::NHWC) && cc.source_channel[0] == 0 &&
       cc.source_channel[1] == 1 && cc.source_channel[2] == 2) {
     const Stage& last = *plan.stages.back();
-    if (last.writes_into_output() && last.out_rect.y0 == 0 && last.out_rect.x0 == 0 &&
-        last.out_rect.rows() == plan.out_h && last.out_rect.cols() == plan.out_w) {
-      direct = static_cast<std::uint8_t*>(out);
+    if (last.writes_into_output() && last.out_rect.y0 == plan.band_y0 && last.out_rect.x0 == 0 &&
+        last.out_rect.y1 == plan.band_y1 && last.out_rect.cols() == plan.out_w) {
+      direct = static_cast<std::uint8_t*>(out) + static_cast<std::size_t>(plan.band_y0) * plan.out_w * 3;
     }
   }
 
@@ -178,21 +180,91 @@ void execute(const CompiledContract& cc, const ImageView& image, void* out) {
   w.src = tile.data;
   w.src_row_stride = tile.row_stride;
   w.src_pixel_stride = tile.pixel_stride;
-  w.src_y0 = tile.rect.y0;
+  w.src_y0 = tile.rect.y0 - plan.band_y0;
   w.src_x0 = tile.rect.x0;
   w.src_rows = tile.data ? tile.rect.rows() : 0;
   w.src_cols = tile.data ? tile.rect.cols() : 0;
   for (int c = 0; c < 3; ++c) w.source_channel[c] = cc.source_channel[c];
   for (int c = 0; c < 3; ++c) w.pad[c] = tile.fill[c];
-  w.height = plan.out_h;
+  w.height = plan.band_y1 - plan.band_y0;
   w.width = plan.out_w;
   w.planar = cc.contract.layout == Layout::NCHW || cc.contract.layout == Layout::CHW;
+  w.plane_elements = static_cast<std::ptrdiff_t>(plan.out_h) * plan.out_w;
+  // Element offset of the band's first row (in each plane when planar).
+  const std::size_t first = static_cast<std::size_t>(plan.band_y0) * plan.out_w * (w.planar ? 1 : 3);
   switch (cc.contract.output_dtype) {
-    case DType::UInt8: cc.kernel_table->write_tensor_u8(w, cc.tables.u8.data(), static_cast<std::uint8_t*>(out)); break;
-    case DType::Float16: cc.kernel_table->write_tensor_u16(w, cc.tables.u16.data(), static_cast<std::uint16_t*>(out)); break;
-    case DType::Float32: cc.kernel_table->write_tensor_f32(w, cc.tables.f32.data(), static_cast<float*>(out)); break;
+    case DType::UInt8:
+      cc.kernel_table->write_tensor_u8(w, cc.tables.u8.data(), static_cast<std::uint8_t*>(out) + first);
+      break;
+    case DType::Float16:
+      cc.kernel_table->write_tensor_u16(w, cc.tables.u16.data(), static_cast<std::uint16_t*>(out) + first);
+      break;
+    case DType::Float32:
+      cc.kernel_table->write_tensor_f32(w, cc.tables.f32.data(), static_cast<float*>(out) + first);
+      break;
     case DType::Float64: throw Error(ErrorCode::Internal, "", "float64 output is not implemented");
   }
+}
+
+// Bands worth splitting the image into for `threads` threads: 1 when the work
+// would not repay waking the pool, or when a band could behave differently
+// from the whole image. Splitting must never change which images are accepted:
+// alpha 'premultiply' refuses padding only if a stage reads it (a band may
+// not), and the intermediate-bytes limit is per buffer (a band's buffers are
+// smaller), so a split is made only when every buffer of the whole run is
+// provably within the limit. The bound: a stage's buffers (its output, a pass
+// between its two axes, a packed copy of its input, OpenCV's ring of up to 8
+// int32 rows) never exceed 4 bytes x channels x (rows + 8) x columns of the
+// larger of its input and output rectangles.
+}  // namespace
+
+int band_count(const CompiledContract& cc, const Plan& whole, int threads) {
+  if (threads <= 1 || whole.float_stage || cc.work_channels == 4) return 1;
+  const std::int64_t pixels = static_cast<std::int64_t>(whole.input_rect.rows()) * whole.input_rect.cols() +
+                              static_cast<std::int64_t>(whole.out_h) * whole.out_w;
+  // Below about 64K pixels per band the pool's wake-up (tens of microseconds)
+  // costs what a band saves.
+  constexpr std::int64_t kPixelsPerBand = 1 << 16;
+  std::int64_t bands = std::min<std::int64_t>({threads, pixels / kPixelsPerBand, whole.out_h});
+  if (bands <= 1) return 1;
+  if (const std::int64_t limit = cc.options.max_intermediate_bytes; limit > 0) {
+    std::int64_t largest = static_cast<std::int64_t>(whole.input_rect.rows()) * whole.input_rect.cols() * 4;
+    for (const auto& stage : whole.stages) {
+      const std::int64_t rows = std::max(stage->in_rect.rows(), stage->out_rect.rows()) + 8;
+      const std::int64_t cols = std::max(stage->in_rect.cols(), stage->out_rect.cols());
+      largest = std::max(largest, 4 * 4 * rows * cols);
+    }
+    if (largest > limit) return 1;
+  }
+  return static_cast<int>(bands);
+}
+
+void execute(const CompiledContract& cc, const ImageView& image, void* out, int threads) {
+  const std::shared_ptr<const Plan> whole = cc.plans.plan_for(cc.contract, image.height, image.width);
+  const int bands = band_count(cc, *whole, threads);
+  if (bands == 1) {
+    execute_plan(cc, *whole, image, out);
+    return;
+  }
+  // Output rows split evenly: the work of a band is about proportional to its
+  // rows (each band also recomputes the few input rows its filters share with
+  // its neighbour). The bytes are the same as one pass over the whole image:
+  // every output pixel is computed by the same arithmetic from the same inputs.
+  const int h = whole->out_h;
+  std::mutex failure_mutex;
+  std::exception_ptr failure;
+  const std::function<void(std::size_t)> task = [&](std::size_t band) {
+    const int y0 = static_cast<int>(static_cast<std::int64_t>(h) * static_cast<std::int64_t>(band) / bands);
+    const int y1 = static_cast<int>(static_cast<std::int64_t>(h) * static_cast<std::int64_t>(band + 1) / bands);
+    try {
+      execute_plan(cc, *cc.plans.plan_for(cc.contract, image.height, image.width, {y0, y1}), image, out);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+    }
+  };
+  parallel_for(static_cast<std::size_t>(bands), bands, task);
+  if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace pixelpact::detail

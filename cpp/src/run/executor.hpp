@@ -5,6 +5,7 @@
 
 #include "pixelpact/pixelpact.hpp"
 #include "plan/compiled.hpp"
+#include "plan/plan.hpp"
 
 namespace pixelpact::detail {
 
@@ -13,8 +14,14 @@ namespace pixelpact::detail {
 void check_image(const CompiledContract& compiled, const ImageView& image);
 
 // Runs an image already checked against the contract into `out`, which holds at
-// least the tensor's bytes. Throws Error(InvalidArgument) when a limit or the
-// alpha policy refuses this image.
-void execute(const CompiledContract& compiled, const ImageView& image, void* out);
+// least the tensor's bytes, on up to `threads` threads of the pool (bands of
+// output rows; the bytes are the same for every thread count, and so is which
+// images are refused). Throws Error(InvalidArgument) when a limit or the alpha
+// policy refuses this image.
+void execute(const CompiledContract& compiled, const ImageView& image, void* out, int threads = 1);
+
+// How many bands execute() splits an image planned as `whole` into for
+// `threads` threads (1 = no split); see executor.cpp for the rules.
+int band_count(const CompiledContract& compiled, const Plan& whole, int threads);
 
 }  // namespace pixelpact::detail

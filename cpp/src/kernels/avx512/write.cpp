@@ -142,7 +142,7 @@ void for_each_span(const TensorWrite& w, Fill fill, Body body) {
 
 template <typename T>
 void fill_span(const TensorWrite& w, const T* lut, T* out, int y, int xa, int xb) {
-  const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(w.height) * w.width;
+  const std::ptrdiff_t plane = w.plane();
   for (int x = xa; x < xb; ++x) {
     const std::ptrdiff_t at = static_cast<std::ptrdiff_t>(y) * w.width + x;
     for (int c = 0; c < 3; ++c) {
@@ -158,7 +158,7 @@ void fill_span(const TensorWrite& w, const T* lut, T* out, int y, int xa, int xb
 void write_tensor_f32(const TensorWrite& w, const float* lut, float* out) {
   if (!layout_supported(w)) return reference::write_tensor_f32(w, lut, out);
   const int ps = static_cast<int>(w.src_pixel_stride);
-  const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(w.height) * w.width;
+  const std::ptrdiff_t plane = w.plane();
   const ChannelReader readers[3] = {ChannelReader(ps, w.source_channel[0]), ChannelReader(ps, w.source_channel[1]),
                                     ChannelReader(ps, w.source_channel[2])};
   for_each_span(
@@ -195,7 +195,7 @@ namespace {
 template <typename T, typename Lookup>
 void write_narrow(const TensorWrite& w, const T* lut, T* out, Lookup lookup, bool copy_rows = false) {
   const int ps = static_cast<int>(w.src_pixel_stride);
-  const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(w.height) * w.width;
+  const std::ptrdiff_t plane = w.plane();
   const ChannelReader readers[3] = {ChannelReader(ps, w.source_channel[0]), ChannelReader(ps, w.source_channel[1]),
                                     ChannelReader(ps, w.source_channel[2])};
   for_each_span(

@@ -10,7 +10,7 @@ namespace {
 
 template <typename T>
 void write_tensor(const TensorWrite& w, const T* lut, T* out) {
-  const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(w.height) * w.width;
+  const std::ptrdiff_t plane = w.plane();
   for (int y = 0; y < w.height; ++y) {
     const bool row_stored = y >= w.src_y0 && y < w.src_y0 + w.src_rows;
     for (int x = 0; x < w.width; ++x) {
