@@ -237,17 +237,30 @@ void Pipeline::run_batch(const ImageView* images, std::size_t count, void* out, 
   } catch (const std::bad_alloc&) {
     throw Error(ErrorCode::Internal, "", "out of memory while running the pipeline");
   }
+  // Threads take runs of consecutive images, about four runs each: a thread's
+  // tensors are then one stretch of the output, so the first touch of a fresh
+  // output (the kernel zeroing its pages, 2 MiB at a time with transparent huge
+  // pages, as numpy asks for large arrays) happens on different pages in each
+  // thread instead of making them wait for each other's page faults, and the
+  // runs are still small enough to balance images of different sizes.
+  const std::size_t workers = static_cast<std::size_t>(threads == 0 ? hardware_threads() : threads);
+  const std::size_t run_length = std::max<std::size_t>(1, count / (workers * 4));
+  const std::size_t runs = (count + run_length - 1) / run_length;
   std::mutex failure_mutex;
   std::exception_ptr failure;
-  const std::function<void(std::size_t)> task = [&](std::size_t i) {
-    try {
-      execute(cc, views[i], static_cast<std::uint8_t*>(out) + i * each);
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(failure_mutex);
-      if (!failure) failure = std::current_exception();
+  const std::function<void(std::size_t)> task = [&](std::size_t run) {
+    const std::size_t end = std::min(count, (run + 1) * run_length);
+    for (std::size_t i = run * run_length; i < end; ++i) {
+      try {
+        execute(cc, views[i], static_cast<std::uint8_t*>(out) + i * each);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        return;
+      }
     }
   };
-  parallel_for(count, threads == 0 ? hardware_threads() : threads, task);
+  parallel_for(runs, static_cast<int>(std::min<std::size_t>(workers, 1 << 16)), task);
   if (failure) {
     try {
       std::rethrow_exception(failure);
