@@ -127,30 +127,66 @@ def test_load_img_then_layers(tmp_path):
 
 
 def test_image_dataset_from_directory_resize(tmp_path):
-    """The dataset's resize of the decoded pixels (PNG: lossless, decoder-independent)."""
+    """The dataset's resize of the decoded pixels (PNG: lossless, decoder-independent),
+    plain, with crop_to_aspect_ratio (smart_resize) and with pad_to_aspect_ratio
+    (tf.image.resize_with_pad), target sizes wider, taller and far from the images'."""
     out = run_keras_tf(f"""
     import PIL.Image
+    import shutil
     root = {str(tmp_path)!r}
     os.makedirs(root + "/a")
     images = {{}}
-    for i, hw in enumerate([(97, 131), (480, 640), (1, 1), (300, 7)]):
+    for i, hw in enumerate([(97, 131), (480, 640), (1, 1), (300, 7), (7, 300)]):
         images[f"img{{i}}.png"] = noise(*hw, seed=i)
         PIL.Image.fromarray(images[f"img{{i}}.png"]).save(root + f"/a/img{{i}}.png")
     n = 0
     for interpolation in ["bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian",
                           "mitchellcubic"]:
-        kw = dict(image_size=(61, 83), interpolation=interpolation, batch_size=None, shuffle=False,
-                  labels=None)
-        ds = keras.utils.image_dataset_from_directory(root, **kw)
-        doc = pixelpact.from_keras(image_dataset_from_directory=kw, layout="HWC")
-        for name, got in zip(sorted(images), ds):
-            got = got.numpy()
-            assert got.dtype == (np.uint8 if interpolation == "nearest" else np.float32)
-            assert_same(pixelpact.load(doc)(images[name]), got)
-            n += 1
+        for window in ({{}}, {{"crop_to_aspect_ratio": True}}, {{"pad_to_aspect_ratio": True}}):
+            for size in ((61, 83), (83, 61), (300, 7)):
+                kw = dict(image_size=size, interpolation=interpolation, batch_size=None, shuffle=False,
+                          labels=None, **window)
+                if window.get("crop_to_aspect_ratio") and interpolation in ("gaussian", "mitchellcubic"):
+                    try:  # smart_resize refuses these methods; so must the importer
+                        pixelpact.from_keras(image_dataset_from_directory=kw)
+                    except pixelpact.UnsupportedTransform as e:
+                        assert "smart_resize refuses" in str(e), str(e)
+                    else:
+                        raise AssertionError(f"{{kw}} was not refused")
+                    continue
+                doc = pixelpact.from_keras(image_dataset_from_directory=kw, layout="HWC")
+                folder = root
+                if window.get("pad_to_aspect_ratio"):
+                    # resize_with_pad makes the 7x300 image 0 rows high in a (300, 7) box: TensorFlow
+                    # fails the whole dataset then, pixelpact refuses that image alone.
+                    folder = root + "_pad"
+                    if not os.path.isdir(folder):
+                        shutil.copytree(root, folder)
+                        os.remove(folder + "/a/img4.png")
+                    if size == (300, 7):
+                        try:
+                            pixelpact.load(doc)(images["img4.png"])
+                        except ValueError:
+                            pass
+                        else:
+                            raise AssertionError("a 7x300 image padded into (300, 7) was not refused")
+                ds = keras.utils.image_dataset_from_directory(folder, **kw)
+                names = [os.path.basename(p) for p in ds.file_paths]
+                assert len(names) == len(ds)
+                for name, got in zip(names, ds):
+                    got = got.numpy()
+                    assert got.dtype == (np.uint8 if interpolation == "nearest" else np.float32)
+                    assert_same(pixelpact.load(doc)(images[name]), got)
+                    n += 1
+    try:
+        pixelpact.from_keras(image_dataset_from_directory=dict(crop_to_aspect_ratio=True, pad_to_aspect_ratio=True))
+    except pixelpact.UnsupportedTransform as e:
+        assert "only one of" in str(e)
+    else:
+        raise AssertionError("crop and pad together were not refused")
     print(n)
     """)
-    assert out.split()[-1] == str(8 * 4)
+    assert out.split()[-1] == str(3 * (8 * 5 + 6 * 5 + 8 * 4)), out
 
 
 def test_refusals():

@@ -20,8 +20,7 @@ a particular Keras backend. What a contract cannot state exactly is refused with
 UnsupportedTransform: random augmentation layers, a second resize, Resizing's
 pad_to_aspect_ratio after arithmetic or with a fill_value that is not a byte (its
 crop_to_aspect_ratio and pad_to_aspect_ratio are the center_crop rules
-keras_crop_to_aspect_ratio / keras_pad_to_aspect_ratio), image_dataset_from_directory's
-crop_to_aspect_ratio / pad_to_aspect_ratio (not tested yet), a CenterCrop that may meet an image smaller than the crop (Keras
+keras_crop_to_aspect_ratio / keras_pad_to_aspect_ratio), a CenterCrop that may meet an image smaller than the crop (Keras
 then resizes instead of cropping; it is accepted after a Resizing large enough),
 load_img's keep_aspect_ratio (Pillow's box resize reads outside the box).
 """
@@ -38,6 +37,8 @@ LOAD_IMG_FILTERS = {"nearest": "nearest", "bilinear": "bilinear", "bicubic": "bi
                     "box": "box", "lanczos": "lanczos"}
 # tf.image.resize's methods (engine 'tensorflow').
 TF_METHODS = {"bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic"}
+# keras.ops.image.resize's (what smart_resize calls): not gaussian or mitchellcubic.
+KERAS_BACKEND_METHODS = {"bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5"}
 # Layers that change nothing at inference.
 PASS_THROUGH = {"InputLayer", "Identity", "Dropout", "GaussianNoise", "GaussianDropout", "AlphaDropout"}
 
@@ -86,20 +87,31 @@ def _dataset_steps(kwargs: dict) -> list:
     if kwargs.get("data_format", "channels_last") not in (None, "channels_last"):
         raise UnsupportedTransform("image_dataset_from_directory: data_format 'channels_first': give the "
                                    "contract's output layout instead (from_keras(..., layout='NCHW'))")
-    for option in ("crop_to_aspect_ratio", "pad_to_aspect_ratio"):
-        if kwargs.get(option):
-            raise UnsupportedTransform(f"image_dataset_from_directory: {option}=True crops or pads to the "
-                                       "target aspect ratio from the input's own size: not expressible yet")
+    crop, pad = bool(kwargs.get("crop_to_aspect_ratio")), bool(kwargs.get("pad_to_aspect_ratio"))
+    if crop and pad:
+        raise UnsupportedTransform("image_dataset_from_directory: only one of crop_to_aspect_ratio and "
+                                   "pad_to_aspect_ratio can be True (Keras refuses both)")
     interpolation = kwargs.get("interpolation", "bilinear")
     if interpolation not in TF_METHODS:
         raise UnsupportedTransform(f"image_dataset_from_directory: interpolation {interpolation!r} is not one "
                                    f"of {sorted(TF_METHODS)}")
+    if crop and interpolation not in KERAS_BACKEND_METHODS:
+        raise UnsupportedTransform(f"image_dataset_from_directory: crop_to_aspect_ratio with interpolation "
+                                   f"{interpolation!r}: Keras' smart_resize refuses it (it takes "
+                                   f"{sorted(KERAS_BACKEND_METHODS)})")
     size = size_hw(kwargs.get("image_size", (256, 256)))
     resize = {"op": "resize", "size": size, "interpolation": interpolation, "engine": "tensorflow",
               "antialias": False}
-    if interpolation == "nearest":  # tf.image.resize keeps the decoded uint8
-        return [resize]
-    return [{"op": "to_float", "dtype": "float32"}, resize]
+    # crop_to_aspect_ratio: keras.utils.smart_resize with the TensorFlow backend, the
+    # crop box in float32 arithmetic (the rule Resizing's crop_to_aspect_ratio uses),
+    # on the decoded pixels, then tf.image.resize. pad_to_aspect_ratio:
+    # tf.image.resize_with_pad (zeros), the size rule tf_resize_with_pad.
+    steps = [{"op": "center_crop", "size": size, "rule": "keras_crop_to_aspect_ratio"}] if crop else []
+    if pad:
+        resize["keep_ratio"] = "tf_resize_with_pad"
+    if interpolation != "nearest":  # tf.image.resize keeps the decoded uint8 only for nearest
+        steps.append({"op": "to_float", "dtype": "float32"})
+    return steps + [resize]
 
 
 def _flat_layers(source: Any) -> list:
