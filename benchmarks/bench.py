@@ -717,14 +717,18 @@ def bench_overhead(opts) -> dict:
 
 
 def find_simd_python(opts) -> Tuple[Optional[str], str]:
+    """The Pillow-SIMD interpreter: --pillow-simd-python, else $PIXELPACT_BENCH_PILLOW_SIMD_PYTHON,
+    else the venv setup_pillow_simd.sh makes by default (benchmarks/.venv-pillow-simd)."""
     for source, path in [("--pillow-simd-python", opts.pillow_simd_python),
                          ("PIXELPACT_BENCH_PILLOW_SIMD_PYTHON", os.environ.get("PIXELPACT_BENCH_PILLOW_SIMD_PYTHON")),
                          ("benchmarks/.venv-pillow-simd", str(DEFAULT_SIMD_VENV_PYTHON)
                           if DEFAULT_SIMD_VENV_PYTHON.exists() else None)]:
         if path:
+            if not Path(path).exists():
+                return None, f"{source} names {path}, which does not exist"
             return path, source
-    return None, ("no Pillow-SIMD interpreter: run benchmarks/setup_pillow_simd.sh, or pass "
-                  "--pillow-simd-python")
+    return None, (f"no Pillow-SIMD interpreter: run benchmarks/setup_pillow_simd.sh (makes "
+                  f"{DEFAULT_SIMD_VENV_PYTHON.parent.parent}), or pass --pillow-simd-python")
 
 
 def bench_pillow_simd(images: Dict[str, np.ndarray], expected: Dict[str, np.ndarray], opts) -> dict:
