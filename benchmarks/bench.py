@@ -2,7 +2,8 @@
 """pixelpact against the libraries it replaces, in one process, interleaved.
 
 Every competitor turns a uint8 RGB image that is already in memory into the
-1x3x224x224 float32 ImageNet-normalized tensor (single thread). Each round runs
+1x3x224x224 float32 ImageNet-normalized tensor (single thread; the section "all
+threads" runs torch, OpenCV and pipe(img, threads=N) on N threads). Each round runs
 every competitor once, in an order rotated by one each round, timing a few
 repeats of it; the round's value is the median of those repeats. A row reports
 the median over rounds and the per-round ratio pixelpact/peer (below 1: pixelpact
@@ -17,7 +18,8 @@ Pillow-SIMD replaces Pillow under the same import name, so it runs in its own
 interpreter (a virtual environment made by setup_pillow_simd.sh) that times it
 interleaved with pixelpact in that same subprocess; see README.md.
 
-    python benchmarks/bench.py                 # full run (about a minute)
+    benchmarks/setup_pillow_simd.sh            # once, from the environment that runs bench.py
+    python benchmarks/bench.py                 # full run (a few minutes)
     python benchmarks/bench.py --quick         # seconds; what CI runs
 """
 from __future__ import annotations
@@ -1209,8 +1211,13 @@ def parse_sizes(text: str) -> List[Tuple[int, int]]:
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
-        description="Benchmark pixelpact against Pillow+torchvision, torchvision v2, OpenCV and Pillow-SIMD "
-                    "in one process, interleaved; asserts pixelpact equals its references while measuring.")
+        description="Benchmark pixelpact against Pillow+torchvision, torchvision v2, OpenCV, TensorFlow, "
+                    "onnxruntime and Pillow-SIMD in one process, interleaved, on one thread, plus torch and "
+                    "OpenCV on N threads against pipe(img, threads=N) and pipe.batch(threads=1 vs N); asserts "
+                    "pixelpact equals its references while measuring.",
+        epilog="Pillow-SIMD needs its own interpreter: run benchmarks/setup_pillow_simd.sh once with this "
+               "environment active (builds it, about 1.5 minutes on one core; needs libjpeg and zlib headers). "
+               "See benchmarks/README.md.")
     p.add_argument("--quick", action="store_true",
                    help="CI mode: 2 rounds, 1 repeat, sizes 320x240 and 640x480, batch of 8 (seconds)")
     p.add_argument("--rounds", type=int, help="rounds (default 15; quick 2)")
