@@ -644,6 +644,8 @@ def accepts(method, args: tuple, name: str, value) -> Tuple[bool, str]:
         method(*args, **{name: value})
     except TypeError as exc:
         return False, f"not available in this build: {what}({name}=...) raised TypeError: {exc}"
+    except ValueError as exc:  # declared, but this value is refused (e.g. more threads than allowed)
+        return False, f"{what}({name}={value!r}) refused: {exc}"
     return True, f"{what} accepts {name}="
 
 
@@ -703,7 +705,8 @@ def bench_all_threads(img: np.ndarray, pipes: dict, opts, cv2, cv2_reason) -> Li
     torch_pipe = pipes["torch"]
     has_threads, note = accepts(torch_pipe, (img,), "threads", n)
     kw = {"threads": n} if has_threads else {}
-    pp_side = f"threads={n}" if has_threads else "1 thread (threads= not available in this build)"
+    pp_side = (f"threads={n}" if has_threads else "1 thread (threads= not available in this build)"
+               if note.startswith("not available") else f"1 thread (threads={n} refused)")
     tv2 = v2.Compose([v2.Resize(SHORT_SIDE, v2.InterpolationMode.BILINEAR, antialias=True),
                       v2.CenterCrop(CROP), v2.ToDtype(torch.float32, scale=True), v2.Normalize(MEAN, STD)])
     view = torch.from_numpy(img).permute(2, 0, 1)  # the fastest way to feed v2 (see bench_resize)

@@ -94,8 +94,8 @@ def test_quick_json_structure(quick_run):
         assert row["output"] == "equal (asserted)" and row["compare"]["equal"], row
         assert row["pixelpact_threads"] in (1, n) and row["peer_threads"] in (1, n)
         if row["pixelpact_threads"] == 1:
-            assert "not available in this build" in row["threads_note"]
-            assert "not available in this build" in row["pixelpact"]
+            assert "not available in this build" in row["threads_note"] or "refused" in row["threads_note"]
+            assert "not available in this build" in row["pixelpact"] or "refused" in row["pixelpact"]
         else:
             assert f"threads={n}" in row["pixelpact"]
     if any(r["pixelpact_threads"] == n > 1 for r in threaded):
@@ -197,6 +197,8 @@ def test_keyword_detection_before_and_after_threads_lands():
     assert bench.accepts(New(), (img,), "threads", 2)[0]
     ok, note = bench.accepts(Rejects(), (img,), "threads", 2)
     assert not ok and "TypeError" in note
+    ok, note = bench.accepts(New(), (img,), "threads", 0)
+    assert not ok and "refused" in note
     ok, note = bench.batch_accepts(Old(), img, "threads", lambda k: 1)
     assert not ok and "Pipeline.batch" in note
     assert bench.batch_accepts(Old(), img, "out", lambda k: None)[0]
