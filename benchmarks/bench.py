@@ -654,6 +654,16 @@ def batch_accepts(pipe, img: np.ndarray, name: str, value) -> Tuple[bool, str]:
     return accepts(pipe.batch, ([img],), name, value(1))
 
 
+def call_threads_default(pipe) -> Optional[object]:
+    """The default of threads= in pipe(img, ...), or None if the call has no such keyword:
+    the single-thread rows call pipe(img) and rely on that default being 1."""
+    try:
+        param = inspect.signature(pipe).parameters.get("threads")
+    except (TypeError, ValueError):
+        return None
+    return None if param is None or param.default is inspect.Parameter.empty else param.default
+
+
 def usable_cpus() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -1107,6 +1117,10 @@ def render(result: dict) -> str:
         out.append(f"WARNING: the machine was busy (1-minute load average {load['start'][0]} at start, "
                    f"{load['end'][0]} at end, {m.get('usable_cpus')} CPUs): other processes shared the cores, "
                    "so times are inflated and ratios noisy; rerun on an idle machine before quoting them.\n")
+    default = s.get("pixelpact_call_threads_default")
+    if default not in (None, 1):
+        out.append(f"WARNING: pipe(img) defaults to threads={default!r} in this pixelpact, so its side of the rows "
+                   "outside the all-threads section is not single-threaded.\n")
     out.append(table(result["rows"]))
     simd = result["pillow_simd"]
     if simd["status"] == "ran":
@@ -1282,6 +1296,11 @@ def main(argv=None) -> int:
     pipes = {f: pixelpact.load(e1_contract(f)) for f in FILTERS}
     pipes["torch"] = pixelpact.load(torch_e1_contract())
     pipes["onnx"], pipes["onnx_reason"] = onnx_session(e1_contract("bilinear"))
+    default = call_threads_default(pipes["bilinear"])
+    result["settings"]["pixelpact_call_threads_default"] = default
+    if default not in (None, 1):
+        print(f"WARNING: pipe(img) defaults to threads={default!r} in this pixelpact: the rows said to run "
+              "on one thread do not, for pixelpact", file=sys.stderr)
     rows: List[dict] = []
     images, expected = {}, {}
     try:

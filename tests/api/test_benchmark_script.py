@@ -103,6 +103,7 @@ def test_quick_json_structure(quick_run):
     # the single-thread rows stayed single-threaded: torch and OpenCV were restored
     assert machine["torch_threads"] == 1 and machine["opencv_threads"] == 1
     assert result["library_threads_at_end"] == {"torch": 1, "opencv": 1}
+    assert result["settings"]["pixelpact_call_threads_default"] in (None, 1)
 
     batch = result["batch"]
     assert batch["images"] == result["settings"]["batch_size"]
@@ -197,6 +198,7 @@ def test_keyword_detection_before_and_after_threads_lands():
     assert bench.accepts(New(), (img,), "threads", 2)[0]
     ok, note = bench.accepts(Rejects(), (img,), "threads", 2)
     assert not ok and "TypeError" in note
+    assert bench.call_threads_default(Old()) is None and bench.call_threads_default(New()) == 1
     ok, note = bench.accepts(New(), (img,), "threads", 0)
     assert not ok and "refused" in note
     ok, note = bench.batch_accepts(Old(), img, "threads", lambda k: 1)
