@@ -2,7 +2,8 @@
 """pixelpact against the libraries it replaces, in one process, interleaved.
 
 Every competitor turns a uint8 RGB image that is already in memory into the
-1x3x224x224 float32 ImageNet-normalized tensor (single thread). Each round runs
+1x3x224x224 float32 ImageNet-normalized tensor (single thread; the section "all
+threads" runs torch, OpenCV and pipe(img, threads=N) on N threads). Each round runs
 every competitor once, in an order rotated by one each round, timing a few
 repeats of it; the round's value is the median of those repeats. A row reports
 the median over rounds and the per-round ratio pixelpact/peer (below 1: pixelpact
@@ -17,7 +18,8 @@ Pillow-SIMD replaces Pillow under the same import name, so it runs in its own
 interpreter (a virtual environment made by setup_pillow_simd.sh) that times it
 interleaved with pixelpact in that same subprocess; see README.md.
 
-    python benchmarks/bench.py                 # full run (about a minute)
+    benchmarks/setup_pillow_simd.sh            # once, from the environment that runs bench.py
+    python benchmarks/bench.py                 # full run (a few minutes)
     python benchmarks/bench.py --quick         # seconds; what CI runs
 """
 from __future__ import annotations
@@ -274,10 +276,15 @@ def ratio_row(per_round: Dict[str, List[float]], pp_key: str, peer_key: str) -> 
 def timed_rows(rows: List[dict], comps: Sequence[Competitor], section: str, size: str, opts) -> List[dict]:
     """Times `comps` interleaved and completes each row (peer_key vs pixelpact_key) with
     its section, size and per-round ratios."""
-    per_round = run_rounds(comps, opts.rounds, opts.repeats, opts.target_ns)
+    return timed_rows_from(run_rounds(comps, opts.rounds, opts.repeats, opts.target_ns), rows, section, size)
+
+
+def timed_rows_from(per_round: Dict[str, List[float]], rows: List[dict], section: str, size: str) -> List[dict]:
+    """Completes each row that is not skipped with its section, size and per-round ratios."""
     for row in rows:
-        row.update(section=section, size=size, process="main")
-        row.update(ratio_row(per_round, row["pixelpact_key"], row["peer_key"]))
+        if "skipped" not in row:
+            row.update(section=section, size=size, process="main")
+            row.update(ratio_row(per_round, row["pixelpact_key"], row["peer_key"]))
     return rows
 
 
@@ -469,13 +476,7 @@ def bench_resize(img: np.ndarray, pipes: dict, opts, cv2, cv2_reason) -> List[di
                  "bound": {"region_yx": [y0, y1, x0, x1], "bytes_in": int(region.nbytes),
                            "bytes_out": int(out_dst.nbytes)}})
 
-    per_round = run_rounds(comps, opts.rounds, opts.repeats, opts.target_ns)
-    for row in rows:
-        if "skipped" in row:
-            continue
-        row.update(section=section, size=size, process="main")
-        row.update(ratio_row(per_round, row["pixelpact_key"], row["peer_key"]))
-    return rows
+    return timed_rows(rows, comps, section, size, opts)
 
 
 def opencv_contract(size: Tuple[int, int], blob: bool) -> dict:
@@ -624,47 +625,173 @@ def bench_normalize_only(crop: np.ndarray, opts, cv2, cv2_reason) -> List[dict]:
                      "peer": f"OpenCV {cv2.__version__} blobFromImage", "pixelpact": "normalize-only"})
     else:
         rows.append({"peer": "OpenCV blobFromImage", "skipped": cv2_reason, "size": size, "section": section})
-    per_round = run_rounds(comps, opts.rounds, opts.repeats, opts.target_ns)
-    for row in rows:
-        if "skipped" in row:
-            continue
-        row.update(section=section, size=size, process="main")
-        row.update(ratio_row(per_round, row["pixelpact_key"], row["peer_key"]))
-    return rows
+    return timed_rows(rows, comps, section, size, opts)
 
 
-def batch_accepts(pipe, img: np.ndarray, name: str, value) -> Tuple[bool, str]:
-    """Whether Pipeline.batch accepts the keyword `name` (e.g. threads=, added
-    while this benchmark was written): by signature, confirmed by a call."""
+def accepts(method, args: tuple, name: str, value) -> Tuple[bool, str]:
+    """Whether `method` (Pipeline.__call__ or Pipeline.batch) accepts the keyword `name`
+    (threads= and out= were added while this benchmark was written): by signature,
+    confirmed by calling method(*args, name=value)."""
+    what = "Pipeline.batch" if getattr(method, "__name__", "") == "batch" else "Pipeline.__call__"
     try:
-        params = inspect.signature(pipe.batch).parameters
+        params = inspect.signature(method).parameters
         declared = name in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
     except (TypeError, ValueError):
         declared = True  # no signature to read: let the call decide
     if not declared:
-        return False, f"Pipeline.batch has no {name} parameter in this pixelpact"
+        return False, f"not available in this build: {what} has no {name}= parameter"
     try:
-        pipe.batch([img], **{name: value(1)})
+        method(*args, **{name: value})
     except TypeError as exc:
-        return False, f"Pipeline.batch({name}=...) raised TypeError: {exc}"
-    return True, f"Pipeline.batch accepts {name}="
+        return False, f"not available in this build: {what}({name}=...) raised TypeError: {exc}"
+    except ValueError as exc:  # declared, but this value is refused (e.g. more threads than allowed)
+        return False, f"{what}({name}={value!r}) refused: {exc}"
+    return True, f"{what} accepts {name}="
+
+
+def batch_accepts(pipe, img: np.ndarray, name: str, value) -> Tuple[bool, str]:
+    """Whether Pipeline.batch accepts the keyword `name`; value(1) is the value tried on one image."""
+    return accepts(pipe.batch, ([img],), name, value(1))
+
+
+def call_threads_default(pipe) -> Optional[object]:
+    """The default of threads= in pipe(img, ...), or None if the call has no such keyword:
+    the single-thread rows call pipe(img) and rely on that default being 1."""
+    try:
+        param = inspect.signature(pipe).parameters.get("threads")
+    except (TypeError, ValueError):
+        return None
+    return None if param is None or param.default is inspect.Parameter.empty else param.default
+
+
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+class LibraryThreads:
+    """torch and OpenCV on `n` threads inside the block, their previous counts restored
+    after it, so the single-thread rows that follow stay single-threaded."""
+
+    def __init__(self, n: int, cv2):
+        self.n, self.cv2 = n, cv2
+
+    def __enter__(self):
+        import torch
+
+        self.saved = (torch.get_num_threads(), self.cv2.getNumThreads() if self.cv2 is not None else None)
+        torch.set_num_threads(self.n)
+        if self.cv2 is not None:
+            self.cv2.setNumThreads(self.n)
+        return self
+
+    def __exit__(self, *exc):
+        import torch
+
+        torch.set_num_threads(self.saved[0])
+        if self.cv2 is not None:
+            self.cv2.setNumThreads(self.saved[1])
+        return False
+
+
+def bench_all_threads(img: np.ndarray, pipes: dict, opts, cv2, cv2_reason) -> List[dict]:
+    """The multi-threaded peers: torchvision v2 on a CHW view of HWC memory with
+    torch.set_num_threads(N), and cv2.resize INTER_LINEAR + blobFromImage with
+    cv2.setNumThreads(N), against pipe(img, threads=N) of the contract equal to each;
+    and pipe(img, threads=1) against threads=N (the intra-image split alone). If this
+    pixelpact's single-image call has no threads=, pixelpact runs on one thread and the
+    rows say so. Every output is asserted equal before and after timing."""
+    import torch
+    from torchvision.transforms import v2
+
+    import pixelpact
+
+    n = opts.threads
+    h, w = img.shape[:2]
+    size = f"{w}x{h}"
+    section = f"all threads (N={n})"
+    torch_pipe = pipes["torch"]
+    has_threads, note = accepts(torch_pipe, (img,), "threads", n)
+    kw = {"threads": n} if has_threads else {}
+    pp_side = (f"threads={n}" if has_threads else "1 thread (threads= not available in this build)"
+               if note.startswith("not available") else f"1 thread (threads={n} refused)")
+    tv2 = v2.Compose([v2.Resize(SHORT_SIDE, v2.InterpolationMode.BILINEAR, antialias=True),
+                      v2.CenterCrop(CROP), v2.ToDtype(torch.float32, scale=True), v2.Normalize(MEAN, STD)])
+    view = torch.from_numpy(img).permute(2, 0, 1)  # the fastest way to feed v2 (see bench_resize)
+    comps: List[Competitor] = [Competitor("pp_torch_tn", f"pixelpact E1 torch engine, {pp_side}",
+                                          lambda: torch_pipe(img, **kw))]
+    checks: List[Tuple[str, Callable[[], np.ndarray], Callable[[], np.ndarray]]] = []  # (peer_key, peer, pixelpact)
+    rows: List[dict] = []
+    if has_threads:
+        comps.append(Competitor("pp_torch_t1", "pixelpact E1 torch engine, threads=1",
+                                lambda: torch_pipe(img, threads=1)))
+        checks.append(("pp_torch_t1", comps[-1].fn, comps[0].fn))
+        rows.append({"peer_key": "pp_torch_t1", "pixelpact_key": "pp_torch_tn", "output": EQUAL,
+                     "peer": "pixelpact E1 torch engine, threads=1", "pixelpact": f"E1 torch engine, {pp_side}"})
+    comps.append(Competitor("tv2_view_tn", f"torchvision v2 on CHW view, {n} torch threads",
+                            lambda: tv2(view).unsqueeze(0).numpy()))
+    checks.append(("tv2_view_tn", comps[-1].fn, comps[0].fn))
+    rows.append({"peer_key": "tv2_view_tn", "pixelpact_key": "pp_torch_tn", "output": EQUAL,
+                 "peer": f"torchvision v2 on uint8 CHW view of HWC memory, torch.set_num_threads({n})",
+                 "pixelpact": f"E1 torch engine, {pp_side}"})
+    if cv2 is not None:
+        dsize = (OPENCV_SIZE[1], OPENCV_SIZE[0])
+        params = cv2.dnn.Image2BlobParams(
+            scalefactor=tuple(1.0 / (255.0 * s) for s in STD), mean=tuple(255.0 * m for m in MEAN),
+            swapRB=False, ddepth=cv2.CV_32F)
+        pp_blob = pixelpact.load(opencv_contract(OPENCV_SIZE, blob=True))
+        comps.append(Competitor("pp_cv_blob_tn", f"pixelpact opencv bilinear + blob arithmetic, {pp_side}",
+                                lambda: pp_blob(img, **kw)))
+        comps.append(Competitor("cv_blob_tn", f"cv2.resize + blobFromImage, {n} OpenCV threads",
+                                lambda: cv2.dnn.blobFromImageWithParams(
+                                    cv2.resize(img, dsize, interpolation=cv2.INTER_LINEAR), params)))
+        checks.append(("cv_blob_tn", comps[-1].fn, comps[-2].fn))
+        rows.append({"peer_key": "cv_blob_tn", "pixelpact_key": "pp_cv_blob_tn", "output": EQUAL,
+                     "peer": f"OpenCV {cv2.__version__} cv2.resize INTER_LINEAR + blobFromImage, "
+                             f"cv2.setNumThreads({n})",
+                     "pixelpact": f"opencv bilinear + sub/mul, float32 NCHW, {pp_side}"})
+    else:
+        rows.append({"peer": "OpenCV, all threads", "skipped": cv2_reason, "size": size, "section": section})
+
+    labels = {c.key: c.label for c in comps}
+
+    def check(when: str) -> Dict[str, dict]:
+        return {key: assert_equal(f"{size} {when}: {labels[key]} vs pixelpact ({pp_side})", pp(), peer())
+                for key, peer, pp in checks}
+
+    with LibraryThreads(n, cv2):
+        relations = check("before timing")
+        per_round = run_rounds(comps, opts.rounds, opts.repeats, opts.target_ns)
+        check("after timing")
+    for row in (r for r in rows if "skipped" not in r):
+        row.update(compare=relations[row["peer_key"]], pixelpact_threads=n if has_threads else 1, threads_note=note,
+                   peer_threads=1 if row["peer_key"] == "pp_torch_t1" else n)
+    if not has_threads:
+        rows.append({"peer": "pixelpact threads=1 vs threads=N (one image)", "skipped": note, "size": size,
+                     "section": section})
+    return timed_rows_from(per_round, rows, section, size)
 
 
 def bench_batch(base: np.ndarray, pipe, opts) -> dict:
-    """pipe.batch on N distinct images (the photo rolled sideways), threads=1
-    vs threads=2 when batch accepts threads=, into a reused buffer as well when
-    it accepts out=; a loop of pipe(img) as the baseline."""
+    """pipe.batch on B distinct images (the photo rolled sideways), threads=1 vs
+    threads=N when batch accepts threads=, each with fresh outputs and, when it accepts
+    out=, into one reused buffer; a loop of pipe(img) as the baseline."""
     n = opts.batch_size
+    tn = opts.threads
     images = [np.ascontiguousarray(np.roll(base, 7 * i, axis=1)) for i in range(n)]
     size = f"{base.shape[1]}x{base.shape[0]}"
     expected = np.concatenate([v1_runner(reference_v1("bilinear"), im)() for im in images])
     threads, threads_note = batch_accepts(pipe, images[0], "threads", lambda k: 1)
+    if threads and tn == 1:
+        threads, threads_note = False, "--threads is 1 (one usable CPU): nothing to compare threads=1 with"
     shape1 = (1,) + expected.shape[1:]
     has_out, out_note = batch_accepts(pipe, images[0], "out", lambda k: np.empty(shape1, expected.dtype))
     buffer = np.empty_like(expected)
     comps = [Competitor("loop", "for img: pipe(img)", lambda: [pipe(im) for im in images])]
     variants: Dict[str, dict] = {}
-    for t in ([1, 2] if threads else [None]):
+    for t in ([1, tn] if threads else [None]):
         name = f"threads={t}" if t else "default"
         variants[name] = {"threads": t} if t else {}
         if has_out:
@@ -674,18 +801,26 @@ def bench_batch(base: np.ndarray, pipe, opts) -> dict:
         assert_equal(f"batch of {n} at {size} ({name}) vs Pillow+torchvision v1 per image", out, expected)
         comps.append(Competitor(name, f"pipe.batch({name})", lambda kw=kwargs: pipe.batch(images, **kw)))
     per_round = run_rounds(comps, opts.rounds, opts.repeats, opts.target_ns)
+    if has_out:
+        assert_equal(f"batch of {n} at {size}: the out= buffer as the last timed call left it", buffer, expected)
+    for name, kwargs in variants.items():
+        assert_equal(f"batch of {n} at {size} ({name}), after timing", pipe.batch(images, **kwargs), expected)
     result = {"size": size, "images": n, "threads_supported": threads, "threads_note": threads_note,
-              "out_supported": has_out, "out_note": out_note, "output": EQUAL, "variants": {}}
+              "threads_n": tn if threads else None, "out_supported": has_out, "out_note": out_note,
+              "output": EQUAL, "variants": {}}
     for c in comps:
         ms = summary(per_round[c.key], 1e-6)
         result["variants"][c.key] = {"label": c.label, "ms": ms, "images_per_s": n / (ms["median"] / 1e3)}
     if threads:
-        t1, t2 = per_round["threads=1"], per_round["threads=2"]
-        result["ratio_t2_over_t1"] = summary([a / b for a, b in zip(t2, t1)])
-        result["throughput_gain_t2"] = statistics.median(b / a for a, b in zip(t2, t1))
-        if has_out:
-            t1, t2 = per_round["threads=1, out=buffer"], per_round["threads=2, out=buffer"]
-            result["ratio_t2_over_t1_out"] = summary([a / b for a, b in zip(t2, t1)])
+        for suffix, fresh in [("", True), (", out=buffer", False)]:
+            if not fresh and not has_out:
+                continue
+            t1, t_n = per_round["threads=1" + suffix], per_round[f"threads={tn}" + suffix]
+            key = "fresh" if fresh else "out"
+            result.setdefault("scaling", {})[key] = {
+                "label": f"threads={tn} / threads=1" + (", fresh outputs" if fresh else ", into a reused out= buffer"),
+                "ratio_tn_over_t1": summary([a / b for a, b in zip(t_n, t1)]),
+                "throughput_gain": statistics.median(b / a for a, b in zip(t_n, t1))}
     return result
 
 
@@ -717,14 +852,18 @@ def bench_overhead(opts) -> dict:
 
 
 def find_simd_python(opts) -> Tuple[Optional[str], str]:
+    """The Pillow-SIMD interpreter: --pillow-simd-python, else $PIXELPACT_BENCH_PILLOW_SIMD_PYTHON,
+    else the venv setup_pillow_simd.sh makes by default (benchmarks/.venv-pillow-simd)."""
     for source, path in [("--pillow-simd-python", opts.pillow_simd_python),
                          ("PIXELPACT_BENCH_PILLOW_SIMD_PYTHON", os.environ.get("PIXELPACT_BENCH_PILLOW_SIMD_PYTHON")),
                          ("benchmarks/.venv-pillow-simd", str(DEFAULT_SIMD_VENV_PYTHON)
                           if DEFAULT_SIMD_VENV_PYTHON.exists() else None)]:
         if path:
+            if not Path(path).exists():
+                return None, f"{source} names {path}, which does not exist"
             return path, source
-    return None, ("no Pillow-SIMD interpreter: run benchmarks/setup_pillow_simd.sh, or pass "
-                  "--pillow-simd-python")
+    return None, (f"no Pillow-SIMD interpreter: run benchmarks/setup_pillow_simd.sh (makes "
+                  f"{DEFAULT_SIMD_VENV_PYTHON.parent.parent}), or pass --pillow-simd-python")
 
 
 def bench_pillow_simd(images: Dict[str, np.ndarray], expected: Dict[str, np.ndarray], opts) -> dict:
@@ -822,10 +961,7 @@ def pil_version() -> str:
 def machine_info(cv2) -> dict:
     info: dict = {"platform": platform.platform(), "python": sys.version.split()[0],
                   "logical_cpus": os.cpu_count()}
-    try:
-        info["usable_cpus"] = len(os.sched_getaffinity(0))
-    except AttributeError:
-        pass
+    info["usable_cpus"] = usable_cpus()
     try:
         cpuinfo = Path("/proc/cpuinfo").read_text()
         fields = {}
@@ -981,6 +1117,10 @@ def render(result: dict) -> str:
         out.append(f"WARNING: the machine was busy (1-minute load average {load['start'][0]} at start, "
                    f"{load['end'][0]} at end, {m.get('usable_cpus')} CPUs): other processes shared the cores, "
                    "so times are inflated and ratios noisy; rerun on an idle machine before quoting them.\n")
+    default = s.get("pixelpact_call_threads_default")
+    if default not in (None, 1):
+        out.append(f"WARNING: pipe(img) defaults to threads={default!r} in this pixelpact, so its side of the rows "
+                   "outside the all-threads section is not single-threaded.\n")
     out.append(table(result["rows"]))
     simd = result["pillow_simd"]
     if simd["status"] == "ran":
@@ -1000,13 +1140,11 @@ def render(result: dict) -> str:
         out.append(f"| {var['label']} | {fmt_ms(ms['median'])} [{fmt_ms(ms['min'])}–{fmt_ms(ms['max'])}] | "
                    f"{var['images_per_s']:.0f} |")
     if b["threads_supported"]:
-        r = b["ratio_t2_over_t1"]
-        out.append(f"\nthreads=2 / threads=1 time: {r['median']:.3f} [{r['min']:.3f}–{r['max']:.3f}] "
-                   f"(throughput ×{b['throughput_gain_t2']:.2f})")
-        if "ratio_t2_over_t1_out" in b:
-            r = b["ratio_t2_over_t1_out"]
-            out.append(f"threads=2 / threads=1 time, into a reused out= buffer: {r['median']:.3f} "
-                       f"[{r['min']:.3f}–{r['max']:.3f}]")
+        out.append("")
+        for sc in b["scaling"].values():
+            r = sc["ratio_tn_over_t1"]
+            out.append(f"- {sc['label']}: time ratio {r['median']:.3f} [{r['min']:.3f}–{r['max']:.3f}], "
+                       f"throughput ×{sc['throughput_gain']:.2f}")
     else:
         out.append(f"\nthreads=: not measured ({b['threads_note']})")
     if not b["out_supported"]:
@@ -1066,7 +1204,7 @@ def chart(result: dict, path: Path) -> str:
     ax.set_xlabel("pixelpact speedup = peer time / pixelpact time\n(median of rounds; whiskers: min–max round)",
                   fontsize=9)
     m = result["machine"]
-    ax.set_title(f"pixelpact {m['versions']['pixelpact']} vs peers: single thread, same process, "
+    ax.set_title(f"pixelpact {m['versions']['pixelpact']} vs peers: one thread unless [all threads], same process, "
                  f"{result['settings']['rounds']} interleaved rounds\n{m.get('cpu_model')}, "
                  f"{m.get('usable_cpus', '?')} CPUs; {kernel_summary(m['pixelpact_info'])}", fontsize=9)
     ax.legend(handles=[Patch(color=colors[s], label=f"input {s}") for s in sizes], fontsize=8, loc="lower right")
@@ -1090,8 +1228,13 @@ def parse_sizes(text: str) -> List[Tuple[int, int]]:
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
-        description="Benchmark pixelpact against Pillow+torchvision, torchvision v2, OpenCV and Pillow-SIMD "
-                    "in one process, interleaved; asserts pixelpact equals its references while measuring.")
+        description="Benchmark pixelpact against Pillow+torchvision, torchvision v2, OpenCV, TensorFlow, "
+                    "onnxruntime and Pillow-SIMD in one process, interleaved, on one thread, plus torch and "
+                    "OpenCV on N threads against pipe(img, threads=N) and pipe.batch(threads=1 vs N); asserts "
+                    "pixelpact equals its references while measuring.",
+        epilog="Pillow-SIMD needs its own interpreter: run benchmarks/setup_pillow_simd.sh once with this "
+               "environment active (builds it, about 1.5 minutes on one core; needs libjpeg and zlib headers). "
+               "See benchmarks/README.md.")
     p.add_argument("--quick", action="store_true",
                    help="CI mode: 2 rounds, 1 repeat, sizes 320x240 and 640x480, batch of 8 (seconds)")
     p.add_argument("--rounds", type=int, help="rounds (default 15; quick 2)")
@@ -1100,6 +1243,11 @@ def parse_args(argv=None):
     p.add_argument("--batch-size", type=int, help="images per pipe.batch call (default 64; quick 8)")
     p.add_argument("--target-ms", type=float,
                    help="minimum duration of one timed sample; fast calls are looped (default 2; quick 0.2)")
+    p.add_argument("--threads", type=int,
+                   help="N for the multi-threaded rows: torch.set_num_threads(N) and cv2.setNumThreads(N) for the "
+                        "peers, pipe(img, threads=N) and pipe.batch(threads=N) for pixelpact (default: the usable "
+                        "CPUs, here %d); every other row runs on one thread" % usable_cpus())
+    p.add_argument("--no-threads", action="store_true", help="skip the multi-threaded single-image rows")
     p.add_argument("--json", default=str(DEFAULT_JSON), help="where to write the results (default %(default)s)")
     p.add_argument("--chart", default=str(DEFAULT_CHART),
                    help="PNG chart of the speedups; needs matplotlib (default %(default)s)")
@@ -1119,8 +1267,9 @@ def parse_args(argv=None):
     opts.target_ms = opts.target_ms if opts.target_ms is not None else (0.2 if q else 2.0)
     opts.target_ns = int(opts.target_ms * 1e6)
     opts.size_list = parse_sizes(opts.sizes) if opts.sizes else (QUICK_SIZES if q else FULL_SIZES)
-    if opts.rounds < 1 or opts.repeats < 1 or opts.batch_size < 1:
-        p.error("--rounds, --repeats and --batch-size must be positive")
+    opts.threads = usable_cpus() if opts.threads is None else opts.threads
+    if opts.rounds < 1 or opts.repeats < 1 or opts.batch_size < 1 or opts.threads < 1:
+        p.error("--rounds, --repeats, --batch-size and --threads must be positive")
     return opts
 
 
@@ -1140,12 +1289,18 @@ def main(argv=None) -> int:
     result: dict = {"schema": SCHEMA, "machine": machine_info(cv2),
                     "settings": {"quick": opts.quick, "rounds": opts.rounds, "repeats": opts.repeats,
                                  "target_ms": opts.target_ms, "batch_size": opts.batch_size,
+                                 "threads": opts.threads,
                                  "sizes": [f"{w}x{h}" for h, w in opts.size_list]}}
     photos, source = photo_sources()
     result["images"] = {"source": source}
     pipes = {f: pixelpact.load(e1_contract(f)) for f in FILTERS}
     pipes["torch"] = pixelpact.load(torch_e1_contract())
     pipes["onnx"], pipes["onnx_reason"] = onnx_session(e1_contract("bilinear"))
+    default = call_threads_default(pipes["bilinear"])
+    result["settings"]["pixelpact_call_threads_default"] = default
+    if default not in (None, 1):
+        print(f"WARNING: pipe(img) defaults to threads={default!r} in this pixelpact: the rows said to run "
+              "on one thread do not, for pixelpact", file=sys.stderr)
     rows: List[dict] = []
     images, expected = {}, {}
     try:
@@ -1160,6 +1315,9 @@ def main(argv=None) -> int:
             rows += bench_opencv_resize(img, opts, cv2, cv2_reason)
             print(f"[bench] {key}: TensorFlow resize ...", file=sys.stderr, flush=True)
             rows += bench_tensorflow_resize(img, opts, tf, tf_reason)
+            if not opts.no_threads:
+                print(f"[bench] {key}: all {opts.threads} threads ...", file=sys.stderr, flush=True)
+                rows += bench_all_threads(img, pipes, opts, cv2, cv2_reason)
         print("[bench] Pillow-SIMD subprocess ...", file=sys.stderr, flush=True)
         simd = bench_pillow_simd(images, expected, opts)
         result["pillow_simd"] = {k: v for k, v in simd.items() if k != "rows"}
@@ -1190,6 +1348,9 @@ def main(argv=None) -> int:
               file=sys.stderr)
         return EXIT_NOT_EQUAL
     result["rows"] = rows
+    # the multi-threaded rows restore torch's and OpenCV's thread counts (the other rows are single-threaded)
+    result["library_threads_at_end"] = {"torch": torch.get_num_threads(),
+                                        "opencv": cv2.getNumThreads() if cv2 is not None else None}
     result["elapsed_s"] = round(time.time() - started, 1)
     result["load"] = load_report(result["machine"])
     print(render(result))

@@ -82,15 +82,43 @@ def test_quick_json_structure(quick_run):
     bound = [r for r in rows if r["peer_key"] == "bound"]
     assert all(r["bound"]["bytes_in"] > 0 and r["bound"]["bytes_out"] == 3 * 224 * 224 * 4 for r in bound)
 
+    # the multi-threaded rows: peers on N threads against pixelpact on N threads (or on
+    # one, saying threads= is not available in this build), outputs asserted equal
+    n = result["settings"]["threads"]
+    assert n >= 1
+    threaded = [r for r in rows if r["section"] == f"all threads (N={n})"]
+    for size in sizes:
+        keys = {r["peer_key"] for r in threaded if r["size"] == size}
+        assert {"tv2_view_tn", "cv_blob_tn"} <= keys, size
+    for row in threaded:
+        assert row["output"] == "equal (asserted)" and row["compare"]["equal"], row
+        assert row["pixelpact_threads"] in (1, n) and row["peer_threads"] in (1, n)
+        if row["pixelpact_threads"] == 1:
+            assert "not available in this build" in row["threads_note"] or "refused" in row["threads_note"]
+            assert "not available in this build" in row["pixelpact"] or "refused" in row["pixelpact"]
+        else:
+            assert f"threads={n}" in row["pixelpact"]
+    if any(r["pixelpact_threads"] == n > 1 for r in threaded):
+        assert {r["size"] for r in threaded if r["peer_key"] == "pp_torch_t1"} == set(sizes)
+    # the single-thread rows stayed single-threaded: torch and OpenCV were restored
+    assert machine["torch_threads"] == 1 and machine["opencv_threads"] == 1
+    assert result["library_threads_at_end"] == {"torch": 1, "opencv": 1}
+    assert result["settings"]["pixelpact_call_threads_default"] in (None, 1)
+
     batch = result["batch"]
     assert batch["images"] == result["settings"]["batch_size"]
     assert batch["output"] == "equal (asserted)"
-    plain = ["threads=1", "threads=2"] if batch["threads_supported"] else ["default"]
+    tn = batch["threads_n"]
+    plain = ["threads=1", f"threads={tn}"] if batch["threads_supported"] else ["default"]
     assert set(plain) <= set(batch["variants"])
     if batch["out_supported"]:
         assert {f"{v}, out=buffer" for v in plain} <= set(batch["variants"])
     if batch["threads_supported"]:
-        assert batch["ratio_t2_over_t1"]["median"] > 0
+        assert tn == n > 1
+        assert set(batch["scaling"]) == ({"fresh", "out"} if batch["out_supported"] else {"fresh"})
+        for scaling in batch["scaling"].values():
+            assert scaling["ratio_tn_over_t1"]["median"] > 0 and scaling["throughput_gain"] > 0
+        assert "threads=" in proc.stdout and "fresh outputs" in proc.stdout
     assert result["overhead"]["variants"]["call"]["us_per_call"]["median"] > 0
     assert result["pillow_simd"]["status"] == "skipped"
     assert isinstance(result["load"]["busy"], bool)
@@ -118,6 +146,100 @@ def test_exactness_failure_exits_nonzero(monkeypatch, capsys):
     assert code == bench.EXIT_NOT_EQUAL
     assert "EXACTNESS FAILURE" in captured.err
     assert "| size | peer |" not in captured.out
+
+
+def test_library_threads_are_restored():
+    """The multi-threaded rows set torch's and OpenCV's thread counts only inside their block."""
+    import cv2
+    import torch
+
+    bench = load_bench()
+    before = torch.get_num_threads(), cv2.getNumThreads()
+    torch.set_num_threads(1)
+    cv2.setNumThreads(1)
+    try:
+        with bench.LibraryThreads(3, cv2):
+            assert (torch.get_num_threads(), cv2.getNumThreads()) == (3, 3)
+        assert (torch.get_num_threads(), cv2.getNumThreads()) == (1, 1)
+        with pytest.raises(RuntimeError), bench.LibraryThreads(2, cv2):
+            raise RuntimeError("a failing row")
+        assert (torch.get_num_threads(), cv2.getNumThreads()) == (1, 1)
+    finally:
+        torch.set_num_threads(before[0])
+        cv2.setNumThreads(before[1])
+
+
+def test_keyword_detection_before_and_after_threads_lands():
+    """The bench runs against a pixelpact whose call has threads= and against one without it."""
+    bench = load_bench()
+    img = np.zeros((4, 4, 3), np.uint8)
+
+    class Old:
+        def __call__(self, image, *, out=None):
+            return image
+
+        def batch(self, images, *, out=None):
+            return images
+
+    class New(Old):
+        def __call__(self, image, *, out=None, threads=1):
+            if not isinstance(threads, int) or threads < 1:
+                raise ValueError(threads)
+            return image
+
+    class Rejects(Old):
+        def __call__(self, image, **kwargs):  # declares **kwargs, refuses threads= when called
+            if kwargs:
+                raise TypeError(f"unexpected {sorted(kwargs)}")
+            return image
+
+    ok, note = bench.accepts(Old(), (img,), "threads", 2)
+    assert not ok and "not available in this build" in note and "Pipeline.__call__" in note
+    assert bench.accepts(New(), (img,), "threads", 2)[0]
+    ok, note = bench.accepts(Rejects(), (img,), "threads", 2)
+    assert not ok and "TypeError" in note
+    assert bench.call_threads_default(Old()) is None and bench.call_threads_default(New()) == 1
+    ok, note = bench.accepts(New(), (img,), "threads", 0)
+    assert not ok and "refused" in note
+    ok, note = bench.batch_accepts(Old(), img, "threads", lambda k: 1)
+    assert not ok and "Pipeline.batch" in note
+    assert bench.batch_accepts(Old(), img, "out", lambda k: None)[0]
+
+
+class _WithThreads:
+    """A pipeline whose call takes threads= (as pixelpact's will): the rows of the
+    multi-threaded section exercised before that lands, on the real kernel."""
+
+    def __init__(self, pipe):
+        self.pipe, self.calls = pipe, set()
+
+    def __call__(self, image, *, out=None, threads=1):
+        self.calls.add(threads)
+        return self.pipe(image, out=out)
+
+
+def test_all_threads_rows_with_a_threaded_call(monkeypatch):
+    import pixelpact
+
+    bench = load_bench()
+    load = pixelpact.load
+    made = []
+
+    def load_with_threads(contract):
+        made.append(_WithThreads(load(contract)))
+        return made[-1]
+
+    monkeypatch.setattr(pixelpact, "load", load_with_threads)
+    opts = bench.parse_args(["--quick", "--threads", "2", "--rounds", "1"])
+    cv2, reason = bench.try_import_cv2()
+    img = bench.mosaic(bench.photo_sources()[0], 48, 64)
+    pipes = {"torch": pixelpact.load(bench.torch_e1_contract())}
+    rows = bench.bench_all_threads(img, pipes, opts, cv2, reason)
+    assert {r["peer_key"] for r in rows} == {"pp_torch_t1", "tv2_view_tn", "cv_blob_tn"}
+    for row in rows:
+        assert row["compare"]["equal"] and row["pixelpact_threads"] == 2 and "threads=2" in row["pixelpact"]
+        assert len(row["ratio"]["rounds"]) == 1
+    assert made[0].calls == {1, 2} and made[1].calls == {2}
 
 
 def test_needed_region_matches_pillow_support():
