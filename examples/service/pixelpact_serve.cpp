@@ -3,7 +3,7 @@
 //
 //   pixelpact-serve CONTRACT.json [--port N] [--model MODEL.onnx]   (N = 0: any free port)
 //                   [--max-upload-mb N] [--max-decoded-mb N] [--max-concurrent N] [--max-wait-ms N]
-//                   [--timeout-s N]
+//                   [--timeout-s N] [--drain-s N]
 //
 // Protections (docs/reliability.md), each a clear 4xx, never a crash:
 //   --max-upload-mb N    request bodies over N MiB: 413 (default 64)
@@ -19,6 +19,12 @@
 //                        is disconnected (socket read/write timeouts; default
 //                        10). A tensor being computed is not interrupted: its
 //                        time is bounded by the decoded-size limit.
+//   --drain-s N          on SIGTERM or SIGINT: new connections are refused at
+//                        once, every connection already accepted (its request
+//                        being read, computed, or waiting for a thread) is
+//                        answered, then the process exits with status 0; after
+//                        N s (default 20) or a second signal it exits at once
+//                        with status 1.
 //
 // It loads and compiles the contract once at start-up and shares that one
 // immutable pipeline between all request threads. It listens on 127.0.0.1 only.
@@ -51,6 +57,8 @@
 
 #include <httplib.h>
 
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
@@ -77,6 +85,7 @@ struct Limits {
   int max_concurrent = std::max(2u, std::thread::hardware_concurrency());
   int timeout_s = 10;
   int max_wait_ms = 1000;
+  int drain_s = 20;
 };
 
 // A positive integer argument, or -1.
@@ -296,11 +305,8 @@ bool check_model(const char* path, const pixelpact::Pipeline& pipe, std::string&
   return true;
 }
 
-// Debian's compiled cpp-httplib listens with a backlog of 5: under a burst of
-// connections the kernel drops SYNs and clients wait a 1 s retransmission. The
-// listening socket of `port` (this process's only one) gets the system's
-// maximum backlog instead (listen() again on a listening socket sets it).
-void widen_listen_backlog(int port) {
+// The listening socket of `port` (this process's only one), or -1.
+int listening_socket(int port) {
   for (int fd = 3; fd < 1024; ++fd) {
     int accepting = 0;
     socklen_t length = sizeof accepting;
@@ -309,10 +315,10 @@ void widen_listen_backlog(int port) {
     if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &length) == 0 && accepting &&
         getsockname(fd, reinterpret_cast<sockaddr*>(&address), &address_length) == 0 &&
         address.sin_family == AF_INET && ntohs(address.sin_port) == port) {
-      ::listen(fd, SOMAXCONN);
-      return;
+      return fd;
     }
   }
+  return -1;
 }
 
 void bad_request(httplib::Response& res, const std::string& message) {
@@ -353,6 +359,10 @@ int main(int argc, char** argv) {
       const long v = positive(argv[++i]);
       usage_error |= v < 0;
       limits.timeout_s = static_cast<int>(v);
+    } else if (std::strcmp(argv[i], "--drain-s") == 0 && has_value) {
+      const long v = positive(argv[++i]);
+      usage_error |= v < 0;
+      limits.drain_s = static_cast<int>(v);
     } else if (std::strcmp(argv[i], "--model") == 0 && i + 1 < argc) {
       model_path = argv[++i];
     } else if (!contract_path && argv[i][0] != '-') {
@@ -365,7 +375,7 @@ int main(int argc, char** argv) {
   if (!contract_path || usage_error) {
     std::cerr << "usage: " << argv[0]
               << " CONTRACT.json [--port N] [--model MODEL.onnx] [--max-upload-mb N] [--max-decoded-mb N]"
-                 " [--max-concurrent N] [--max-wait-ms N] [--timeout-s N]   (N: positive integers)\n";
+                 " [--max-concurrent N] [--max-wait-ms N] [--timeout-s N] [--drain-s N]   (N: positive integers)\n";
     return 2;
   }
 
@@ -398,6 +408,13 @@ int main(int argc, char** argv) {
   const int threads = limits.max_concurrent + 8;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
   Slots slots(limits.max_concurrent);
+  // Set on SIGTERM/SIGINT (below). From then on every answer says
+  // "Connection: close", so that a client keeping its connection alive closes it
+  // instead of holding the shutdown for httplib's keep-alive timeout.
+  std::atomic<bool> stopping{false};
+  server.set_post_routing_handler([&stopping](const httplib::Request&, httplib::Response& res) {
+    if (stopping) res.set_header("Connection", "close");
+  });
 
   // httplib answers 413 itself for bodies over the limit, and for any
   // application/x-www-form-urlencoded body over 8 KiB (what curl --data-binary
@@ -460,17 +477,13 @@ int main(int argc, char** argv) {
     }
   });
 
-  // SIGINT/SIGTERM stop the server cleanly: handled by a thread, not in a handler.
+  // SIGINT/SIGTERM are taken by a thread (below), not a signal handler: blocked
+  // here, before any thread exists, so that every thread inherits the mask.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // inherited by the server's threads
-  std::thread([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    server.stop();
-  }).detach();
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   const char* host = "127.0.0.1";  // loopback only
   if (port == 0) {
@@ -478,11 +491,45 @@ int main(int argc, char** argv) {
   } else if (!server.bind_to_port(host, port)) {
     port = -1;
   }
-  if (port <= 0) {
+  const int listener = port > 0 ? listening_socket(port) : -1;
+  if (listener < 0) {
     std::cerr << "pixelpact-serve: cannot listen on " << host << "\n";
     return 1;
   }
-  widen_listen_backlog(port);
+  // Debian's compiled cpp-httplib listens with a backlog of 5: under a burst of
+  // connections the kernel drops SYNs and clients wait a 1 s retransmission. The
+  // system's maximum instead (listen() again on a listening socket sets it).
+  ::listen(listener, SOMAXCONN);
+
+  // Graceful shutdown. The listening socket is shut down: new connections are
+  // refused from then on (and any not yet accepted are reset). httplib's accept
+  // loop ends, and its thread pool runs every connection it accepted to the end
+  // (one being read, computed, written, or waiting in the queue for a thread)
+  // before listen_after_bind() returns. httplib's Server::stop() is not used: it
+  // marks the server stopped first, and a request thread then closes each
+  // connection it takes from the queue unread, dropping accepted requests.
+  std::thread([listener, &stopping, stop_signals, drain_s = limits.drain_s] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    stopping = true;
+    std::cerr << "pixelpact-serve: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
+              << ": refusing new connections, finishing the accepted ones\n";
+    ::shutdown(listener, SHUT_RDWR);
+    const timespec drain{drain_s, 0};
+    siginfo_t info;
+    int again = -1;
+    do {
+      again = sigtimedwait(&stop_signals, &info, &drain);
+    } while (again < 0 && errno == EINTR);
+    std::cerr << "pixelpact-serve: "
+              << (again < 0 ? "connections still open after " + std::to_string(drain_s) + " s" : std::string("a second signal"))
+              << ": exiting now\n";
+    std::_Exit(1);
+  }).detach();
+
   std::cout << "pixelpact-serve: contract '" << name << "' on http://" << host << ":" << port << std::endl;
-  return server.listen_after_bind() ? 0 : 1;
+  // After the shutdown above, listen_after_bind() reports the accept loop's end
+  // as a failure: that is the clean exit.
+  const bool listened = server.listen_after_bind();
+  return stopping || listened ? 0 : 1;
 }
