@@ -159,7 +159,9 @@ Tile ConvStage::run(const Tile& in, const StageContext& context) const {
     // Pillow's Image.resize of an RGBA image converts to RGBa, resizes, converts back.
     Tile copy = materialize(in, in_rect, 4, context.scratch);
     premultiply_alpha(const_cast<std::uint8_t*>(copy.data), copy.row_stride, copy.rect.rows(), copy.rect.cols());
-    Tile out = resample(copy, context);
+    StageContext premultiplied = context;
+    premultiplied.output = nullptr;  // un-premultiplied below, in place
+    Tile out = resample(copy, premultiplied);
     unpremultiply_alpha(const_cast<std::uint8_t*>(out.data), out.row_stride, out.rect.rows(), out.rect.cols());
     return out;
   }
@@ -173,7 +175,8 @@ Tile ConvStage::resample(const Tile& in, const StageContext& context) const {
   const kernels::KernelTable& k = context.kernels;
   const Rect& o = out_rect;
   const Rect& i = in_rect;
-  Tile out = packed_tile(o, channels, context.scratch);
+  Tile out = context.output ? Tile{context.output, static_cast<std::ptrdiff_t>(o.cols()) * channels, channels, o}
+                            : packed_tile(o, channels, context.scratch);
   std::uint8_t* const dst = const_cast<std::uint8_t*>(out.data);
   if (!need_vertical) {
     k.conv_horizontal(in.data, in.row_stride, in.pixel_stride, o.rows(), channels, axis_of(horizontal), o.cols(),

@@ -53,6 +53,9 @@ class ConvStage : public Stage {
   // intermediate (the second pass reads a band buffer, not the whole tile).
   std::vector<std::int32_t> band_first;
 
+  // The passes write their packed output, so they can write it into the tensor;
+  // the RGBA premultiply path never can (the tensor has 3 channels, not 4).
+  bool writes_into_output() const override { return need_horizontal || need_vertical; }
   Tile run(const Tile& in, const StageContext& context) const override;
 
  private:
