@@ -22,4 +22,9 @@ struct ConvAxis {
 
 constexpr int kConvPrecisionBits = 22;
 
+// conv_horizontal's SIMD levels convolve rows in groups of this many (transposed
+// 16 x 16 bytes at a time); a partial group costs as much as a whole one, so a
+// caller splitting the rows of an image over several calls cuts at multiples of it.
+constexpr int kConvRowGroup = 16;
+
 }  // namespace pixelpact::kernels

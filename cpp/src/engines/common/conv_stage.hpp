@@ -29,6 +29,16 @@ struct ConvWeights {
   void rebase(int input_origin);  // make `first` relative to input_origin
 };
 
+// A band of output rows that a two-pass resize runs through both passes before
+// the next band, so the intermediate rows stay in cache. Rows count from
+// out_rect.y0 (out_*) and from the first pass's output tile (mid_*): horizontal
+// first, the intermediate rows the band's vertical taps read (input rows of
+// in_rect); vertical first, the band's own rows.
+struct ConvBand {
+  int out_begin = 0, out_end = 0;
+  int mid_begin = 0, mid_end = 0;
+};
+
 class ConvStage : public Stage {
  public:
   bool need_horizontal = false, need_vertical = false, vertical_first = false;
@@ -36,7 +46,16 @@ class ConvStage : public Stage {
   // stage resamples a premultiplied copy (RGBA -> RGBa -> resize -> RGBA).
   bool premultiply_rgba = false;
   ConvWeights horizontal, vertical;  // rebased to the tiles they read
+  // Both passes: the bands, in order, and the most intermediate rows one needs.
+  std::vector<ConvBand> bands;
+  int band_mid_rows = 0;
+  // Horizontal first: vertical.first rebased to the first row of its band's
+  // intermediate (the second pass reads a band buffer, not the whole tile).
+  std::vector<std::int32_t> band_first;
 
+  // The passes write their packed output, so they can write it into the tensor;
+  // the RGBA premultiply path never can (the tensor has 3 channels, not 4).
+  bool writes_into_output() const override { return need_horizontal || need_vertical; }
   Tile run(const Tile& in, const StageContext& context) const override;
 
  private:

@@ -37,6 +37,7 @@ namespace {
 
 constexpr std::int32_t kBias = 1 << (kConvPrecisionBits - 1);
 constexpr int kBlockRows = 16;
+static_assert(kBlockRows == kConvRowGroup, "callers size their row splits by kConvRowGroup");
 // Byte columns transposed at a time (keeps both buffers in L1/L2, no allocation).
 constexpr int kStripColumns = 1024;
 constexpr int kStripOutputs = 256;
