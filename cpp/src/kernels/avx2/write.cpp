@@ -1,0 +1,119 @@
+// AVX2 tensor writer for float32 outputs: 8 pixels per step, each channel's
+// 256-entry table read with vgatherdps, so every output is exactly
+// lut[c * 256 + byte], as in the reference writer. (The uint8 and float16
+// writers stay the reference ones on this level: their tables are narrower than
+// a gather's 32-bit reads.)
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "kernels/kernels.hpp"
+
+namespace pixelpact::kernels::avx2 {
+namespace {
+
+// Channel `channel` of 8 pixels at p (pixel stride 1, 3 or 4) as 8 int32
+// indices. Byte (x, c) is at p[x * stride + c] for every stride, including 1 (a
+// pixel stride below the channel count is a view of overlapping pixels). Reads
+// only the bytes of those 8 pixels: the next byte may be past the caller's buffer.
+class ChannelReader {
+ public:
+  ChannelReader(int pixel_stride, int channel) : ps_(pixel_stride), channel_(channel) {
+    const char z = static_cast<char>(0x80);
+    auto pick = [&](int first) {
+      const char s = static_cast<char>(first + channel);
+      return _mm_setr_epi8(s, z, z, z, static_cast<char>(s + 3), z, z, z, static_cast<char>(s + 6), z, z, z,
+                           static_cast<char>(s + 9), z, z, z);
+    };
+    // ps == 3: pixels 0-3 are bytes 0-11 of the load at p; pixels 4-7 start at
+    // byte 4 of the load at p + 8 (which ends at the 24th byte, the last one).
+    pick_low_ = pick(0);
+    pick_high_ = pick(4);
+  }
+
+  __m256i read(const std::uint8_t* p) const {
+    if (ps_ == 1) return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + channel_)));
+    if (ps_ == 4) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+      return _mm256_and_si256(_mm256_srli_epi32(v, 8 * channel_), _mm256_set1_epi32(0xff));
+    }
+    const __m128i low = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), pick_low_);
+    const __m128i high = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 8)), pick_high_);
+    return _mm256_set_m128i(high, low);
+  }
+
+ private:
+  int ps_, channel_;
+  __m128i pick_low_, pick_high_;
+};
+
+// Calls fill(y, x_begin, x_end) for padding spans and body(y, src_row, x_begin, x_end)
+// for the stored span of every output row.
+template <typename Fill, typename Body>
+void for_each_span(const TensorWrite& w, Fill fill, Body body) {
+  for (int y = 0; y < w.height; ++y) {
+    const bool row_stored = y >= w.src_y0 && y < w.src_y0 + w.src_rows;
+    const int x0 = row_stored ? std::max(0, std::min(w.width, w.src_x0)) : w.width;
+    const int x1 = row_stored ? std::max(x0, std::min(w.width, w.src_x0 + w.src_cols)) : w.width;
+    if (!row_stored) {
+      fill(y, 0, w.width);
+      continue;
+    }
+    if (x0 > 0) fill(y, 0, x0);
+    if (x1 > x0) body(y, w.src + (y - w.src_y0) * w.src_row_stride + (x0 - w.src_x0) * w.src_pixel_stride, x0, x1);
+    if (x1 < w.width) fill(y, x1, w.width);
+  }
+}
+
+}  // namespace
+
+void write_tensor_f32(const TensorWrite& w, const float* lut, float* out) {
+  const bool strides_supported =
+      w.src_rows == 0 || w.src_pixel_stride == 1 || w.src_pixel_stride == 3 || w.src_pixel_stride == 4;
+  if (!strides_supported) return reference::write_tensor_f32(w, lut, out);
+  const int ps = static_cast<int>(w.src_pixel_stride);
+  const std::ptrdiff_t plane = w.plane();
+  const ChannelReader readers[3] = {ChannelReader(ps, w.source_channel[0]), ChannelReader(ps, w.source_channel[1]),
+                                    ChannelReader(ps, w.source_channel[2])};
+  auto at = [&](std::ptrdiff_t pixel, int c) { return w.planar ? c * plane + pixel : pixel * 3 + c; };
+  for_each_span(
+      w,
+      [&](int y, int xa, int xb) {
+        for (int x = xa; x < xb; ++x) {
+          const std::ptrdiff_t pixel = static_cast<std::ptrdiff_t>(y) * w.width + x;
+          for (int c = 0; c < 3; ++c) out[at(pixel, c)] = lut[c * 256 + w.pad[w.source_channel[c]]];
+        }
+      },
+      [&](int y, const std::uint8_t* src, int xa, int xb) {
+        const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(y) * w.width;
+        int x = xa;
+        if (w.planar) {
+          for (int c = 0; c < 3; ++c) {
+            float* dst = out + c * plane + row;
+            for (x = xa; x + 8 <= xb; x += 8) {
+              const __m256i idx = readers[c].read(src + static_cast<std::ptrdiff_t>(x - xa) * ps);
+              _mm256_storeu_ps(dst + x, _mm256_i32gather_ps(lut + 256 * c, idx, 4));
+            }
+          }
+        } else {
+          alignas(32) float lanes[3][8];
+          for (; x + 8 <= xb; x += 8) {
+            const std::uint8_t* p = src + static_cast<std::ptrdiff_t>(x - xa) * ps;
+            for (int c = 0; c < 3; ++c) _mm256_store_ps(lanes[c], _mm256_i32gather_ps(lut + 256 * c, readers[c].read(p), 4));
+            float* dst = out + (row + x) * 3;
+            for (int k = 0; k < 8; ++k) {
+              dst[3 * k] = lanes[0][k];
+              dst[3 * k + 1] = lanes[1][k];
+              dst[3 * k + 2] = lanes[2][k];
+            }
+          }
+        }
+        for (; x < xb; ++x) {  // the last pixels of the span, fewer than 8
+          const std::uint8_t* p = src + static_cast<std::ptrdiff_t>(x - xa) * ps;
+          for (int c = 0; c < 3; ++c) out[at(row + x, c)] = lut[c * 256 + p[w.source_channel[c]]];
+        }
+      });
+}
+
+}  // namespace pixelpact::kernels::avx2
