@@ -1,12 +1,14 @@
-// AVX2 tensor writer for float32 outputs: 8 pixels per step, each channel's
-// 256-entry table read with vgatherdps, so every output is exactly
-// lut[c * 256 + byte], as in the reference writer. (The uint8 and float16
-// writers stay the reference ones on this level: their tables are narrower than
-// a gather's 32-bit reads.)
+// AVX2 tensor writers. float32: 8 pixels per step, each channel's 256-entry
+// table read with vgatherdps, so every output is exactly lut[c * 256 + byte], as
+// in the reference writer. uint8: a contract with uint8 output has identity
+// tables (no arithmetic), so the writer copies bytes in the output's channel
+// order. (float16 stays the reference writer on this level: its table is
+// narrower than a gather's 32-bit reads.)
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "kernels/kernels.hpp"
 
@@ -112,6 +114,59 @@ void write_tensor_f32(const TensorWrite& w, const float* lut, float* out) {
         for (; x < xb; ++x) {  // the last pixels of the span, fewer than 8
           const std::uint8_t* p = src + static_cast<std::ptrdiff_t>(x - xa) * ps;
           for (int c = 0; c < 3; ++c) out[at(row + x, c)] = lut[c * 256 + p[w.source_channel[c]]];
+        }
+      });
+}
+
+void write_tensor_u8(const TensorWrite& w, const std::uint8_t* lut, std::uint8_t* out) {
+  bool identity = true;
+  for (int i = 0; i < 3 * 256 && identity; ++i) identity = lut[i] == static_cast<std::uint8_t>(i & 255);
+  const bool strides_supported =
+      w.src_rows == 0 || w.src_pixel_stride == 1 || w.src_pixel_stride == 3 || w.src_pixel_stride == 4;
+  if (!identity || !strides_supported) return reference::write_tensor_u8(w, lut, out);
+  const int ps = static_cast<int>(w.src_pixel_stride);
+  const std::ptrdiff_t plane = w.plane();
+  const int s0 = w.source_channel[0], s1 = w.source_channel[1], s2 = w.source_channel[2];
+  // Packed RGB pixels written as they are (HWC, same channel order): a copy.
+  const bool copy = !w.planar && ps == 3 && s0 == 0 && s1 == 1 && s2 == 2;
+  ChannelReader readers[3] = {ChannelReader(ps, s0), ChannelReader(ps, s1), ChannelReader(ps, s2)};
+  for_each_span(
+      w,
+      [&](int y, int xa, int xb) {
+        for (int x = xa; x < xb; ++x) {
+          const std::ptrdiff_t pixel = static_cast<std::ptrdiff_t>(y) * w.width + x;
+          for (int c = 0; c < 3; ++c) {
+            const std::uint8_t value = lut[c * 256 + w.pad[w.source_channel[c]]];
+            if (w.planar) out[c * plane + pixel] = value;
+            else out[pixel * 3 + c] = value;
+          }
+        }
+      },
+      [&](int y, const std::uint8_t* src, int xa, int xb) {
+        const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(y) * w.width;
+        if (copy) {
+          std::memcpy(out + (row + xa) * 3, src, static_cast<std::size_t>(xb - xa) * 3);
+          return;
+        }
+        int x = xa;
+        if (w.planar) {
+          // 8 indices (int32) narrowed to 8 bytes per step and channel.
+          for (int c = 0; c < 3; ++c) {
+            std::uint8_t* dst = out + c * plane + row;
+            for (x = xa; x + 8 <= xb; x += 8) {
+              const __m256i v = readers[c].read(src + static_cast<std::ptrdiff_t>(x - xa) * ps);
+              const __m128i words = _mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+              _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + x), _mm_packus_epi16(words, words));
+            }
+          }
+        }
+        for (; x < xb; ++x) {
+          const std::uint8_t* p = src + static_cast<std::ptrdiff_t>(x - xa) * ps;
+          const std::ptrdiff_t pixel = row + x;
+          for (int c = 0; c < 3; ++c) {
+            if (w.planar) out[c * plane + pixel] = p[w.source_channel[c]];
+            else out[pixel * 3 + c] = p[w.source_channel[c]];
+          }
         }
       });
 }
