@@ -10,6 +10,7 @@ namespace pixelpact::kernels::avx2 {
   X(opencv_vertical_linear)       \
   X(opencv_area_fast)             \
   X(write_tensor_u8)              \
+  X(write_tensor_u16)             \
   X(write_tensor_f32)
 
 PIXELPACT_DEFINE_KERNEL_TABLE("avx2", PIXELPACT_AVX2_KERNELS)

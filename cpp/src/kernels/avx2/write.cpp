@@ -2,8 +2,8 @@
 // table read with vgatherdps, so every output is exactly lut[c * 256 + byte], as
 // in the reference writer. uint8: a contract with uint8 output has identity
 // tables (no arithmetic), so the writer copies bytes in the output's channel
-// order. (float16 stays the reference writer on this level: its table is
-// narrower than a gather's 32-bit reads.)
+// order. float16 (bits): the table is copied into a padded buffer so that
+// vpgatherdd's 32-bit reads of 16-bit entries stay inside it.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -104,6 +104,63 @@ void write_tensor_f32(const TensorWrite& w, const float* lut, float* out) {
             const std::uint8_t* p = src + static_cast<std::ptrdiff_t>(x - xa) * ps;
             for (int c = 0; c < 3; ++c) _mm256_store_ps(lanes[c], _mm256_i32gather_ps(lut + 256 * c, readers[c].read(p), 4));
             float* dst = out + (row + x) * 3;
+            for (int k = 0; k < 8; ++k) {
+              dst[3 * k] = lanes[0][k];
+              dst[3 * k + 1] = lanes[1][k];
+              dst[3 * k + 2] = lanes[2][k];
+            }
+          }
+        }
+        for (; x < xb; ++x) {  // the last pixels of the span, fewer than 8
+          const std::uint8_t* p = src + static_cast<std::ptrdiff_t>(x - xa) * ps;
+          for (int c = 0; c < 3; ++c) out[at(row + x, c)] = lut[c * 256 + p[w.source_channel[c]]];
+        }
+      });
+}
+
+void write_tensor_u16(const TensorWrite& w, const std::uint16_t* lut, std::uint16_t* out) {
+  const bool strides_supported =
+      w.src_rows == 0 || w.src_pixel_stride == 1 || w.src_pixel_stride == 3 || w.src_pixel_stride == 4;
+  if (!strides_supported) return reference::write_tensor_u16(w, lut, out);
+  // A 32-bit read of the last entry would take two bytes past the table.
+  alignas(32) std::uint16_t table[3 * 256 + 2] = {};
+  std::memcpy(table, lut, 3 * 256 * sizeof(std::uint16_t));
+  const int ps = static_cast<int>(w.src_pixel_stride);
+  const std::ptrdiff_t plane = w.plane();
+  const ChannelReader readers[3] = {ChannelReader(ps, w.source_channel[0]), ChannelReader(ps, w.source_channel[1]),
+                                    ChannelReader(ps, w.source_channel[2])};
+  auto at = [&](std::ptrdiff_t pixel, int c) { return w.planar ? c * plane + pixel : pixel * 3 + c; };
+  // 8 entries of channel c's table as 8 uint16 (the low half of each 32-bit read).
+  auto lookup = [&](int c, __m256i idx) {
+    const __m256i v = _mm256_and_si256(
+        _mm256_i32gather_epi32(reinterpret_cast<const int*>(table + 256 * c), idx, 2), _mm256_set1_epi32(0xffff));
+    return _mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  };
+  for_each_span(
+      w,
+      [&](int y, int xa, int xb) {
+        for (int x = xa; x < xb; ++x) {
+          const std::ptrdiff_t pixel = static_cast<std::ptrdiff_t>(y) * w.width + x;
+          for (int c = 0; c < 3; ++c) out[at(pixel, c)] = lut[c * 256 + w.pad[w.source_channel[c]]];
+        }
+      },
+      [&](int y, const std::uint8_t* src, int xa, int xb) {
+        const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(y) * w.width;
+        int x = xa;
+        if (w.planar) {
+          for (int c = 0; c < 3; ++c) {
+            std::uint16_t* dst = out + c * plane + row;
+            for (x = xa; x + 8 <= xb; x += 8) {
+              const __m256i idx = readers[c].read(src + static_cast<std::ptrdiff_t>(x - xa) * ps);
+              _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + x), lookup(c, idx));
+            }
+          }
+        } else {
+          alignas(16) std::uint16_t lanes[3][8];
+          for (; x + 8 <= xb; x += 8) {
+            const std::uint8_t* p = src + static_cast<std::ptrdiff_t>(x - xa) * ps;
+            for (int c = 0; c < 3; ++c) _mm_store_si128(reinterpret_cast<__m128i*>(lanes[c]), lookup(c, readers[c].read(p)));
+            std::uint16_t* dst = out + (row + x) * 3;
             for (int k = 0; k < 8; ++k) {
               dst[3 * k] = lanes[0][k];
               dst[3 * k + 1] = lanes[1][k];
