@@ -60,6 +60,11 @@ class FloatStage {
   // executor converts only those samples to float (rows_read x cols_read) and leaves
   // the rest of the plane unwritten, so a stage must list every sample it reads.
   std::vector<int> rows_read, cols_read;
+  // The plane run() reads: plane_h x plane_w floats, 0 = in_h / in_w. A stage whose
+  // indices address only the samples read (rows_read[i] at row i, cols_read[j]
+  // at column j) sets them to those lists' sizes: the executor then converts
+  // into a dense plane of just those samples.
+  int plane_h = 0, plane_w = 0;
 
   // Floats of work memory run() needs (the same buffer serves every plane).
   virtual std::size_t work_floats() const { return 0; }

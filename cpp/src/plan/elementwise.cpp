@@ -27,6 +27,39 @@ float chain_to_float(const Contract& c, int channel, int byte) {
 
 }  // namespace
 
+namespace {
+
+// values[i] = apply(op, values[i], v) in T for every i: one loop per operation,
+// so the compiler vectorizes it (each element gets exactly run_chain's operation).
+template <typename T>
+void apply_row(ArithOp op, double* values, std::size_t n, T v) {
+  switch (op) {
+    case ArithOp::Add: for (std::size_t i = 0; i < n; ++i) values[i] = static_cast<T>(values[i]) + v; break;
+    case ArithOp::Sub: for (std::size_t i = 0; i < n; ++i) values[i] = static_cast<T>(values[i]) - v; break;
+    case ArithOp::Mul: for (std::size_t i = 0; i < n; ++i) values[i] = static_cast<T>(values[i]) * v; break;
+    case ArithOp::Div: for (std::size_t i = 0; i < n; ++i) values[i] = static_cast<T>(values[i]) / v; break;
+    case ArithOp::Cast: break;
+  }
+}
+
+}  // namespace
+
+void run_chain_row(const Contract& c, int channel, double* values, std::size_t n, std::size_t begin,
+                   std::size_t end) {
+  for (std::size_t i = begin; i < end; ++i) {
+    const ArithStep& a = c.arithmetic[i];
+    if (a.op == ArithOp::Cast) {
+      if (a.dtype == DType::Float32) {
+        for (std::size_t k = 0; k < n; ++k) values[k] = static_cast<float>(values[k]);
+      }
+    } else if (a.dtype == DType::Float64) {
+      apply_row<double>(a.op, values, n, a.value[channel]);
+    } else {
+      apply_row<float>(a.op, values, n, static_cast<float>(a.value[channel]));
+    }
+  }
+}
+
 double run_chain(const Contract& c, int channel, double x, std::size_t begin, std::size_t end) {
   for (std::size_t i = begin; i < end; ++i) {
     const ArithStep& a = c.arithmetic[i];

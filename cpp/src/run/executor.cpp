@@ -50,13 +50,17 @@ void run_float_stage(const CompiledContract& cc, const Plan& plan, const Tile& t
   if (!tile.data || tile.rect.y0 != 0 || tile.rect.x0 != 0 || !tile.rect.contains(whole)) {
     tile = materialize(tile, whole, channels, scratch);
   }
-  const std::size_t in_plane = static_cast<std::size_t>(f.in_h) * f.in_w;
+  const int plane_h = f.plane_h != 0 ? f.plane_h : f.in_h, plane_w = f.plane_w != 0 ? f.plane_w : f.in_w;
+  const std::size_t in_plane = static_cast<std::size_t>(plane_h) * plane_w;
   const std::size_t out_plane = static_cast<std::size_t>(f.out_h) * f.out_w;
   float* planes = reinterpret_cast<float*>(scratch.take(3 * in_plane * sizeof(float)));
   float* resized = reinterpret_cast<float*>(scratch.take(3 * out_plane * sizeof(float)));
   float* work = nullptr;
   if (const std::size_t n = f.work_floats()) work = reinterpret_cast<float*>(scratch.take(n * sizeof(float)));
-  // Only the samples the stage reads are converted (FloatStage::rows_read, cols_read).
+  // Only the samples the stage reads are converted (FloatStage::rows_read,
+  // cols_read): into their places in a full plane, or into a dense plane of just
+  // them when the stage addresses them so (plane_h, plane_w).
+  const bool dense_rows = f.plane_h != 0, dense_cols = f.plane_w != 0;
   const std::size_t rows = f.rows_read.empty() ? static_cast<std::size_t>(f.in_h) : f.rows_read.size();
   for (int ch = 0; ch < 3; ++ch) {
     const float* lut = cc.tables.before_resize.data() + ch * 256;
@@ -65,18 +69,23 @@ void run_float_stage(const CompiledContract& cc, const Plan& plan, const Tile& t
     for (std::size_t i = 0; i < rows; ++i) {
       const int y = f.rows_read.empty() ? static_cast<int>(i) : f.rows_read[i];
       const std::uint8_t* row = tile.data + y * tile.row_stride + source;
-      float* dst = plane + static_cast<std::size_t>(y) * f.in_w;
+      float* dst = plane + (dense_rows ? i : static_cast<std::size_t>(y)) * plane_w;
       if (f.cols_read.empty()) {
         for (int x = 0; x < f.in_w; ++x) dst[x] = lut[row[x * tile.pixel_stride]];
+      } else if (dense_cols) {
+        const std::size_t n = f.cols_read.size();
+        for (std::size_t j = 0; j < n; ++j) dst[j] = lut[row[f.cols_read[j] * tile.pixel_stride]];
       } else {
         for (const int x : f.cols_read) dst[x] = lut[row[x * tile.pixel_stride]];
       }
     }
     f.run(plane, resized + ch * out_plane, work, *cc.kernel_table);
   }
-  // Elementwise steps after the resize, per element, then the layout and dtype.
+  // Elementwise steps after the resize, a row at a time (run_chain_row: each
+  // value gets run_chain's operations), then the layout and dtype.
   const bool planar = c.layout == Layout::NCHW || c.layout == Layout::CHW;
   const int th = plan.tensor_h, tw = plan.tensor_w;
+  double* values = reinterpret_cast<double*>(scratch.take(static_cast<std::size_t>(tw) * sizeof(double)));
   for (int ch = 0; ch < 3; ++ch) {
     const float* plane = resized + ch * out_plane;
     for (int y = 0; y < th; ++y) {
@@ -85,15 +94,24 @@ void run_float_stage(const CompiledContract& cc, const Plan& plan, const Tile& t
       const float* row = row_inside ? plane + static_cast<std::size_t>(sy) * f.out_w : nullptr;
       for (int x = 0; x < tw; ++x) {
         const int sx = x + plan.float_crop_x;
-        const float sample = row_inside && sx >= 0 && sx < f.out_w ? row[sx] : 0.0f;  // padding reads 0.0
-        const float v = static_cast<float>(
-            run_chain(c, ch, sample, c.arithmetic_before_resize, c.arithmetic.size()));
-        const std::size_t at = planar ? (static_cast<std::size_t>(ch) * th + y) * tw + x
-                                      : (static_cast<std::size_t>(y) * tw + x) * 3 + ch;
-        if (c.output_dtype == DType::Float16) {
-          static_cast<std::uint16_t*>(out)[at] = float_to_half_bits(v);
+        values[x] = row_inside && sx >= 0 && sx < f.out_w ? row[sx] : 0.0f;  // padding reads 0.0
+      }
+      run_chain_row(c, ch, values, static_cast<std::size_t>(tw), c.arithmetic_before_resize, c.arithmetic.size());
+      if (c.output_dtype == DType::Float16) {
+        auto* dst = static_cast<std::uint16_t*>(out);
+        for (int x = 0; x < tw; ++x) {
+          const std::size_t at = planar ? (static_cast<std::size_t>(ch) * th + y) * tw + x
+                                        : (static_cast<std::size_t>(y) * tw + x) * 3 + ch;
+          dst[at] = float_to_half_bits(static_cast<float>(values[x]));
+        }
+      } else {
+        auto* dst = static_cast<float*>(out);
+        if (planar) {
+          float* row_out = dst + (static_cast<std::size_t>(ch) * th + y) * tw;
+          for (int x = 0; x < tw; ++x) row_out[x] = static_cast<float>(values[x]);
         } else {
-          static_cast<float*>(out)[at] = v;
+          float* row_out = dst + static_cast<std::size_t>(y) * tw * 3 + ch;
+          for (int x = 0; x < tw; ++x) row_out[static_cast<std::size_t>(x) * 3] = static_cast<float>(values[x]);
         }
       }
     }

@@ -29,8 +29,8 @@ class TensorflowFloatStage : public FloatStage {
   void run(const float* in, float* out, float* work, const kernels::KernelTable& k) const override {
     kernels::TensorflowResize r;
     r.kind = kind;
-    r.in_h = in_h;
-    r.in_w = in_w;
+    r.in_h = plane_h != 0 ? plane_h : in_h;  // the dense plane of the samples read
+    r.in_w = plane_w != 0 ? plane_w : in_w;
     r.out_h = out_h;
     r.out_w = out_w;
     r.y = y.view();
@@ -56,6 +56,18 @@ const char* method_name(TensorflowMethod m) {
   for (const MethodName& n : kMethods)
     if (n.method == m) return n.name;
   return "";
+}
+
+// Renumbers the axis' input indices to their positions in `read` (ascending,
+// holding every index the kernel reads); entries the kernel never reads (unused
+// taps) become 0.
+void compact(TensorflowAxisPlan& axis, const std::vector<int>& read, int in_size) {
+  std::vector<std::int32_t> position(static_cast<std::size_t>(in_size), -1);
+  for (std::size_t i = 0; i < read.size(); ++i) position[static_cast<std::size_t>(read[i])] = static_cast<std::int32_t>(i);
+  for (auto& index : axis.index) {
+    const std::int32_t p = index >= 0 && index < in_size ? position[static_cast<std::size_t>(index)] : -1;
+    index = p >= 0 ? p : 0;
+  }
 }
 
 class TensorflowMode : public ResizeMode {
@@ -85,6 +97,15 @@ class TensorflowMode : public ResizeMode {
     if (st->kind != TensorflowKind::Copy) {
       st->rows_read = tensorflow_samples_read(st->y, in_h, st->kind);
       if (st->kind != TensorflowKind::Spans) st->cols_read = tensorflow_samples_read(st->x, in_w, st->kind);
+      // The kernel reads a dense plane of only those samples: its indices are
+      // renumbered to positions in rows_read / cols_read. A Spans run of
+      // consecutive inputs stays consecutive (every input of the run is read).
+      compact(st->y, st->rows_read, in_h);
+      st->plane_h = static_cast<int>(st->rows_read.size());
+      if (!st->cols_read.empty()) {
+        compact(st->x, st->cols_read, in_w);
+        st->plane_w = static_cast<int>(st->cols_read.size());
+      }
     }
     return st;
   }
