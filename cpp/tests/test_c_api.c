@@ -488,7 +488,39 @@ static void test_batch(void) {
   int untouched = 1;
   for (size_t i = 0; i < 3 * each; ++i) untouched &= again[i] == 0xAB;
   CHECK(untouched);
+  CHECK_FAILS(pp_pipeline_run_batch_threads(p, 3, images, heights, widths, 3, NULL, -1, again, 3 * each),
+              PP_ERROR_INVALID_ARGUMENT, "threads must be >= 0");
+  /* Every thread count gives the same batch. */
+  const int thread_counts[4] = {0, 1, 2, 7};
+  for (int t = 0; t < 4; ++t) {
+    memset(again, 0xAB, 3 * each);
+    CHECK(pp_pipeline_run_batch_threads(p, 3, images, heights, widths, 3, NULL, thread_counts[t], again,
+                                        3 * each) == PP_OK);
+    CHECK(memcmp(again, out, 3 * each) == 0);
+  }
   pp_pipeline_destroy(p);
+
+  /* One large image split across threads: the bytes of one thread. */
+  p = make_pipeline(kContract);
+  if (p) {
+    const int h = 900, w = 1200;
+    uint8_t* large = noise(h, w, 3, 77u);
+    size_t bytes;
+    void* single = run_packed(p, large, h, w, 3, &bytes);
+    void* split = malloc(bytes);
+    for (int t = 0; t < 4; ++t) {
+      memset(split, 0xAB, bytes);
+      CHECK(pp_pipeline_run_threads(p, large, h, w, 3, (ptrdiff_t)w * 3, 3, 1, thread_counts[t], split, bytes) ==
+            PP_OK);
+      CHECK(memcmp(split, single, bytes) == 0);
+    }
+    CHECK_FAILS(pp_pipeline_run_threads(p, large, h, w, 3, (ptrdiff_t)w * 3, 3, 1, -1, split, bytes),
+                PP_ERROR_INVALID_ARGUMENT, "threads must be >= 0");
+    free(split);
+    free(single);
+    free(large);
+    pp_pipeline_destroy(p);
+  }
 
   /* Without a crop, different input sizes give different shapes. */
   p = make_pipeline("{\"pixelpact\": 1, \"input\": {\"color\": \"RGB\"}, \"steps\": [],"
