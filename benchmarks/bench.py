@@ -724,12 +724,19 @@ def bench_all_threads(img: np.ndarray, pipes: dict, opts, cv2, cv2_reason) -> Li
                                           lambda: torch_pipe(img, **kw))]
     checks: List[Tuple[str, Callable[[], np.ndarray], Callable[[], np.ndarray]]] = []  # (peer_key, peer, pixelpact)
     rows: List[dict] = []
+    # pixelpact threads=1 against threads=N is timed on its own, before the peers get
+    # N threads: torch's OpenMP workers keep spinning for a while after each torch call,
+    # and interleaved with them the second pixelpact thread would find its core taken.
+    alone: List[Competitor] = []
     if has_threads:
-        comps.append(Competitor("pp_torch_t1", "pixelpact E1 torch engine, threads=1",
-                                lambda: torch_pipe(img, threads=1)))
-        checks.append(("pp_torch_t1", comps[-1].fn, comps[0].fn))
-        rows.append({"peer_key": "pp_torch_t1", "pixelpact_key": "pp_torch_tn", "output": EQUAL,
-                     "peer": "pixelpact E1 torch engine, threads=1", "pixelpact": f"E1 torch engine, {pp_side}"})
+        alone = [Competitor("pp_torch_tn_alone", f"pixelpact E1 torch engine, {pp_side}",
+                            lambda: torch_pipe(img, **kw)),
+                 Competitor("pp_torch_t1", "pixelpact E1 torch engine, threads=1",
+                            lambda: torch_pipe(img, threads=1))]
+        checks.append(("pp_torch_t1", alone[1].fn, alone[0].fn))
+        rows.append({"peer_key": "pp_torch_t1", "pixelpact_key": "pp_torch_tn_alone", "output": EQUAL,
+                     "peer": "pixelpact E1 torch engine, threads=1 (timed without the peers)",
+                     "pixelpact": f"E1 torch engine, {pp_side}"})
     comps.append(Competitor("tv2_view_tn", f"torchvision v2 on CHW view, {n} torch threads",
                             lambda: tv2(view).unsqueeze(0).numpy()))
     checks.append(("tv2_view_tn", comps[-1].fn, comps[0].fn))
@@ -755,15 +762,16 @@ def bench_all_threads(img: np.ndarray, pipes: dict, opts, cv2, cv2_reason) -> Li
     else:
         rows.append({"peer": "OpenCV, all threads", "skipped": cv2_reason, "size": size, "section": section})
 
-    labels = {c.key: c.label for c in comps}
+    labels = {c.key: c.label for c in comps + alone}
 
     def check(when: str) -> Dict[str, dict]:
         return {key: assert_equal(f"{size} {when}: {labels[key]} vs pixelpact ({pp_side})", pp(), peer())
                 for key, peer, pp in checks}
 
+    per_round = run_rounds(alone, opts.rounds, opts.repeats, opts.target_ns) if alone else {}
     with LibraryThreads(n, cv2):
         relations = check("before timing")
-        per_round = run_rounds(comps, opts.rounds, opts.repeats, opts.target_ns)
+        per_round.update(run_rounds(comps, opts.rounds, opts.repeats, opts.target_ns))
         check("after timing")
     for row in (r for r in rows if "skipped" not in r):
         row.update(compare=relations[row["peer_key"]], pixelpact_threads=n if has_threads else 1, threads_note=note,

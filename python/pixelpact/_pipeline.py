@@ -130,7 +130,7 @@ class Pipeline:
         ``threads``: split the image into bands of output rows computed on that
         many threads of the persistent pool (None: every core; default 1, the
         calling thread). The result is identical for every thread count; small
-        images (under about 64K pixels a band) and contracts that resize after
+        images (under about 256K pixels a band) and contracts that resize after
         to_float or premultiply alpha run on the calling thread."""
         threads = _thread_count(threads)
         image = self._check_image(image)

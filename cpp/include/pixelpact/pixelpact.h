@@ -250,7 +250,7 @@ PIXELPACT_API pp_status pp_pipeline_run_strided(const pp_pipeline* p, const uint
  * persistent pool (0 = every core): the image is split into bands of output
  * rows, each computed from its own window of the input, so one large image uses
  * several cores. The bytes are the same for every thread count, and so are the
- * images refused. Small images (under about 64K pixels a band) and contracts
+ * images refused. Small images (under about 256K pixels a band) and contracts
  * that resize after to_float or premultiply alpha run on the calling thread.
  * Errors: as pp_pipeline_run(); PP_ERROR_INVALID_ARGUMENT for threads < 0. */
 PIXELPACT_API pp_status pp_pipeline_run_threads(const pp_pipeline* p, const uint8_t* pixels, int height,

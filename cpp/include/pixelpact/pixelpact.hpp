@@ -211,7 +211,7 @@ class Pipeline {
   // The same on up to `threads` threads of the persistent pool (0 = every core):
   // the image is split into bands of output rows, each computed from its own
   // window of the input. The bytes are the same for every thread count, and so
-  // are the images refused. Small images (under about 64K pixels a band) and
+  // are the images refused. Small images (under about 256K pixels a band) and
   // contracts that resize after to_float or premultiply alpha run on the
   // calling thread. Throws as run() does; Error(InvalidArgument) for threads < 0.
   PIXELPACT_API void run(const ImageView& image, void* out, std::size_t out_bytes, int threads) const;

@@ -1,6 +1,7 @@
 #include "run/executor.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <functional>
@@ -225,7 +226,7 @@ void execute_plan(const CompiledContract& cc, const Plan& plan, const ImageView&
 }
 
 // Bands worth splitting the image into for `threads` threads: 1 when the work
-// would not repay waking the pool, or when a band could behave differently
+// would not repay waking the pool (min_band_pixels), or when a band could behave differently
 // from the whole image. Splitting must never change which images are accepted:
 // alpha 'premultiply' refuses padding only if a stage reads it (a band may
 // not), and the intermediate-bytes limit is per buffer (a band's buffers are
@@ -236,14 +237,25 @@ void execute_plan(const CompiledContract& cc, const Plan& plan, const ImageView&
 // larger of its input and output rectangles.
 }  // namespace
 
+// Pixels (input read + output written) a band must have to be worth a pool
+// thread: waking a sleeping thread costs tens of microseconds (about 0.1 ms on
+// the 2-vCPU VM it was measured on, where E1 on 640x480, 0.22 ms, gained nothing
+// from a split and 720p gained 1.4x). PIXELPACT_MIN_BAND_PIXELS overrides it
+// (tests use it to make many small bands).
+std::int64_t min_band_pixels() {
+  constexpr std::int64_t kDefault = 1 << 18;
+  const char* text = std::getenv("PIXELPACT_MIN_BAND_PIXELS");
+  if (text == nullptr || *text == '\0') return kDefault;
+  char* end = nullptr;
+  const long long value = std::strtoll(text, &end, 10);
+  return end != nullptr && *end == '\0' && value >= 1 ? value : kDefault;
+}
+
 int band_count(const CompiledContract& cc, const Plan& whole, int threads) {
   if (threads <= 1 || whole.float_stage || cc.work_channels == 4) return 1;
   const std::int64_t pixels = static_cast<std::int64_t>(whole.input_rect.rows()) * whole.input_rect.cols() +
                               static_cast<std::int64_t>(whole.out_h) * whole.out_w;
-  // Below about 64K pixels per band the pool's wake-up (tens of microseconds)
-  // costs what a band saves.
-  constexpr std::int64_t kPixelsPerBand = 1 << 16;
-  std::int64_t bands = std::min<std::int64_t>({threads, pixels / kPixelsPerBand, whole.out_h});
+  std::int64_t bands = std::min<std::int64_t>({threads, pixels / min_band_pixels(), whole.out_h});
   if (bands <= 1) return 1;
   if (const std::int64_t limit = cc.options.max_intermediate_bytes; limit > 0) {
     std::int64_t largest = static_cast<std::int64_t>(whole.input_rect.rows()) * whole.input_rect.cols() * 4;
