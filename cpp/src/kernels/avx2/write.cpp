@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "kernels/kernels.hpp"
+#include "kernels/x86/write_spans.hpp"
 
 namespace pixelpact::kernels::avx2 {
 namespace {
@@ -50,137 +51,85 @@ class ChannelReader {
   __m128i pick_low_, pick_high_;
 };
 
-// Calls fill(y, x_begin, x_end) for padding spans and body(y, src_row, x_begin, x_end)
-// for the stored span of every output row.
-template <typename Fill, typename Body>
-void for_each_span(const TensorWrite& w, Fill fill, Body body) {
-  for (int y = 0; y < w.height; ++y) {
-    const bool row_stored = y >= w.src_y0 && y < w.src_y0 + w.src_rows;
-    const int x0 = row_stored ? std::max(0, std::min(w.width, w.src_x0)) : w.width;
-    const int x1 = row_stored ? std::max(x0, std::min(w.width, w.src_x0 + w.src_cols)) : w.width;
-    if (!row_stored) {
-      fill(y, 0, w.width);
-      continue;
-    }
-    if (x0 > 0) fill(y, 0, x0);
-    if (x1 > x0) body(y, w.src + (y - w.src_y0) * w.src_row_stride + (x0 - w.src_x0) * w.src_pixel_stride, x0, x1);
-    if (x1 < w.width) fill(y, x1, w.width);
-  }
+using x86::for_each_span;
+
+bool strides_supported(const TensorWrite& w) {
+  return w.src_rows == 0 || w.src_pixel_stride == 1 || w.src_pixel_stride == 3 || w.src_pixel_stride == 4;
+}
+
+// The gathered writers (float32, float16 bits): lookup(c, indices, dst) stores
+// channel c's table entries for 8 pixels at dst[0..8).
+template <typename T, typename Lookup>
+void write_gathered(const TensorWrite& w, const T* lut, T* out, Lookup lookup) {
+  const int ps = static_cast<int>(w.src_pixel_stride);
+  const std::ptrdiff_t plane = w.plane();
+  const ChannelReader readers[3] = {ChannelReader(ps, w.source_channel[0]), ChannelReader(ps, w.source_channel[1]),
+                                    ChannelReader(ps, w.source_channel[2])};
+  auto at = [&](std::ptrdiff_t pixel, int c) { return w.planar ? c * plane + pixel : pixel * 3 + c; };
+  for_each_span(
+      w,
+      [&](int y, int xa, int xb) {
+        for (int x = xa; x < xb; ++x) {
+          const std::ptrdiff_t pixel = static_cast<std::ptrdiff_t>(y) * w.width + x;
+          for (int c = 0; c < 3; ++c) out[at(pixel, c)] = lut[c * 256 + w.pad[w.source_channel[c]]];
+        }
+      },
+      [&](int y, const std::uint8_t* src, int xa, int xb) {
+        const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(y) * w.width;
+        int x = xa;
+        if (w.planar) {
+          for (int c = 0; c < 3; ++c) {
+            T* dst = out + c * plane + row;
+            for (x = xa; x + 8 <= xb; x += 8) {
+              lookup(c, readers[c].read(src + static_cast<std::ptrdiff_t>(x - xa) * ps), dst + x);
+            }
+          }
+        } else {
+          alignas(32) T lanes[3][8];
+          for (; x + 8 <= xb; x += 8) {
+            const std::uint8_t* p = src + static_cast<std::ptrdiff_t>(x - xa) * ps;
+            for (int c = 0; c < 3; ++c) lookup(c, readers[c].read(p), lanes[c]);
+            T* dst = out + (row + x) * 3;
+            for (int k = 0; k < 8; ++k) {
+              dst[3 * k] = lanes[0][k];
+              dst[3 * k + 1] = lanes[1][k];
+              dst[3 * k + 2] = lanes[2][k];
+            }
+          }
+        }
+        for (; x < xb; ++x) {  // the last pixels of the span, fewer than 8
+          const std::uint8_t* p = src + static_cast<std::ptrdiff_t>(x - xa) * ps;
+          for (int c = 0; c < 3; ++c) out[at(row + x, c)] = lut[c * 256 + p[w.source_channel[c]]];
+        }
+      });
 }
 
 }  // namespace
 
 void write_tensor_f32(const TensorWrite& w, const float* lut, float* out) {
-  const bool strides_supported =
-      w.src_rows == 0 || w.src_pixel_stride == 1 || w.src_pixel_stride == 3 || w.src_pixel_stride == 4;
-  if (!strides_supported) return reference::write_tensor_f32(w, lut, out);
-  const int ps = static_cast<int>(w.src_pixel_stride);
-  const std::ptrdiff_t plane = w.plane();
-  const ChannelReader readers[3] = {ChannelReader(ps, w.source_channel[0]), ChannelReader(ps, w.source_channel[1]),
-                                    ChannelReader(ps, w.source_channel[2])};
-  auto at = [&](std::ptrdiff_t pixel, int c) { return w.planar ? c * plane + pixel : pixel * 3 + c; };
-  for_each_span(
-      w,
-      [&](int y, int xa, int xb) {
-        for (int x = xa; x < xb; ++x) {
-          const std::ptrdiff_t pixel = static_cast<std::ptrdiff_t>(y) * w.width + x;
-          for (int c = 0; c < 3; ++c) out[at(pixel, c)] = lut[c * 256 + w.pad[w.source_channel[c]]];
-        }
-      },
-      [&](int y, const std::uint8_t* src, int xa, int xb) {
-        const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(y) * w.width;
-        int x = xa;
-        if (w.planar) {
-          for (int c = 0; c < 3; ++c) {
-            float* dst = out + c * plane + row;
-            for (x = xa; x + 8 <= xb; x += 8) {
-              const __m256i idx = readers[c].read(src + static_cast<std::ptrdiff_t>(x - xa) * ps);
-              _mm256_storeu_ps(dst + x, _mm256_i32gather_ps(lut + 256 * c, idx, 4));
-            }
-          }
-        } else {
-          alignas(32) float lanes[3][8];
-          for (; x + 8 <= xb; x += 8) {
-            const std::uint8_t* p = src + static_cast<std::ptrdiff_t>(x - xa) * ps;
-            for (int c = 0; c < 3; ++c) _mm256_store_ps(lanes[c], _mm256_i32gather_ps(lut + 256 * c, readers[c].read(p), 4));
-            float* dst = out + (row + x) * 3;
-            for (int k = 0; k < 8; ++k) {
-              dst[3 * k] = lanes[0][k];
-              dst[3 * k + 1] = lanes[1][k];
-              dst[3 * k + 2] = lanes[2][k];
-            }
-          }
-        }
-        for (; x < xb; ++x) {  // the last pixels of the span, fewer than 8
-          const std::uint8_t* p = src + static_cast<std::ptrdiff_t>(x - xa) * ps;
-          for (int c = 0; c < 3; ++c) out[at(row + x, c)] = lut[c * 256 + p[w.source_channel[c]]];
-        }
-      });
+  if (!strides_supported(w)) return reference::write_tensor_f32(w, lut, out);
+  write_gathered(w, lut, out, [&](int c, __m256i idx, float* dst) {
+    _mm256_storeu_ps(dst, _mm256_i32gather_ps(lut + 256 * c, idx, 4));
+  });
 }
 
 void write_tensor_u16(const TensorWrite& w, const std::uint16_t* lut, std::uint16_t* out) {
-  const bool strides_supported =
-      w.src_rows == 0 || w.src_pixel_stride == 1 || w.src_pixel_stride == 3 || w.src_pixel_stride == 4;
-  if (!strides_supported) return reference::write_tensor_u16(w, lut, out);
+  if (!strides_supported(w)) return reference::write_tensor_u16(w, lut, out);
   // A 32-bit read of the last entry would take two bytes past the table.
   alignas(32) std::uint16_t table[3 * 256 + 2] = {};
   std::memcpy(table, lut, 3 * 256 * sizeof(std::uint16_t));
-  const int ps = static_cast<int>(w.src_pixel_stride);
-  const std::ptrdiff_t plane = w.plane();
-  const ChannelReader readers[3] = {ChannelReader(ps, w.source_channel[0]), ChannelReader(ps, w.source_channel[1]),
-                                    ChannelReader(ps, w.source_channel[2])};
-  auto at = [&](std::ptrdiff_t pixel, int c) { return w.planar ? c * plane + pixel : pixel * 3 + c; };
-  // 8 entries of channel c's table as 8 uint16 (the low half of each 32-bit read).
-  auto lookup = [&](int c, __m256i idx) {
+  write_gathered(w, lut, out, [&](int c, __m256i idx, std::uint16_t* dst) {
     const __m256i v = _mm256_and_si256(
         _mm256_i32gather_epi32(reinterpret_cast<const int*>(table + 256 * c), idx, 2), _mm256_set1_epi32(0xffff));
-    return _mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-  };
-  for_each_span(
-      w,
-      [&](int y, int xa, int xb) {
-        for (int x = xa; x < xb; ++x) {
-          const std::ptrdiff_t pixel = static_cast<std::ptrdiff_t>(y) * w.width + x;
-          for (int c = 0; c < 3; ++c) out[at(pixel, c)] = lut[c * 256 + w.pad[w.source_channel[c]]];
-        }
-      },
-      [&](int y, const std::uint8_t* src, int xa, int xb) {
-        const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(y) * w.width;
-        int x = xa;
-        if (w.planar) {
-          for (int c = 0; c < 3; ++c) {
-            std::uint16_t* dst = out + c * plane + row;
-            for (x = xa; x + 8 <= xb; x += 8) {
-              const __m256i idx = readers[c].read(src + static_cast<std::ptrdiff_t>(x - xa) * ps);
-              _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + x), lookup(c, idx));
-            }
-          }
-        } else {
-          alignas(16) std::uint16_t lanes[3][8];
-          for (; x + 8 <= xb; x += 8) {
-            const std::uint8_t* p = src + static_cast<std::ptrdiff_t>(x - xa) * ps;
-            for (int c = 0; c < 3; ++c) _mm_store_si128(reinterpret_cast<__m128i*>(lanes[c]), lookup(c, readers[c].read(p)));
-            std::uint16_t* dst = out + (row + x) * 3;
-            for (int k = 0; k < 8; ++k) {
-              dst[3 * k] = lanes[0][k];
-              dst[3 * k + 1] = lanes[1][k];
-              dst[3 * k + 2] = lanes[2][k];
-            }
-          }
-        }
-        for (; x < xb; ++x) {  // the last pixels of the span, fewer than 8
-          const std::uint8_t* p = src + static_cast<std::ptrdiff_t>(x - xa) * ps;
-          for (int c = 0; c < 3; ++c) out[at(row + x, c)] = lut[c * 256 + p[w.source_channel[c]]];
-        }
-      });
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst),
+                     _mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)));
+  });
 }
 
 void write_tensor_u8(const TensorWrite& w, const std::uint8_t* lut, std::uint8_t* out) {
   bool identity = true;
   for (int i = 0; i < 3 * 256 && identity; ++i) identity = lut[i] == static_cast<std::uint8_t>(i & 255);
-  const bool strides_supported =
-      w.src_rows == 0 || w.src_pixel_stride == 1 || w.src_pixel_stride == 3 || w.src_pixel_stride == 4;
-  if (!identity || !strides_supported) return reference::write_tensor_u8(w, lut, out);
+  if (!identity || !strides_supported(w)) return reference::write_tensor_u8(w, lut, out);
   const int ps = static_cast<int>(w.src_pixel_stride);
   const std::ptrdiff_t plane = w.plane();
   const int s0 = w.source_channel[0], s1 = w.source_channel[1], s2 = w.source_channel[2];
