@@ -455,9 +455,13 @@ int main(int argc, char** argv) {
       const pixelpact::EncodedImageInfo info = pipe->encoded_info(body.data(), body.size());
       const pixelpact::Shape shape = pipe->output_shape(info.height, info.width);
       const std::size_t bytes = pipe->output_bytes(info.height, info.width);
-      std::vector<double> tensor((bytes + sizeof(double) - 1) / sizeof(double));  // aligned for any dtype
-      pipe->run_encoded(body.data(), body.size(), tensor.data(), bytes);
-      res.set_content(npy_bytes(shape, pipe->output_dtype(), tensor.data(), bytes), "application/octet-stream");
+      // Left uninitialised (aligned for any dtype): run_encoded refuses an image
+      // over the decoded-size limit before writing a byte, and a buffer nobody
+      // wrote costs no resident memory. A zero-filled one would make every such
+      // refusal touch a tensor as large as the image.
+      const std::unique_ptr<double[]> tensor(new double[(bytes + sizeof(double) - 1) / sizeof(double)]);
+      pipe->run_encoded(body.data(), body.size(), tensor.get(), bytes);
+      res.set_content(npy_bytes(shape, pipe->output_dtype(), tensor.get(), bytes), "application/octet-stream");
       res.set_header("X-Pixelpact-Contract", name);
       res.set_header("X-Pixelpact-Fingerprint", pipe->fingerprint());
       res.set_header("X-Pixelpact-Shape", shape_text(shape));

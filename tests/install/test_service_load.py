@@ -11,7 +11,8 @@ message (400, 413; or 429 when the service is busy); every valid request (retrie
 on 429) answers the decoded pixels bit-exactly as Pillow's Image.open +
 convert('RGB') gives them; the service still answers /healthz afterwards; its
 resident size after the last batch stays within RSS_GROWTH_BOUND of after the
-warm-up batches (the first 450 of 1,200 requests).
+warm-up batches (the first 450 of 1,200 requests), and a refused image (a bomb,
+a corrupt file) leaves the resident size as it was.
 Throughput and p50/p99 latency are printed (no wall-clock asserts).
 
     python tests/install/test_service_load.py BINARY [REQUESTS] [CLIENTS]
@@ -42,7 +43,8 @@ pytestmark = pytest.mark.build
 IDENTITY = {"pixelpact": 1, "name": "decoded-pixels", "input": {"color": "RGB"}, "steps": [],
             "output": {"layout": "HWC", "dtype": "uint8", "color": "RGB"}}
 LIMITS = ["--max-upload-mb", 1, "--max-decoded-mb", 4, "--max-concurrent", 2, "--max-wait-ms", 2, "--timeout-s", 5]
-RSS_GROWTH_BOUND = 64 << 20  # bytes: no request kind may leak (the decoders' and httplib's pools settle)
+RSS_GROWTH_BOUND = 16 << 20  # bytes: no request kind may leak (httplib's threads and malloc's arenas settle)
+REFUSAL_RSS_BOUND = 8 << 20  # bytes, for 64 refusals of one kind: the 3000x3000 PNG would touch 27 MB once
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -114,9 +116,9 @@ def _rss(pid: int) -> int:
 def run_load(binary, contract_dir: pathlib.Path, requests: int = 1200, clients: int = 12, batches: int = 8,
              warmup_batches: int = 3) -> dict:
     """Runs the load; asserts what must hold; returns the figures. The resident size
-    is compared between the end of the warm-up batches (glibc's per-thread malloc
-    arenas fill over the first few hundred requests: 90 -> 140 -> 165 MiB in batches
-    of 150, then flat) and the end of the last batch."""
+    is compared between the end of the warm-up batches (the server threads' first
+    valid requests grow their malloc arenas: 19 -> 21.5 MiB, then flat) and the
+    end of the last batch."""
     contract = contract_dir / "identity.json"
     contract.write_text(json.dumps(IDENTITY))
     mix = requests_mix()
@@ -177,6 +179,26 @@ def test_service_under_load_and_attack(service_binary, tmp_path):
     figures = run_load(service_binary, tmp_path, requests=1200, clients=8, batches=8, warmup_batches=3)
     print("\nservice load:", json.dumps(figures, indent=1))
     assert figures["rss_last_batch_mb"] * 2**20 <= figures["rss_after_warmup_mb"] * 2**20 + RSS_GROWTH_BOUND
+
+
+def test_refused_images_cost_no_resident_memory(service_binary, tmp_path):
+    """Each attack kind sent 64 times (8 clients) on its own: the service's resident
+    size may not grow by REFUSAL_RSS_BOUND. A service that allocated (and touched)
+    the tensor before the decoder refused the image grew 25 MiB per 3000x3000 PNG
+    (the output of the identity contract is as large as the decoded image)."""
+    contract = tmp_path / "identity.json"
+    contract.write_text(json.dumps(IDENTITY))
+    attacks = [(kind, body, ctype) for kind, body, ctype, expected in requests_mix() if expected is None]
+    growth = {}
+    with serving_process(service_binary, contract, LIMITS) as (base, _, proc):
+        with ThreadPoolExecutor(8) as pool:
+            for kind, body, ctype in attacks:
+                before = _rss(proc.pid)
+                statuses = set(pool.map(lambda _: _post(base, body, ctype)[0], range(64)))
+                growth[kind] = _rss(proc.pid) - before
+                assert statuses <= {400, 413, 429} and statuses - {429}, (kind, statuses)
+    print("\nresident size growth per attack kind (KiB):", {k: v >> 10 for k, v in growth.items()})
+    assert all(v <= REFUSAL_RSS_BOUND for v in growth.values()), growth
 
 
 if __name__ == "__main__":
