@@ -18,7 +18,7 @@ from __future__ import annotations
 from ._native import __version__
 from ._errors import ContractError
 from ._contract import load_schema, validate
-from ._pipeline import Geometry, Pipeline, decoders, fingerprint, load, supported_isas
+from ._pipeline import Geometry, Pipeline, decoders, fingerprint, load, release_cached_outputs, supported_isas
 from ._diagnose import Diagnosis, Suspect, diagnose
 from . import golden, testing  # noqa: E402 - submodules as attributes: pixelpact.golden.record(...)
 from .importers import (UnsupportedTransform, from_hf, from_keras, from_opencv_blob, from_timm, from_torchvision,
@@ -26,7 +26,7 @@ from .importers import (UnsupportedTransform, from_hf, from_keras, from_opencv_b
 
 __all__ = ["ContractError", "Diagnosis", "Geometry", "Pipeline", "Suspect", "UnsupportedTransform", "diagnose",
            "fingerprint", "from_hf", "from_keras", "from_opencv_blob", "from_timm", "from_torchvision", "from_ultralytics", "golden",
-           "load", "load_schema", "supported_isas", "decoders", "testing", "validate", "__version__"]
+           "load", "load_schema", "release_cached_outputs", "supported_isas", "decoders", "testing", "validate", "__version__"]
 
 
 _INTEGRATIONS = ("torch", "ray", "onnx")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+import numpy as np
+
 from ._errors import ContractError
 
 try:
@@ -52,6 +54,19 @@ def compile_contract(json_text: str, isa: Optional[str] = None, limits: Optional
         )
     except _core.CoreError as err:
         raise translate(err) from None
+
+
+def new_output_array(shape: tuple, dtype) -> "np.ndarray":
+    """An uninitialised C-contiguous output array; from 4 MiB on, memory that an
+    earlier output released is reused (python/src/output_memory.hpp)."""
+    return _core.new_output_array(np.dtype(dtype), list(shape))
+
+
+def release_cached_outputs() -> int:
+    """Return the memory kept for reuse by large outputs (at most two blocks of
+    up to 1 GiB in all; PIXELPACT_CACHED_OUTPUTS=0 keeps none) to the system.
+    Returns the bytes released. Arrays still alive are not affected."""
+    return int(_core.release_cached_outputs())
 
 
 def supported_isas() -> list:

@@ -13,7 +13,7 @@ from ._native import CoreError as _CoreError
 from ._native import translate as _translate
 from ._pil import is_pil_image, pil_to_input
 
-__all__ = ["Geometry", "Pipeline", "decoders", "load", "supported_isas"]
+__all__ = ["Geometry", "Pipeline", "decoders", "load", "release_cached_outputs", "supported_isas"]
 
 EncodedSource = Union[bytes, bytearray, memoryview, str, os.PathLike]
 
@@ -267,7 +267,7 @@ class Pipeline:
         per_image = first[1:] if len(first) == 4 else first
         shape = (len(images),) + tuple(per_image)
         if out is None:
-            out = np.empty(shape, dtype=self.dtype)
+            out = _native.new_output_array(shape, self.dtype)
         elif not isinstance(out, np.ndarray):
             raise TypeError(f"out must be a numpy array, got {type(out).__name__}")
         elif out.shape != shape:
@@ -353,6 +353,7 @@ def fingerprint(contract: ContractSource) -> str:
 
 
 supported_isas = _native.supported_isas
+release_cached_outputs = _native.release_cached_outputs
 decoders = _native.decoders
 
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "output_memory.hpp"
 #include "pixelpact/pixelpact.hpp"
 
 namespace py = pybind11;
@@ -89,7 +90,7 @@ class PyPipeline {
     pixelpact::ImageView view = image_view(image);
     pixelpact::Shape shape = pipe_.output_shape(view.height > 0 ? view.height : 1,
                                                 view.width > 0 ? view.width : 1);
-    py::array out(numpy_dtype(pipe_.output_dtype()), shape_vector(shape));
+    py::array out = pixelpact_python::new_output_array(numpy_dtype(pipe_.output_dtype()), shape_vector(shape));
     void* dst = out.mutable_data();
     std::size_t bytes = static_cast<std::size_t>(out.nbytes());
     {
@@ -146,7 +147,8 @@ class PyPipeline {
         py::gil_scoped_release release;
         i = pipe_.encoded_info(bytes.data(), bytes.size());
       }
-      out = py::array(numpy_dtype(pipe_.output_dtype()), shape_vector(pipe_.output_shape(i.height, i.width)));
+      out = pixelpact_python::new_output_array(numpy_dtype(pipe_.output_dtype()),
+                                               shape_vector(pipe_.output_shape(i.height, i.width)));
     } else {
       out = out_object.cast<py::array>();
       check_out(out);
@@ -220,6 +222,9 @@ PYBIND11_MODULE(_core, m) {
 
   m.def("supported_isas", &pixelpact::supported_isas);
   m.def("decoders", &pixelpact::decoders);
+  m.def("new_output_array", &pixelpact_python::new_output_array, py::arg("dtype"), py::arg("shape"));
+  m.def("release_cached_outputs", &pixelpact_python::release_cached_outputs);
+  m.def("cached_output_bytes", &pixelpact_python::cached_output_bytes);
   m.attr("MAX_CONTRACT_NESTING") = pixelpact::kMaxContractNesting;
 
   py::class_<PyPipeline>(m, "Pipeline")
