@@ -136,3 +136,20 @@ def test_the_cache_can_be_turned_off():
     env_on = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert env_off.stdout.strip() == "0"
     assert int(env_on.stdout.strip()) >= 8 << 20
+
+
+def test_an_unreadable_cache_setting_is_reported_and_ignored():
+    code = ("import gc, warnings, numpy as np\n"
+            "with warnings.catch_warnings(record=True) as caught:\n"
+            "    warnings.simplefilter('always')\n"
+            "    import pixelpact\n"
+            "from pixelpact import _core\n"
+            "a = pixelpact._native.new_output_array((8 << 20,), np.uint8); a.fill(1); del a; gc.collect()\n"
+            "print([str(w.message) for w in caught if 'PIXELPACT_CACHED_OUTPUTS' in str(w.message)])\n"
+            "print(_core.cached_output_bytes())")
+    for value in ("two", "-1", "65", "1.5"):
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                env={**__import__("os").environ, "PIXELPACT_CACHED_OUTPUTS": value})
+        messages, cached = result.stdout.strip().splitlines()
+        assert "ignored, 2 released output blocks are kept" in messages, (value, result.stdout)
+        assert int(cached) >= 8 << 20, value  # the default is in force
