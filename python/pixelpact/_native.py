@@ -4,7 +4,6 @@ through this one, so a broken install fails here, with a message that says what
 to do."""
 from __future__ import annotations
 
-import os
 import warnings
 from typing import Optional
 
@@ -22,18 +21,8 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
     ) from exc
 
 __version__ = _core.__version__
-
-
-def _check_cached_outputs_setting() -> None:
-    """The core ignores a PIXELPACT_CACHED_OUTPUTS it cannot read (it keeps its
-    default, 2 blocks); say so instead of leaving it silent."""
-    text = os.environ.get("PIXELPACT_CACHED_OUTPUTS")
-    if text and not (text.isdigit() and int(text) <= 64):
-        warnings.warn(f"PIXELPACT_CACHED_OUTPUTS={text!r} is not an integer from 0 to 64: ignored, "
-                      "2 released output blocks are kept", RuntimeWarning, stacklevel=3)
-
-
-_check_cached_outputs_setting()
+if _core.cache_setting_problem():  # the core keeps its default; say so rather than stay silent
+    warnings.warn(_core.cache_setting_problem(), RuntimeWarning, stacklevel=2)
 CoreError = _core.CoreError
 MAX_CONTRACT_NESTING = _core.MAX_CONTRACT_NESTING
 

@@ -225,6 +225,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("new_output_array", &pixelpact_python::new_output_array, py::arg("dtype"), py::arg("shape"));
   m.def("release_cached_outputs", &pixelpact_python::release_cached_outputs);
   m.def("cached_output_bytes", &pixelpact_python::cached_output_bytes);
+  m.def("cache_setting_problem", &pixelpact_python::cache_setting_problem);
   m.attr("MAX_CONTRACT_NESTING") = pixelpact::kMaxContractNesting;
 
   py::class_<PyPipeline>(m, "Pipeline")

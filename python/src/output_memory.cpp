@@ -3,17 +3,18 @@
 #include <cstdint>
 #include <cstdlib>
 #include <mutex>
+#include <cstring>
 #include <string>
 
-#if defined(__linux__)
+#if defined(__unix__) || defined(__APPLE__)
 #include <sys/mman.h>
+#define PIXELPACT_HAVE_MMAP 1
 #endif
 
 namespace py = pybind11;
 
 namespace pixelpact_python {
 
-#if defined(__linux__)
 namespace {
 
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
@@ -27,15 +28,60 @@ struct Block {
   std::size_t capacity = 0;
 };
 
-std::size_t blocks_kept() {
-  static const std::size_t kept = [] {
+// PIXELPACT_CACHED_OUTPUTS, read once: a count from 0 to 64, or the default 2
+// and a message saying why the value was not taken.
+struct CacheSetting {
+  std::size_t blocks = 2;
+  std::string problem;
+};
+
+const CacheSetting& cache_setting() {
+  static const CacheSetting setting = [] {
+    CacheSetting s;
     const char* text = std::getenv("PIXELPACT_CACHED_OUTPUTS");
-    if (!text || !*text) return std::size_t{2};
-    char* end = nullptr;
-    const long value = std::strtol(text, &end, 10);
-    return (*end == '\0' && value >= 0 && value <= 64) ? static_cast<std::size_t>(value) : std::size_t{2};
+    if (!text || !*text) return s;
+    bool digits = true;
+    for (const char* c = text; *c && digits; ++c) digits = *c >= '0' && *c <= '9';
+    const long value = digits && std::strlen(text) <= 2 ? std::strtol(text, nullptr, 10) : -1;
+    if (value >= 0 && value <= 64) {
+      s.blocks = static_cast<std::size_t>(value);
+    } else {
+      s.problem = std::string("PIXELPACT_CACHED_OUTPUTS='") + text +
+                  "' is not an integer from 0 to 64: ignored, 2 released output blocks are kept";
+    }
+    return s;
   }();
-  return kept;
+  return setting;
+}
+
+// A new anonymous mapping of at least `bytes` starting on a 2 MiB boundary;
+// false where the system has no mmap or refuses.
+bool map_block(std::size_t bytes, Block& block) {
+#if defined(PIXELPACT_HAVE_MMAP)
+  const std::size_t capacity = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  const std::size_t length = capacity + kHugePage;  // room to align the start
+  void* mapping = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mapping == MAP_FAILED) return false;
+  const auto start = (reinterpret_cast<std::uintptr_t>(mapping) + kHugePage - 1) / kHugePage * kHugePage;
+  block = Block{mapping, length, reinterpret_cast<void*>(start), capacity};
+#if defined(MADV_HUGEPAGE)
+  // Advice, as numpy gives it for large arrays: ignored where THP is off.
+  madvise(block.data, capacity, MADV_HUGEPAGE);
+#endif
+  return true;
+#else
+  (void)bytes;
+  (void)block;
+  return false;
+#endif
+}
+
+void unmap_block(const Block& block) {
+#if defined(PIXELPACT_HAVE_MMAP)
+  munmap(block.mapping, block.mapping_length);
+#else
+  (void)block;
+#endif
 }
 
 class BlockCache {
@@ -57,15 +103,7 @@ class BlockCache {
         return true;
       }
     }
-    const std::size_t capacity = (bytes + kHugePage - 1) / kHugePage * kHugePage;
-    const std::size_t length = capacity + kHugePage;  // room to align the start
-    void* mapping = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mapping == MAP_FAILED) return false;
-    const auto start = (reinterpret_cast<std::uintptr_t>(mapping) + kHugePage - 1) / kHugePage * kHugePage;
-    block = Block{mapping, length, reinterpret_cast<void*>(start), capacity};
-    // Advice, as numpy gives it for large arrays: ignored where THP is off.
-    madvise(block.data, capacity, MADV_HUGEPAGE);
-    return true;
+    return map_block(bytes, block);
   }
 
   // Keeps a released block, newest first, dropping the oldest beyond the bounds.
@@ -73,19 +111,19 @@ class BlockCache {
     std::vector<Block> dropped;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (blocks_kept() > 0 && block.capacity <= kMaxCachedBytes) {
+      if (cache_setting().blocks > 0 && block.capacity <= kMaxCachedBytes) {
         blocks_.insert(blocks_.begin(), block);
         cached_bytes_ += block.capacity;
       } else {
         dropped.push_back(block);
       }
-      while (blocks_.size() > blocks_kept() || cached_bytes_ > kMaxCachedBytes) {
+      while (blocks_.size() > cache_setting().blocks || cached_bytes_ > kMaxCachedBytes) {
         dropped.push_back(blocks_.back());
         cached_bytes_ -= blocks_.back().capacity;
         blocks_.pop_back();
       }
     }
-    for (const Block& b : dropped) munmap(b.mapping, b.mapping_length);
+    for (const Block& b : dropped) unmap_block(b);
   }
 
   std::size_t release_all() {
@@ -97,7 +135,7 @@ class BlockCache {
       bytes = cached_bytes_;
       cached_bytes_ = 0;
     }
-    for (const Block& b : dropped) munmap(b.mapping, b.mapping_length);
+    for (const Block& b : dropped) unmap_block(b);
     return bytes;
   }
 
@@ -119,10 +157,8 @@ BlockCache& cache() {
 }
 
 }  // namespace
-#endif
 
 py::array new_output_array(const py::dtype& dtype, const std::vector<py::ssize_t>& shape) {
-#if defined(__linux__)
   std::size_t bytes = static_cast<std::size_t>(dtype.itemsize());
   for (py::ssize_t d : shape) bytes *= static_cast<std::size_t>(d);
   Block block;
@@ -145,24 +181,13 @@ py::array new_output_array(const py::dtype& dtype, const std::vector<py::ssize_t
       throw;
     }
   }
-#endif
   return py::array(dtype, shape);
 }
 
-std::size_t release_cached_outputs() {
-#if defined(__linux__)
-  return cache().release_all();
-#else
-  return 0;
-#endif
-}
+std::size_t release_cached_outputs() { return cache().release_all(); }
 
-std::size_t cached_output_bytes() {
-#if defined(__linux__)
-  return cache().cached_bytes();
-#else
-  return 0;
-#endif
-}
+std::size_t cached_output_bytes() { return cache().cached_bytes(); }
+
+const std::string& cache_setting_problem() { return cache_setting().problem; }
 
 }  // namespace pixelpact_python

@@ -9,12 +9,14 @@
 // loop that drops each batch before (or just after) making the next reuses
 // memory that is already mapped. At most PIXELPACT_CACHED_OUTPUTS blocks
 // (default 2, 0 turns the cache off) and kMaxCachedBytes in total are kept;
-// release_cached_outputs() returns them to the system.
+// release_cached_outputs() returns them to the system. Where there is no mmap,
+// large outputs are numpy's own arrays.
 #pragma once
 
 #include <pybind11/numpy.h>
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 namespace pixelpact_python {
@@ -30,5 +32,8 @@ std::size_t release_cached_outputs();
 
 // Bytes held in cached blocks now.
 std::size_t cached_output_bytes();
+
+// Why PIXELPACT_CACHED_OUTPUTS was not taken (the default is then in force), or "".
+const std::string& cache_setting_problem();
 
 }  // namespace pixelpact_python

@@ -5,32 +5,8 @@
 namespace pixelpact::detail {
 namespace {
 
-template <typename T>
-T apply(ArithOp op, T x, T v) {
-  switch (op) {
-    case ArithOp::Add: return x + v;
-    case ArithOp::Sub: return x - v;
-    case ArithOp::Mul: return x * v;
-    case ArithOp::Div: return x / v;
-    case ArithOp::Cast: return x;
-  }
-  return x;
-}
-
-// The whole chain for one byte value. float64 results reach float16 through
-// float32, as torch's Tensor.half() does on a float64 tensor.
-float chain_to_float(const Contract& c, int channel, int byte) {
-  if (!c.has_float) return static_cast<float>(byte);
-  // byte is exactly representable in the current dtype
-  return static_cast<float>(run_chain(c, channel, byte, 0, c.arithmetic.size()));
-}
-
-}  // namespace
-
-namespace {
-
-// values[i] = apply(op, values[i], v) in T for every i: one loop per operation,
-// so the compiler vectorizes it (each element gets exactly run_chain's operation).
+// values[i] = op(values[i], v) in T for every i: one loop per operation, so the
+// compiler vectorizes it.
 template <typename T>
 void apply_row(ArithOp op, double* values, std::size_t n, T v) {
   switch (op) {
@@ -40,6 +16,14 @@ void apply_row(ArithOp op, double* values, std::size_t n, T v) {
     case ArithOp::Div: for (std::size_t i = 0; i < n; ++i) values[i] = static_cast<T>(values[i]) / v; break;
     case ArithOp::Cast: break;
   }
+}
+
+// The whole chain for one byte value. float64 results reach float16 through
+// float32, as torch's Tensor.half() does on a float64 tensor.
+float chain_to_float(const Contract& c, int channel, int byte) {
+  if (!c.has_float) return static_cast<float>(byte);
+  // byte is exactly representable in the current dtype
+  return static_cast<float>(run_chain(c, channel, byte, 0, c.arithmetic.size()));
 }
 
 }  // namespace
@@ -61,16 +45,7 @@ void run_chain_row(const Contract& c, int channel, double* values, std::size_t n
 }
 
 double run_chain(const Contract& c, int channel, double x, std::size_t begin, std::size_t end) {
-  for (std::size_t i = begin; i < end; ++i) {
-    const ArithStep& a = c.arithmetic[i];
-    if (a.op == ArithOp::Cast) {
-      if (a.dtype == DType::Float32) x = static_cast<float>(x);
-    } else if (a.dtype == DType::Float64) {
-      x = apply<double>(a.op, x, a.value[channel]);
-    } else {
-      x = apply<float>(a.op, static_cast<float>(x), static_cast<float>(a.value[channel]));
-    }
-  }
+  run_chain_row(c, channel, &x, 1, begin, end);
   return x;
 }
 
