@@ -26,6 +26,7 @@
 // sweep's output bytes on one ISA, so that outputs of different machines (x86
 // reference natively, NEON under qemu: see .ci/neon.sh) can be compared.
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -313,6 +314,70 @@ KernelStats kernel_sweep(const std::string& isa) {
     horizontal_case(isa, 1 + w % 17, w * 3 + 1, w, f, {l, w % 3, w % 4, w % 5 == 0}, rng, stats, which);
     horizontal_case(isa, 1 + w % 13, w, w * 2 + 1, f, {l, 0, 1, false}, rng, stats, which);
     vertical_case(isa, 1 + w % 29, 1 + (w * 7) % 31, w, f, {l, w % 2, w % 3, w % 7 == 1}, rng, stats, which);
+  }
+  return stats;
+}
+
+// The float32 chain writer (write_tensor_f32_chain) on every tensor a writer
+// meets: planar and interleaved, bands of a larger tensor, padding on every
+// side, channel orders, pixel strides 1, 3, 4 and 5 (the fallback), widths
+// 1 .. kMaxWidth, random chains of up to kMaxSteps steps (operands from 1e-3 to
+// 1e3, so every value stays normal). Output and 64 guard bytes compared.
+KernelStats chain_writer_sweep(const std::string& isa) {
+  KernelStats stats;
+  std::mt19937 rng(90210);
+  auto uniform = [&](double lo, double hi) { return lo + (hi - lo) * (rng() / 4294967296.0); };
+  const k::KernelTable& table = d::select_kernels(isa);
+  for (int width = 1; width <= kMaxWidth; ++width) {
+    for (const bool planar : {true, false}) {
+      k::FloatChain chain;
+      chain.steps = static_cast<int>(rng() % (k::FloatChain::kMaxSteps + 1));
+      for (int s = 0; s < chain.steps; ++s) {
+        chain.op[s] = static_cast<k::FloatChain::Op>(rng() % 4);
+        for (int c = 0; c < 3; ++c) {
+          const double magnitude = std::pow(10.0, uniform(-3, 3));
+          chain.operand[s][c] = static_cast<float>(rng() % 2 ? magnitude : -magnitude);
+        }
+      }
+      const int pixel_stride = 1 + static_cast<int>(rng() % 5);  // 2: as a pipeline never passes, but defined
+      const int height = 1 + static_cast<int>(rng() % 6);
+      // The stored rectangle: sometimes the whole tensor, else offset and clipped.
+      const bool whole = rng() % 3 == 0;
+      const int src_y0 = whole ? 0 : static_cast<int>(rng() % 3) - 1;
+      const int src_x0 = whole ? 0 : static_cast<int>(rng() % 9) - 4;
+      const int src_rows = whole ? height : static_cast<int>(rng() % (height + 2));
+      const int src_cols = whole ? width : 1 + static_cast<int>(rng() % (width + 4));
+      const int pad = static_cast<int>(rng() % 3) * 7, slack = static_cast<int>(rng() % 4);
+      const bool flip = rng() % 4 == 0;
+      KernelInput in(std::max(1, src_rows), src_cols, pixel_stride, pad, slack, flip, rng);
+      k::TensorWrite w;
+      w.src = in.origin;
+      w.src_row_stride = in.row_stride;
+      w.src_pixel_stride = pixel_stride;
+      w.src_y0 = src_y0, w.src_x0 = src_x0, w.src_rows = src_rows, w.src_cols = src_cols;
+      const int order = static_cast<int>(rng() % 3);  // RGB, BGR, or one channel everywhere (GRAY)
+      for (int c = 0; c < 3; ++c)
+        w.source_channel[c] = pixel_stride < 3 || order == 2 ? 0 : order == 1 ? 2 - c : c;
+      for (auto& b : w.pad) b = static_cast<std::uint8_t>(rng());
+      w.height = height, w.width = width, w.planar = planar;
+      w.plane_elements = rng() % 2 ? 0 : static_cast<std::ptrdiff_t>(height + 3) * width;  // a band
+      const std::size_t elements = planar ? 2 * w.plane() + static_cast<std::size_t>(height) * width
+                                          : 3 * static_cast<std::size_t>(height) * width;
+      const std::size_t bytes = elements * sizeof(float);
+      Buffer want(bytes + kGuard, 0, kSentinel), got(bytes + kGuard, 4 * (width % 3), kSentinel);
+      const std::string label = std::to_string(height) + "x" + std::to_string(width) + (planar ? " planar" : " HWC") +
+                                ", pixel stride " + std::to_string(pixel_stride) + ", stored " +
+                                std::to_string(src_rows) + "x" + std::to_string(src_cols) + " at (" +
+                                std::to_string(src_y0) + ", " + std::to_string(src_x0) + "), " +
+                                std::to_string(chain.steps) + " steps";
+      g_running = "write_tensor_f32_chain (" + label + ") on reference";
+      k::reference::table.write_tensor_f32_chain(w, chain, reinterpret_cast<float*>(want.data));
+      g_running = "write_tensor_f32_chain (" + label + ") on " + isa;
+      table.write_tensor_f32_chain(w, chain, reinterpret_cast<float*>(got.data));
+      ++stats.cases;
+      if (std::memcmp(want.data, got.data, bytes + kGuard) != 0 && ++stats.failures <= 10)
+        std::printf("  %s write_tensor_f32_chain differs from reference (%s)\n", isa.c_str(), label.c_str());
+    }
   }
   return stats;
 }
@@ -688,6 +753,14 @@ TEST_CASE("every ISA's kernels match the reference, guard bytes after each row i
   for (const auto& isa : isas_under_test()) {
     const KernelStats s = kernel_sweep(isa);
     std::printf("  %s vs reference: %d kernel cases, %d differ\n", isa.c_str(), s.cases, s.failures);
+    CHECK(s.failures == 0);
+  }
+}
+
+TEST_CASE("every ISA's float32 chain writer matches the reference, guard bytes intact") {
+  for (const auto& isa : isas_under_test()) {
+    const KernelStats s = chain_writer_sweep(isa);
+    std::printf("  %s vs reference: %d chain writer cases, %d differ\n", isa.c_str(), s.cases, s.failures);
     CHECK(s.failures == 0);
   }
 }

@@ -34,4 +34,33 @@ struct TensorWrite {
   }
 };
 
+// An elementwise chain that float32 arithmetic computes exactly as the contract
+// states it: value = float(byte), then each step value = value op operand[c] in
+// float32, correctly rounded, in order (no contraction into FMA). The plan makes
+// one only when it reproduces the chain's table bit for bit on all 3 x 256
+// inputs with every intermediate zero or normal, so flush-to-zero modes cannot
+// tell the two apart (plan/elementwise.cpp). SIMD writers compute it in a few
+// instructions per vector instead of a table read per value.
+struct FloatChain {
+  enum class Op : std::uint8_t { Add, Sub, Mul, Div };
+  static constexpr int kMaxSteps = 8;
+  int steps = 0;
+  Op op[kMaxSteps] = {};
+  float operand[kMaxSteps][3] = {};  // per output channel
+
+  // The specification every writer follows, for output channel c.
+  float apply(int c, float value) const {
+    for (int s = 0; s < steps; ++s) {
+      const float v = operand[s][c];
+      switch (op[s]) {
+        case Op::Add: value = value + v; break;
+        case Op::Sub: value = value - v; break;
+        case Op::Mul: value = value * v; break;
+        case Op::Div: value = value / v; break;
+      }
+    }
+    return value;
+  }
+};
+
 }  // namespace pixelpact::kernels

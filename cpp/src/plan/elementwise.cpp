@@ -1,5 +1,8 @@
 #include "plan/elementwise.hpp"
 
+#include <cmath>
+#include <cstring>
+
 #include "plan/half.hpp"
 
 namespace pixelpact::detail {
@@ -24,6 +27,44 @@ float chain_to_float(const Contract& c, int channel, int byte) {
   if (!c.has_float) return static_cast<float>(byte);
   // byte is exactly representable in the current dtype
   return static_cast<float>(run_chain(c, channel, byte, 0, c.arithmetic.size()));
+}
+
+// The contract's chain as a FloatChain, if each of its steps computes in
+// float32 (a cast changes nothing in a float32 value) and there are few enough.
+bool float32_steps(const Contract& c, kernels::FloatChain& chain) {
+  if (!c.has_float) return true;  // the bytes as floats: no steps
+  for (const ArithStep& a : c.arithmetic) {
+    if (a.op == ArithOp::Cast) continue;
+    if (a.dtype != DType::Float32 || chain.steps == kernels::FloatChain::kMaxSteps) return false;
+    using Op = kernels::FloatChain::Op;
+    chain.op[chain.steps] = a.op == ArithOp::Add ? Op::Add : a.op == ArithOp::Sub ? Op::Sub
+                            : a.op == ArithOp::Mul ? Op::Mul : Op::Div;
+    for (int ch = 0; ch < 3; ++ch) chain.operand[chain.steps][ch] = static_cast<float>(a.value[ch]);
+    ++chain.steps;
+  }
+  return true;
+}
+
+bool zero_or_normal(float v) { return v == 0.0f || std::fpclassify(v) == FP_NORMAL; }
+
+// Whether `chain` gives exactly `table` (3 x 256 float32) with every operand,
+// intermediate and result zero or a normal number: no infinity or NaN, and no
+// subnormal that a flush-to-zero mode on another thread could change.
+bool proven_equal(const kernels::FloatChain& chain, const std::vector<float>& table) {
+  for (int s = 0; s < chain.steps; ++s)
+    for (int ch = 0; ch < 3; ++ch)
+      if (!zero_or_normal(chain.operand[s][ch])) return false;
+  for (int ch = 0; ch < 3; ++ch) {
+    for (int b = 0; b < 256; ++b) {
+      kernels::FloatChain prefix = chain;
+      for (prefix.steps = 0; prefix.steps <= chain.steps; ++prefix.steps) {
+        if (!zero_or_normal(prefix.apply(ch, static_cast<float>(b)))) return false;
+      }
+      const float value = chain.apply(ch, static_cast<float>(b)), want = table[ch * 256 + b];
+      if (std::memcmp(&value, &want, sizeof value) != 0) return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -73,6 +114,7 @@ ElementwiseTables build_elementwise_tables(const Contract& c) {
       t.f32.resize(3 * 256);
       for (int ch = 0; ch < 3; ++ch)
         for (int b = 0; b < 256; ++b) t.f32[ch * 256 + b] = chain_to_float(c, ch, b);
+      t.has_f32_chain = float32_steps(c, t.f32_chain) && proven_equal(t.f32_chain, t.f32);
       break;
     case DType::Float64:
       throw Error(ErrorCode::Internal, "/output/dtype", "float64 output is not implemented");

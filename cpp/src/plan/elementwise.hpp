@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "contract/contract.hpp"
+#include "kernels/write.hpp"
 
 namespace pixelpact::detail {
 
@@ -19,6 +20,10 @@ struct ElementwiseTables {
   std::vector<std::uint8_t> u8;
   std::vector<std::uint16_t> u16;
   std::vector<float> f32;
+  // float32 output whose chain is float32 arithmetic: the same values as `f32`,
+  // proven on every entry, as operations a SIMD writer computes without tables.
+  bool has_f32_chain = false;
+  kernels::FloatChain f32_chain;
   // Contracts with a float resize: the float32 value of every byte after the
   // elementwise steps before the resize (the rest run per element, run_chain).
   std::vector<float> before_resize;

@@ -219,7 +219,14 @@ void execute_plan(const CompiledContract& cc, const Plan& plan, const ImageView&
       cc.kernel_table->write_tensor_u16(w, cc.tables.u16.data(), static_cast<std::uint16_t*>(out) + first);
       break;
     case DType::Float32:
-      cc.kernel_table->write_tensor_f32(w, cc.tables.f32.data(), static_cast<float*>(out) + first);
+      // Arithmetic only where this ISA vectorizes it: a scalar loop of float
+      // operations is slower than the scalar table lookup.
+      if (cc.tables.has_f32_chain &&
+          cc.kernel_table->write_tensor_f32_chain != kernels::reference::table.write_tensor_f32_chain) {
+        cc.kernel_table->write_tensor_f32_chain(w, cc.tables.f32_chain, static_cast<float*>(out) + first);
+      } else {
+        cc.kernel_table->write_tensor_f32(w, cc.tables.f32.data(), static_cast<float*>(out) + first);
+      }
       break;
     case DType::Float64: throw Error(ErrorCode::Internal, "", "float64 output is not implemented");
   }

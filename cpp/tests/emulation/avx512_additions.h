@@ -97,6 +97,15 @@ inline simde__m512i mm512_maskz_loadu_epi8(simde__mmask64 k, const void* mem) {
 }
 
 // VMOVDQU8 xmm {k}{z}, m128 (AVX-512BW + VL): as above for 16 bytes.
+// VCVTDQ2PS zmm, zmm: 16 int32 to float32 (rounded to nearest even, as the
+// default MXCSR; exact for the bytes the writers convert).
+inline simde__m512 mm512_cvtepi32_ps(simde__m512i a) {
+  const simde__m512i_private v = simde__m512i_to_private(a);
+  simde__m512_private r;
+  for (int i = 0; i < 16; ++i) r.f32[i] = static_cast<float>(v.i32[i]);
+  return simde__m512_from_private(r);
+}
+
 inline simde__m128i mm_maskz_loadu_epi8(simde__mmask16 k, const void* mem) {
   const auto* src = static_cast<const unsigned char*>(mem);
   simde__m128i_private r;
@@ -124,5 +133,7 @@ inline simde__m128i mm_maskz_loadu_epi8(simde__mmask16 k, const void* mem) {
 #define _mm512_mask_storeu_ps(mem, k, a) pixelpact_emulation::mm512_mask_storeu_ps((mem), (k), (a))
 #undef _mm512_maskz_loadu_epi8
 #define _mm512_maskz_loadu_epi8(k, mem) pixelpact_emulation::mm512_maskz_loadu_epi8((k), (mem))
+#undef _mm512_cvtepi32_ps
+#define _mm512_cvtepi32_ps(a) pixelpact_emulation::mm512_cvtepi32_ps(a)
 #undef _mm_maskz_loadu_epi8
 #define _mm_maskz_loadu_epi8(k, mem) pixelpact_emulation::mm_maskz_loadu_epi8((k), (mem))

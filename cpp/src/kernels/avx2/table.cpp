@@ -11,7 +11,8 @@ namespace pixelpact::kernels::avx2 {
   X(opencv_area_fast)             \
   X(write_tensor_u8)              \
   X(write_tensor_u16)             \
-  X(write_tensor_f32)
+  X(write_tensor_f32)              \
+  X(write_tensor_f32_chain)
 
 PIXELPACT_DEFINE_KERNEL_TABLE("avx2", PIXELPACT_AVX2_KERNELS)
 

@@ -1,6 +1,8 @@
 // AVX2 tensor writers. float32: 8 pixels per step, each channel's 256-entry
 // table read with vgatherdps, so every output is exactly lut[c * 256 + byte], as
-// in the reference writer. uint8: a contract with uint8 output has identity
+// in the reference writer. A FloatChain (float32 arithmetic proven equal to its
+// table): the same correctly rounded operations in the same order, on 8 lanes,
+// in blocks of up to 8 registers. uint8: a contract with uint8 output has identity
 // tables (no arithmetic), so the writer copies bytes in the output's channel
 // order. float16 (bits): the table is copied into a padded buffer so that
 // vpgatherdd's 32-bit reads of 16-bit entries stay inside it.
@@ -9,6 +11,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/kernels.hpp"
 #include "kernels/x86/write_spans.hpp"
@@ -104,6 +107,36 @@ void write_gathered(const TensorWrite& w, const T* lut, T* out, Lookup lookup) {
       });
 }
 
+// A FloatChain on K registers of 8 values of one channel, each step applied to
+// all K at once: K independent operations per step, so the latency of a
+// division chain overlaps, and one branch per step for 8K values.
+class ChainLanes {
+ public:
+  ChainLanes(const FloatChain& chain, int c) : steps_(chain.steps) {
+    for (int s = 0; s < steps_; ++s) {
+      op_[s] = chain.op[s];
+      operand_[s] = _mm256_set1_ps(chain.operand[s][c]);
+    }
+  }
+  template <int K>
+  void apply(__m256 (&r)[K]) const {
+    for (int s = 0; s < steps_; ++s) {
+      const __m256 k = operand_[s];
+      switch (op_[s]) {
+        case FloatChain::Op::Add: for (int i = 0; i < K; ++i) r[i] = _mm256_add_ps(r[i], k); break;
+        case FloatChain::Op::Sub: for (int i = 0; i < K; ++i) r[i] = _mm256_sub_ps(r[i], k); break;
+        case FloatChain::Op::Mul: for (int i = 0; i < K; ++i) r[i] = _mm256_mul_ps(r[i], k); break;
+        case FloatChain::Op::Div: for (int i = 0; i < K; ++i) r[i] = _mm256_div_ps(r[i], k); break;
+      }
+    }
+  }
+
+ private:
+  int steps_;
+  FloatChain::Op op_[FloatChain::kMaxSteps];
+  __m256 operand_[FloatChain::kMaxSteps];
+};
+
 }  // namespace
 
 void write_tensor_f32(const TensorWrite& w, const float* lut, float* out) {
@@ -111,6 +144,59 @@ void write_tensor_f32(const TensorWrite& w, const float* lut, float* out) {
   write_gathered(w, lut, out, [&](int c, __m256i idx, float* dst) {
     _mm256_storeu_ps(dst, _mm256_i32gather_ps(lut + 256 * c, idx, 4));
   });
+}
+
+void write_tensor_f32_chain(const TensorWrite& w, const FloatChain& chain, float* out) {
+  if (!strides_supported(w)) return reference::write_tensor_f32_chain(w, chain, out);
+  const int ps = static_cast<int>(w.src_pixel_stride);
+  const std::ptrdiff_t plane = w.plane();
+  const ChannelReader readers[3] = {ChannelReader(ps, w.source_channel[0]), ChannelReader(ps, w.source_channel[1]),
+                                    ChannelReader(ps, w.source_channel[2])};
+  const ChainLanes lanes[3] = {ChainLanes(chain, 0), ChainLanes(chain, 1), ChainLanes(chain, 2)};
+  auto at = [&](std::ptrdiff_t pixel, int c) { return w.planar ? c * plane + pixel : pixel * 3 + c; };
+  // Output pixels [pixel, pixel + 8K), read from p, in K registers per channel.
+  // int32 to float32 is exact for bytes, as the reference's static_cast<float>.
+  auto write = [&](auto registers, std::ptrdiff_t pixel, const std::uint8_t* p) {
+    constexpr int K = decltype(registers)::value;
+    alignas(32) float values[3][8 * K];
+    for (int c = 0; c < 3; ++c) {
+      __m256 r[K];
+      for (int i = 0; i < K; ++i) r[i] = _mm256_cvtepi32_ps(readers[c].read(p + static_cast<std::ptrdiff_t>(8 * i) * ps));
+      lanes[c].apply(r);
+      for (int i = 0; i < K; ++i) {
+        if (w.planar) _mm256_storeu_ps(out + c * plane + pixel + 8 * i, r[i]);
+        else _mm256_store_ps(values[c] + 8 * i, r[i]);
+      }
+    }
+    if (w.planar) return;
+    float* dst = out + pixel * 3;
+    for (int k = 0; k < 8 * K; ++k) {
+      dst[3 * k] = values[0][k];
+      dst[3 * k + 1] = values[1][k];
+      dst[3 * k + 2] = values[2][k];
+    }
+  };
+  for_each_span(
+      w,
+      [&](int y, int xa, int xb) {
+        for (int x = xa; x < xb; ++x) {
+          const std::ptrdiff_t pixel = static_cast<std::ptrdiff_t>(y) * w.width + x;
+          for (int c = 0; c < 3; ++c) out[at(pixel, c)] = chain.apply(c, static_cast<float>(w.pad[w.source_channel[c]]));
+        }
+      },
+      [&](int y, const std::uint8_t* src, int xa, int xb) {
+        const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(y) * w.width;
+        int x = xa;
+        auto p = [&] { return src + static_cast<std::ptrdiff_t>(x - xa) * ps; };
+        for (; x + 64 <= xb; x += 64) write(std::integral_constant<int, 8>{}, row + x, p());
+        // The rest of the 8-pixel vectors in at most three blocks: 4, 2, 1.
+        if (x + 32 <= xb) write(std::integral_constant<int, 4>{}, row + x, p()), x += 32;
+        if (x + 16 <= xb) write(std::integral_constant<int, 2>{}, row + x, p()), x += 16;
+        if (x + 8 <= xb) write(std::integral_constant<int, 1>{}, row + x, p()), x += 8;
+        for (; x < xb; ++x) {  // the last pixels of the span, fewer than 8
+          for (int c = 0; c < 3; ++c) out[at(row + x, c)] = chain.apply(c, static_cast<float>(p()[w.source_channel[c]]));
+        }
+      });
 }
 
 void write_tensor_u16(const TensorWrite& w, const std::uint16_t* lut, std::uint16_t* out) {

@@ -1,10 +1,13 @@
 // AVX-512 tensor writer: 16 pixels per step. The per-channel 256-entry table is
 // read with two-source permutes (32 entries each) and blends on index bits 5-7,
-// so every output is exactly lut[c * 256 + byte], as in the reference writer.
+// so every output is exactly lut[c * 256 + byte], as in the reference writer. A
+// FloatChain (float32 arithmetic proven equal to its table): the same correctly
+// rounded operations in the same order, 16 lanes, up to 4 registers at a time.
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/kernels.hpp"
 #include "kernels/x86/write_spans.hpp"
@@ -125,20 +128,94 @@ bool layout_supported(const TensorWrite& w) {
 
 using x86::for_each_span;
 
-template <typename T>
-void fill_span(const TensorWrite& w, const T* lut, T* out, int y, int xa, int xb) {
+// Padding: out = value(c, pad byte) for output channel c.
+template <typename T, typename Value>
+void fill_span(const TensorWrite& w, T* out, int y, int xa, int xb, Value value_of) {
   const std::ptrdiff_t plane = w.plane();
   for (int x = xa; x < xb; ++x) {
     const std::ptrdiff_t at = static_cast<std::ptrdiff_t>(y) * w.width + x;
     for (int c = 0; c < 3; ++c) {
-      const T value = lut[c * 256 + w.pad[w.source_channel[c]]];
+      const T value = value_of(c, w.pad[w.source_channel[c]]);
       if (w.planar) out[c * plane + at] = value;
       else out[at * 3 + c] = value;
     }
   }
 }
 
+// A FloatChain on K registers of 16 values of one channel, each step applied
+// to all K at once, so the latency of a division chain overlaps.
+class ChainLanes {
+ public:
+  ChainLanes(const FloatChain& chain, int c) : steps_(chain.steps) {
+    for (int s = 0; s < steps_; ++s) {
+      op_[s] = chain.op[s];
+      operand_[s] = _mm512_set1_ps(chain.operand[s][c]);
+    }
+  }
+  template <int K>
+  void apply(__m512 (&r)[K]) const {
+    for (int s = 0; s < steps_; ++s) {
+      const __m512 k = operand_[s];
+      switch (op_[s]) {
+        case FloatChain::Op::Add: for (int i = 0; i < K; ++i) r[i] = _mm512_add_ps(r[i], k); break;
+        case FloatChain::Op::Sub: for (int i = 0; i < K; ++i) r[i] = _mm512_sub_ps(r[i], k); break;
+        case FloatChain::Op::Mul: for (int i = 0; i < K; ++i) r[i] = _mm512_mul_ps(r[i], k); break;
+        case FloatChain::Op::Div: for (int i = 0; i < K; ++i) r[i] = _mm512_div_ps(r[i], k); break;
+      }
+    }
+  }
+
+ private:
+  int steps_;
+  FloatChain::Op op_[FloatChain::kMaxSteps];
+  __m512 operand_[FloatChain::kMaxSteps];
+};
+
 }  // namespace
+
+void write_tensor_f32_chain(const TensorWrite& w, const FloatChain& chain, float* out) {
+  if (!layout_supported(w)) return reference::write_tensor_f32_chain(w, chain, out);
+  const int ps = static_cast<int>(w.src_pixel_stride);
+  const std::ptrdiff_t plane = w.plane();
+  const ChannelReader readers[3] = {ChannelReader(ps, w.source_channel[0]), ChannelReader(ps, w.source_channel[1]),
+                                    ChannelReader(ps, w.source_channel[2])};
+  const ChainLanes lanes[3] = {ChainLanes(chain, 0), ChainLanes(chain, 1), ChainLanes(chain, 2)};
+  // Pixels [pixel, pixel + n) of the output (n <= 16K), read from p. int32 to
+  // float32 is exact for bytes, as the reference's static_cast<float>; lanes past
+  // n compute on zeros and are not stored.
+  auto write = [&](auto registers, std::ptrdiff_t pixel, const std::uint8_t* p, int n) {
+    constexpr int K = decltype(registers)::value;
+    __m512 r[3][K];
+    for (int c = 0; c < 3; ++c) {
+      for (int i = 0; i < K; ++i) {
+        const int count = std::max(0, std::min(16, n - 16 * i));
+        r[c][i] = _mm512_cvtepi32_ps(count ? readers[c].read(p + 16 * i * ps, count) : _mm512_setzero_si512());
+      }
+      lanes[c].apply(r[c]);
+    }
+    for (int i = 0; i < K && 16 * i < n; ++i) {
+      const int count = std::min(16, n - 16 * i);
+      if (w.planar) {
+        const __mmask16 m = count == 16 ? __mmask16{0xffff} : static_cast<__mmask16>((1u << count) - 1);
+        for (int c = 0; c < 3; ++c) _mm512_mask_storeu_ps(out + c * plane + pixel + 16 * i, m, r[c][i]);
+      } else {
+        store_interleaved_f32(out + (pixel + 16 * i) * 3, r[0][i], r[1][i], r[2][i], count);
+      }
+    }
+  };
+  for_each_span(
+      w,
+      [&](int y, int xa, int xb) {
+        fill_span(w, out, y, xa, xb, [&chain](int c, std::uint8_t b) { return chain.apply(c, static_cast<float>(b)); });
+      },
+      [&](int y, const std::uint8_t* src, int xa, int xb) {
+        const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(y) * w.width;
+        int x = xa;
+        auto p = [&] { return src + static_cast<std::ptrdiff_t>(x - xa) * ps; };
+        for (; x + 64 <= xb; x += 64) write(std::integral_constant<int, 4>{}, row + x, p(), 64);
+        for (; x < xb; x += 16) write(std::integral_constant<int, 1>{}, row + x, p(), std::min(16, xb - x));
+      });
+}
 
 void write_tensor_f32(const TensorWrite& w, const float* lut, float* out) {
   if (!layout_supported(w)) return reference::write_tensor_f32(w, lut, out);
@@ -147,7 +224,7 @@ void write_tensor_f32(const TensorWrite& w, const float* lut, float* out) {
   const ChannelReader readers[3] = {ChannelReader(ps, w.source_channel[0]), ChannelReader(ps, w.source_channel[1]),
                                     ChannelReader(ps, w.source_channel[2])};
   for_each_span(
-      w, [&](int y, int xa, int xb) { fill_span(w, lut, out, y, xa, xb); },
+      w, [&](int y, int xa, int xb) { fill_span(w, out, y, xa, xb, [lut](int c, std::uint8_t b) { return lut[c * 256 + b]; }); },
       [&](int y, const std::uint8_t* src, int xa, int xb) {
         const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(y) * w.width;
         if (w.planar) {
@@ -184,7 +261,7 @@ void write_narrow(const TensorWrite& w, const T* lut, T* out, Lookup lookup, boo
   const ChannelReader readers[3] = {ChannelReader(ps, w.source_channel[0]), ChannelReader(ps, w.source_channel[1]),
                                     ChannelReader(ps, w.source_channel[2])};
   for_each_span(
-      w, [&](int y, int xa, int xb) { fill_span(w, lut, out, y, xa, xb); },
+      w, [&](int y, int xa, int xb) { fill_span(w, out, y, xa, xb, [lut](int c, std::uint8_t b) { return lut[c * 256 + b]; }); },
       [&](int y, const std::uint8_t* src, int xa, int xb) {
         if (copy_rows) {  // the source row already is the output row
           std::memcpy(out + (static_cast<std::ptrdiff_t>(y) * w.width + xa) * 3, src,
