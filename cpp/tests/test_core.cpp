@@ -15,7 +15,7 @@
 #include "pixelpact/pixelpact.hpp"
 #include "contract/sha256.hpp"
 #include "plan/geometry_steps.hpp"
-#include "plan/half.hpp"
+#include "kernels/half.hpp"
 #include "plan/plan.hpp"
 #include "kernels/dispatch.hpp"
 #include "plan/compiled.hpp"
@@ -90,7 +90,7 @@ TEST_CASE("center crop offset rounds half to even") {
   CHECK(d::center_crop_offset(256, 224) == 16);
 }
 
-static std::uint16_t half_of(float f) { return d::float_to_half_bits(f); }
+static std::uint16_t half_of(float f) { return pixelpact::kernels::float_to_half_bits(f); }
 
 TEST_CASE("float16 conversion rounds to nearest even") {
   CHECK(half_of(1.0f) == 0x3c00);
@@ -112,49 +112,60 @@ TEST_CASE("float16 conversion rounds to nearest even") {
 
 // The float32 writer computes the chain arithmetically only when the plan
 // proved the arithmetic equal to the chain's table (plan/elementwise.cpp).
-TEST_CASE("float32 chains become arithmetic only when proven equal to their table") {
+TEST_CASE("float32 chains become arithmetic only when proven equal to their table (float32 and float16 output)") {
   auto tables = [](const std::string& json) { return d::build_elementwise_tables(d::parse_contract(json)); };
   auto chain_of = [&](const std::string& steps, const char* dtype = "float32") {
     return tables(std::string(R"({"pixelpact": 1, "input": {"color": "RGB"}, "steps": [)") + steps +
                   R"(], "output": {"layout": "NCHW", "dtype": ")" + dtype + R"(", "color": "RGB"}})");
   };
   const auto e1 = tables(kE1);  // div 255, then normalize: sub mean, div std
-  CHECK(e1.has_f32_chain);
-  CHECK(e1.f32_chain.steps == 3);
+  CHECK(e1.has_chain);
+  CHECK(e1.chain.steps == 3);
   using Op = pixelpact::kernels::FloatChain::Op;
-  CHECK(e1.f32_chain.op[0] == Op::Div && e1.f32_chain.op[1] == Op::Sub && e1.f32_chain.op[2] == Op::Div);
-  CHECK(e1.f32_chain.operand[1][2] == 0.406f && e1.f32_chain.operand[2][0] == 0.229f);
-  // Whatever was accepted gives the table's bits on every entry.
-  for (const auto* t : {&e1}) {
-    for (int c = 0; c < 3; ++c)
-      for (int b = 0; b < 256; ++b) {
-        const float got = t->f32_chain.apply(c, static_cast<float>(b)), want = t->f32[c * 256 + b];
-        CHECK(std::memcmp(&got, &want, sizeof got) == 0);
-      }
-  }
+  CHECK(e1.chain.op[0] == Op::Div && e1.chain.op[1] == Op::Sub && e1.chain.op[2] == Op::Div);
+  CHECK(e1.chain.operand[1][2] == 0.406f && e1.chain.operand[2][0] == 0.229f);
+  // What was accepted gives the table's bits on every entry.
+  for (int c = 0; c < 3; ++c)
+    for (int b = 0; b < 256; ++b) {
+      const float got = e1.chain.apply(c, static_cast<float>(b)), want = e1.f32[c * 256 + b];
+      CHECK(std::memcmp(&got, &want, sizeof got) == 0);
+    }
   // No to_float: the bytes as floats, no steps.
   const auto bytes = chain_of(R"({"op": "resize", "size": [4, 4], "interpolation": "bilinear", "engine": "pillow"})");
-  CHECK(bytes.has_f32_chain && bytes.f32_chain.steps == 0);
+  CHECK(bytes.has_chain && bytes.chain.steps == 0);
   // blobFromImage's arithmetic; a cast to float32 changes nothing.
   const auto blob = chain_of(R"({"op": "to_float", "dtype": "float32"}, {"op": "sub", "value": [123.675, 116.28, 103.53]},
                                {"op": "cast", "dtype": "float32"}, {"op": "mul", "value": 0.017})");
-  CHECK(blob.has_f32_chain && blob.f32_chain.steps == 2);
+  CHECK(blob.has_chain && blob.chain.steps == 2);
   // float64 arithmetic rounds once at the end: not float32 steps.
-  CHECK(!chain_of(R"({"op": "to_float", "dtype": "float64"}, {"op": "div", "value": 255})").has_f32_chain);
+  CHECK(!chain_of(R"({"op": "to_float", "dtype": "float64"}, {"op": "div", "value": 255})").has_chain);
   CHECK(!chain_of(R"({"op": "to_float", "dtype": "float32"}, {"op": "cast", "dtype": "float64"},
-                     {"op": "div", "value": 255})").has_f32_chain);
+                     {"op": "div", "value": 255})").has_chain);
   // Subnormal intermediates (a flush-to-zero mode would change them), infinities.
   CHECK(!chain_of(R"({"op": "to_float", "dtype": "float32"}, {"op": "mul", "value": 1e-30},
-                     {"op": "mul", "value": 1e-10}, {"op": "mul", "value": 1e30})").has_f32_chain);
-  CHECK(!chain_of(R"({"op": "to_float", "dtype": "float32"}, {"op": "mul", "value": 1e38})").has_f32_chain);
-  CHECK(chain_of(R"({"op": "to_float", "dtype": "float32"}, {"op": "mul", "value": 1e30})").has_f32_chain);
+                     {"op": "mul", "value": 1e-10}, {"op": "mul", "value": 1e30})").has_chain);
+  CHECK(!chain_of(R"({"op": "to_float", "dtype": "float32"}, {"op": "mul", "value": 1e38})").has_chain);
+  CHECK(chain_of(R"({"op": "to_float", "dtype": "float32"}, {"op": "mul", "value": 1e30})").has_chain);
   // More steps than a FloatChain holds: the table.
   std::string many = R"({"op": "to_float", "dtype": "float32"})";
   for (int i = 0; i < 8; ++i) many += R"(, {"op": "add", "value": 1})";
-  CHECK(chain_of(many).has_f32_chain);
-  CHECK(!chain_of(many + R"(, {"op": "add", "value": 1})").has_f32_chain);
-  // Other output dtypes keep their tables.
-  CHECK(!chain_of(R"({"op": "to_float", "dtype": "float32"})", "float16").has_f32_chain);
+  CHECK(chain_of(many).has_chain);
+  CHECK(!chain_of(many + R"(, {"op": "add", "value": 1})").has_chain);
+  // float16 output: the same chain, then rounded; proven on the half bits, and
+  // only where every half is zero or normal (no flush-to-zero question).
+  const auto half = chain_of(R"({"op": "to_float", "dtype": "float32"}, {"op": "div", "value": 255},
+                               {"op": "normalize", "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]})",
+                             "float16");
+  CHECK(half.has_chain && half.chain.steps == 3);
+  for (int c = 0; c < 3; ++c)
+    for (int b = 0; b < 256; ++b)
+      CHECK(pixelpact::kernels::float_to_half_bits(half.chain.apply(c, static_cast<float>(b))) == half.u16[c * 256 + b]);
+  CHECK(!chain_of(R"({"op": "to_float", "dtype": "float32"}, {"op": "mul", "value": 1e-7})", "float16").has_chain);
+  CHECK(!chain_of(R"({"op": "to_float", "dtype": "float32"}, {"op": "mul", "value": 1000})", "float16").has_chain);
+  CHECK(chain_of(R"({"op": "to_float", "dtype": "float32"}, {"op": "mul", "value": 100})", "float16").has_chain);
+  // uint8 output has no arithmetic.
+  CHECK(!chain_of(R"({"op": "resize", "size": [4, 4], "interpolation": "bilinear", "engine": "pillow"})", "uint8")
+             .has_chain);
 }
 
 TEST_CASE("Pillow weights sum to one in fixed point") {

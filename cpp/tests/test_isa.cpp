@@ -318,18 +318,20 @@ KernelStats kernel_sweep(const std::string& isa) {
   return stats;
 }
 
-// The float32 chain writer (write_tensor_f32_chain) on every tensor a writer
-// meets: planar and interleaved, bands of a larger tensor, padding on every
-// side, channel orders, pixel strides 1, 3, 4 and 5 (the fallback), widths
-// 1 .. kMaxWidth, random chains of up to kMaxSteps steps (operands from 1e-3 to
-// 1e3, so every value stays normal). Output and 64 guard bytes compared.
+// The chain writers (write_tensor_f32_chain, write_tensor_f16_chain) on every
+// tensor a writer meets: planar and interleaved, bands of a larger tensor,
+// padding on every side, channel orders, pixel strides 1 to 5 (2 and 5: the
+// fallback), widths 1 .. kMaxWidth, random chains of up to kMaxSteps steps
+// (operands from 1e-3 to 1e3: every float32 value stays normal, while float16
+// meets subnormals and overflow). Output and 64 guard bytes compared.
 KernelStats chain_writer_sweep(const std::string& isa) {
   KernelStats stats;
   std::mt19937 rng(90210);
   auto uniform = [&](double lo, double hi) { return lo + (hi - lo) * (rng() / 4294967296.0); };
   const k::KernelTable& table = d::select_kernels(isa);
   for (int width = 1; width <= kMaxWidth; ++width) {
-    for (const bool planar : {true, false}) {
+    for (int variant = 0; variant < 4; ++variant) {
+      const bool planar = variant % 2 == 0, half = variant >= 2;
       k::FloatChain chain;
       chain.steps = static_cast<int>(rng() % (k::FloatChain::kMaxSteps + 1));
       for (int s = 0; s < chain.steps; ++s) {
@@ -363,20 +365,25 @@ KernelStats chain_writer_sweep(const std::string& isa) {
       w.plane_elements = rng() % 2 ? 0 : static_cast<std::ptrdiff_t>(height + 3) * width;  // a band
       const std::size_t elements = planar ? 2 * w.plane() + static_cast<std::size_t>(height) * width
                                           : 3 * static_cast<std::size_t>(height) * width;
-      const std::size_t bytes = elements * sizeof(float);
-      Buffer want(bytes + kGuard, 0, kSentinel), got(bytes + kGuard, 4 * (width % 3), kSentinel);
-      const std::string label = std::to_string(height) + "x" + std::to_string(width) + (planar ? " planar" : " HWC") +
+      const std::size_t element_size = half ? 2 : 4;
+      const std::size_t bytes = elements * element_size;
+      Buffer want(bytes + kGuard, 0, kSentinel), got(bytes + kGuard, element_size * (width % 3), kSentinel);
+      const std::string label = std::string(half ? "float16 " : "float32 ") + std::to_string(height) + "x" + std::to_string(width) + (planar ? " planar" : " HWC") +
                                 ", pixel stride " + std::to_string(pixel_stride) + ", stored " +
                                 std::to_string(src_rows) + "x" + std::to_string(src_cols) + " at (" +
                                 std::to_string(src_y0) + ", " + std::to_string(src_x0) + "), " +
                                 std::to_string(chain.steps) + " steps";
-      g_running = "write_tensor_f32_chain (" + label + ") on reference";
-      k::reference::table.write_tensor_f32_chain(w, chain, reinterpret_cast<float*>(want.data));
-      g_running = "write_tensor_f32_chain (" + label + ") on " + isa;
-      table.write_tensor_f32_chain(w, chain, reinterpret_cast<float*>(got.data));
+      auto run = [&](const k::KernelTable& t, std::uint8_t* out) {
+        if (half) t.write_tensor_f16_chain(w, chain, reinterpret_cast<std::uint16_t*>(out));
+        else t.write_tensor_f32_chain(w, chain, reinterpret_cast<float*>(out));
+      };
+      g_running = "chain writer (" + label + ") on reference";
+      run(k::reference::table, want.data);
+      g_running = "chain writer (" + label + ") on " + isa;
+      run(table, got.data);
       ++stats.cases;
       if (std::memcmp(want.data, got.data, bytes + kGuard) != 0 && ++stats.failures <= 10)
-        std::printf("  %s write_tensor_f32_chain differs from reference (%s)\n", isa.c_str(), label.c_str());
+        std::printf("  %s chain writer differs from reference (%s)\n", isa.c_str(), label.c_str());
     }
   }
   return stats;
@@ -757,7 +764,7 @@ TEST_CASE("every ISA's kernels match the reference, guard bytes after each row i
   }
 }
 
-TEST_CASE("every ISA's float32 chain writer matches the reference, guard bytes intact") {
+TEST_CASE("every ISA's chain writers (float32, float16) match the reference, guard bytes intact") {
   for (const auto& isa : isas_under_test()) {
     const KernelStats s = chain_writer_sweep(isa);
     std::printf("  %s vs reference: %d chain writer cases, %d differ\n", isa.c_str(), s.cases, s.failures);

@@ -15,11 +15,13 @@ struct Candidate {
 };
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
-bool cpu_has_avx2() { return __builtin_cpu_supports("avx2"); }
+// F16C (float16 conversions) comes with every AVX2 CPU, but a hypervisor may hide
+// it: both levels are compiled with -mf16c, so both require it.
+bool cpu_has_avx2() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c"); }
 [[maybe_unused]] bool cpu_has_avx512() {  // unused by emulation builds
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-         __builtin_cpu_supports("avx2");
+         cpu_has_avx2();
 }
 #else
 bool cpu_has_avx2() { return false; }

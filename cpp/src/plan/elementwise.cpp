@@ -2,8 +2,9 @@
 
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
-#include "plan/half.hpp"
+#include "kernels/half.hpp"
 
 namespace pixelpact::detail {
 namespace {
@@ -47,10 +48,13 @@ bool float32_steps(const Contract& c, kernels::FloatChain& chain) {
 
 bool zero_or_normal(float v) { return v == 0.0f || std::fpclassify(v) == FP_NORMAL; }
 
-// Whether `chain` gives exactly `table` (3 x 256 float32) with every operand,
-// intermediate and result zero or a normal number: no infinity or NaN, and no
-// subnormal that a flush-to-zero mode on another thread could change.
-bool proven_equal(const kernels::FloatChain& chain, const std::vector<float>& table) {
+// Whether `chain` gives exactly `table` (3 x 256 entries: float32 values, or the
+// float16 bits of float16 output) with every operand, intermediate and result
+// zero or a normal number: no infinity or NaN, and no subnormal that a
+// flush-to-zero mode on another thread could change. A float16 result must be
+// zero or normal too (subnormal halves are left to the table for the same reason).
+template <typename T>
+bool proven_equal(const kernels::FloatChain& chain, const std::vector<T>& table) {
   for (int s = 0; s < chain.steps; ++s)
     for (int ch = 0; ch < 3; ++ch)
       if (!zero_or_normal(chain.operand[s][ch])) return false;
@@ -60,8 +64,16 @@ bool proven_equal(const kernels::FloatChain& chain, const std::vector<float>& ta
       for (prefix.steps = 0; prefix.steps <= chain.steps; ++prefix.steps) {
         if (!zero_or_normal(prefix.apply(ch, static_cast<float>(b)))) return false;
       }
-      const float value = chain.apply(ch, static_cast<float>(b)), want = table[ch * 256 + b];
-      if (std::memcmp(&value, &want, sizeof value) != 0) return false;
+      const float value = chain.apply(ch, static_cast<float>(b));
+      T result;
+      if constexpr (std::is_same_v<T, float>) {
+        result = value;
+      } else {
+        result = kernels::float_to_half_bits(value);
+        const std::uint16_t magnitude = result & 0x7fffu;
+        if (magnitude != 0 && (magnitude < 0x0400u || magnitude >= 0x7c00u)) return false;  // subnormal, inf
+      }
+      if (std::memcmp(&result, &table[ch * 256 + b], sizeof result) != 0) return false;
     }
   }
   return true;
@@ -108,13 +120,14 @@ ElementwiseTables build_elementwise_tables(const Contract& c) {
     case DType::Float16:
       t.u16.resize(3 * 256);
       for (int ch = 0; ch < 3; ++ch)
-        for (int b = 0; b < 256; ++b) t.u16[ch * 256 + b] = float_to_half_bits(chain_to_float(c, ch, b));
+        for (int b = 0; b < 256; ++b) t.u16[ch * 256 + b] = kernels::float_to_half_bits(chain_to_float(c, ch, b));
+      t.has_chain = float32_steps(c, t.chain) && proven_equal(t.chain, t.u16);
       break;
     case DType::Float32:
       t.f32.resize(3 * 256);
       for (int ch = 0; ch < 3; ++ch)
         for (int b = 0; b < 256; ++b) t.f32[ch * 256 + b] = chain_to_float(c, ch, b);
-      t.has_f32_chain = float32_steps(c, t.f32_chain) && proven_equal(t.f32_chain, t.f32);
+      t.has_chain = float32_steps(c, t.chain) && proven_equal(t.chain, t.f32);
       break;
     case DType::Float64:
       throw Error(ErrorCode::Internal, "/output/dtype", "float64 output is not implemented");

@@ -20,10 +20,11 @@ struct ElementwiseTables {
   std::vector<std::uint8_t> u8;
   std::vector<std::uint16_t> u16;
   std::vector<float> f32;
-  // float32 output whose chain is float32 arithmetic: the same values as `f32`,
-  // proven on every entry, as operations a SIMD writer computes without tables.
-  bool has_f32_chain = false;
-  kernels::FloatChain f32_chain;
+  // float32 or float16 output whose chain is float32 arithmetic: the values of
+  // `f32` or `u16`, proven on every entry, as operations a SIMD writer computes
+  // without tables (for float16, then rounded to nearest even).
+  bool has_chain = false;
+  kernels::FloatChain chain;
   // Contracts with a float resize: the float32 value of every byte after the
   // elementwise steps before the resize (the rest run per element, run_chain).
   std::vector<float> before_resize;

@@ -14,7 +14,7 @@
 #include "image/scratch.hpp"
 #include "image/tile.hpp"
 #include "plan/elementwise.hpp"
-#include "plan/half.hpp"
+#include "kernels/half.hpp"
 #include "plan/plan.hpp"
 #include "run/thread_pool.hpp"
 
@@ -103,7 +103,7 @@ void run_float_stage(const CompiledContract& cc, const Plan& plan, const Tile& t
         for (int x = 0; x < tw; ++x) {
           const std::size_t at = planar ? (static_cast<std::size_t>(ch) * th + y) * tw + x
                                         : (static_cast<std::size_t>(y) * tw + x) * 3 + ch;
-          dst[at] = float_to_half_bits(static_cast<float>(values[x]));
+          dst[at] = kernels::float_to_half_bits(static_cast<float>(values[x]));
         }
       } else {
         auto* dst = static_cast<float*>(out);
@@ -215,15 +215,20 @@ void execute_plan(const CompiledContract& cc, const Plan& plan, const ImageView&
     case DType::UInt8:
       cc.kernel_table->write_tensor_u8(w, cc.tables.u8.data(), static_cast<std::uint8_t*>(out) + first);
       break;
+    // Arithmetic only where this ISA vectorizes it: a scalar loop of float
+    // operations is slower than the scalar table lookup.
     case DType::Float16:
-      cc.kernel_table->write_tensor_u16(w, cc.tables.u16.data(), static_cast<std::uint16_t*>(out) + first);
+      if (cc.tables.has_chain &&
+          cc.kernel_table->write_tensor_f16_chain != kernels::reference::table.write_tensor_f16_chain) {
+        cc.kernel_table->write_tensor_f16_chain(w, cc.tables.chain, static_cast<std::uint16_t*>(out) + first);
+      } else {
+        cc.kernel_table->write_tensor_u16(w, cc.tables.u16.data(), static_cast<std::uint16_t*>(out) + first);
+      }
       break;
     case DType::Float32:
-      // Arithmetic only where this ISA vectorizes it: a scalar loop of float
-      // operations is slower than the scalar table lookup.
-      if (cc.tables.has_f32_chain &&
+      if (cc.tables.has_chain &&
           cc.kernel_table->write_tensor_f32_chain != kernels::reference::table.write_tensor_f32_chain) {
-        cc.kernel_table->write_tensor_f32_chain(w, cc.tables.f32_chain, static_cast<float*>(out) + first);
+        cc.kernel_table->write_tensor_f32_chain(w, cc.tables.chain, static_cast<float*>(out) + first);
       } else {
         cc.kernel_table->write_tensor_f32(w, cc.tables.f32.data(), static_cast<float*>(out) + first);
       }

@@ -106,6 +106,31 @@ inline simde__m512 mm512_cvtepi32_ps(simde__m512i a) {
   return simde__m512_from_private(r);
 }
 
+// VCVTPS2PH ymm, zmm, imm8: 16 float32 to IEEE binary16, rounded to nearest
+// even (the only rounding pixelpact's kernels ask for: imm8 bits 1:0 = 00,
+// bit 2 = 0), subnormals and infinities included. Computed by the compiler's
+// own _Float16 conversion (libgcc), an implementation independent of
+// pixelpact's float_to_half_bits, which the tests compare it with.
+inline simde__m256i mm512_cvtps_ph(simde__m512 a, int imm8) {
+  static_cast<void>(imm8);
+  const simde__m512_private v = simde__m512_to_private(a);
+  simde__m256i_private r;
+  for (int i = 0; i < 16; ++i) {
+    const _Float16 h = static_cast<_Float16>(v.f32[i]);
+    std::memcpy(&r.u16[i], &h, sizeof h);
+  }
+  return simde__m256i_from_private(r);
+}
+
+// VMOVDQU16 m256 {k}, ymm: the 16-bit lanes whose mask bit is set, and only those bytes.
+inline void mm256_mask_storeu_epi16(void* mem, simde__mmask16 k, simde__m256i a) {
+  const simde__m256i_private v = simde__m256i_to_private(a);
+  auto* dst = static_cast<unsigned char*>(mem);
+  for (int i = 0; i < 16; ++i) {
+    if ((k >> i) & 1) std::memcpy(dst + 2 * i, &v.u16[i], 2);
+  }
+}
+
 inline simde__m128i mm_maskz_loadu_epi8(simde__mmask16 k, const void* mem) {
   const auto* src = static_cast<const unsigned char*>(mem);
   simde__m128i_private r;
@@ -135,5 +160,12 @@ inline simde__m128i mm_maskz_loadu_epi8(simde__mmask16 k, const void* mem) {
 #define _mm512_maskz_loadu_epi8(k, mem) pixelpact_emulation::mm512_maskz_loadu_epi8((k), (mem))
 #undef _mm512_cvtepi32_ps
 #define _mm512_cvtepi32_ps(a) pixelpact_emulation::mm512_cvtepi32_ps(a)
+#ifndef _MM_FROUND_NO_EXC  // SIMDe 0.7.4 aliases the other _MM_FROUND_ names, not this one
+#define _MM_FROUND_NO_EXC SIMDE_MM_FROUND_NO_EXC
+#endif
+#undef _mm512_cvtps_ph
+#define _mm512_cvtps_ph(a, imm8) pixelpact_emulation::mm512_cvtps_ph((a), (imm8))
+#undef _mm256_mask_storeu_epi16
+#define _mm256_mask_storeu_epi16(mem, k, a) pixelpact_emulation::mm256_mask_storeu_epi16((mem), (k), (a))
 #undef _mm_maskz_loadu_epi8
 #define _mm_maskz_loadu_epi8(k, mem) pixelpact_emulation::mm_maskz_loadu_epi8((k), (mem))

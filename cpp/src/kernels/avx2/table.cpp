@@ -12,7 +12,8 @@ namespace pixelpact::kernels::avx2 {
   X(write_tensor_u8)              \
   X(write_tensor_u16)             \
   X(write_tensor_f32)              \
-  X(write_tensor_f32_chain)
+  X(write_tensor_f32_chain)        \
+  X(write_tensor_f16_chain)
 
 PIXELPACT_DEFINE_KERNEL_TABLE("avx2", PIXELPACT_AVX2_KERNELS)
 

@@ -2,7 +2,7 @@
 // table read with vgatherdps, so every output is exactly lut[c * 256 + byte], as
 // in the reference writer. A FloatChain (float32 arithmetic proven equal to its
 // table): the same correctly rounded operations in the same order, on 8 lanes,
-// in blocks of up to 8 registers. uint8: a contract with uint8 output has identity
+// in blocks of up to 8 registers, for float32 or (F16C) float16 output. uint8: a contract with uint8 output has identity
 // tables (no arithmetic), so the writer copies bytes in the output's channel
 // order. float16 (bits): the table is copied into a padded buffer so that
 // vpgatherdd's 32-bit reads of 16-bit entries stay inside it.
@@ -13,6 +13,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "kernels/half.hpp"
 #include "kernels/kernels.hpp"
 #include "kernels/x86/write_spans.hpp"
 
@@ -146,8 +147,13 @@ void write_tensor_f32(const TensorWrite& w, const float* lut, float* out) {
   });
 }
 
-void write_tensor_f32_chain(const TensorWrite& w, const FloatChain& chain, float* out) {
-  if (!strides_supported(w)) return reference::write_tensor_f32_chain(w, chain, out);
+namespace {
+
+// The chain writers: each value is the chain on 8 lanes of one channel in K
+// registers; store(dst, v) writes 8 of them as T, scalar(c, byte) one value (for
+// padding and the last pixels of a span).
+template <typename T, typename Store, typename Scalar>
+void write_chain(const TensorWrite& w, const FloatChain& chain, T* out, Store store, Scalar scalar) {
   const int ps = static_cast<int>(w.src_pixel_stride);
   const std::ptrdiff_t plane = w.plane();
   const ChannelReader readers[3] = {ChannelReader(ps, w.source_channel[0]), ChannelReader(ps, w.source_channel[1]),
@@ -158,18 +164,15 @@ void write_tensor_f32_chain(const TensorWrite& w, const FloatChain& chain, float
   // int32 to float32 is exact for bytes, as the reference's static_cast<float>.
   auto write = [&](auto registers, std::ptrdiff_t pixel, const std::uint8_t* p) {
     constexpr int K = decltype(registers)::value;
-    alignas(32) float values[3][8 * K];
+    alignas(32) T values[3][8 * K];
     for (int c = 0; c < 3; ++c) {
       __m256 r[K];
       for (int i = 0; i < K; ++i) r[i] = _mm256_cvtepi32_ps(readers[c].read(p + static_cast<std::ptrdiff_t>(8 * i) * ps));
       lanes[c].apply(r);
-      for (int i = 0; i < K; ++i) {
-        if (w.planar) _mm256_storeu_ps(out + c * plane + pixel + 8 * i, r[i]);
-        else _mm256_store_ps(values[c] + 8 * i, r[i]);
-      }
+      for (int i = 0; i < K; ++i) store(w.planar ? out + c * plane + pixel + 8 * i : values[c] + 8 * i, r[i]);
     }
     if (w.planar) return;
-    float* dst = out + pixel * 3;
+    T* dst = out + pixel * 3;
     for (int k = 0; k < 8 * K; ++k) {
       dst[3 * k] = values[0][k];
       dst[3 * k + 1] = values[1][k];
@@ -181,7 +184,7 @@ void write_tensor_f32_chain(const TensorWrite& w, const FloatChain& chain, float
       [&](int y, int xa, int xb) {
         for (int x = xa; x < xb; ++x) {
           const std::ptrdiff_t pixel = static_cast<std::ptrdiff_t>(y) * w.width + x;
-          for (int c = 0; c < 3; ++c) out[at(pixel, c)] = chain.apply(c, static_cast<float>(w.pad[w.source_channel[c]]));
+          for (int c = 0; c < 3; ++c) out[at(pixel, c)] = scalar(c, w.pad[w.source_channel[c]]);
         }
       },
       [&](int y, const std::uint8_t* src, int xa, int xb) {
@@ -194,9 +197,30 @@ void write_tensor_f32_chain(const TensorWrite& w, const FloatChain& chain, float
         if (x + 16 <= xb) write(std::integral_constant<int, 2>{}, row + x, p()), x += 16;
         if (x + 8 <= xb) write(std::integral_constant<int, 1>{}, row + x, p()), x += 8;
         for (; x < xb; ++x) {  // the last pixels of the span, fewer than 8
-          for (int c = 0; c < 3; ++c) out[at(row + x, c)] = chain.apply(c, static_cast<float>(p()[w.source_channel[c]]));
+          for (int c = 0; c < 3; ++c) out[at(row + x, c)] = scalar(c, p()[w.source_channel[c]]);
         }
       });
+}
+
+}  // namespace
+
+void write_tensor_f32_chain(const TensorWrite& w, const FloatChain& chain, float* out) {
+  if (!strides_supported(w)) return reference::write_tensor_f32_chain(w, chain, out);
+  write_chain(
+      w, chain, out, [](float* dst, __m256 v) { _mm256_storeu_ps(dst, v); },
+      [&chain](int c, std::uint8_t byte) { return chain.apply(c, static_cast<float>(byte)); });
+}
+
+void write_tensor_f16_chain(const TensorWrite& w, const FloatChain& chain, std::uint16_t* out) {
+  if (!strides_supported(w)) return reference::write_tensor_f16_chain(w, chain, out);
+  // vcvtps2ph rounds to nearest even, as float_to_half_bits; the plan keeps
+  // subnormal halves (where flush-to-zero could matter) on the table.
+  write_chain(
+      w, chain, out,
+      [](std::uint16_t* dst, __m256 v) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+      },
+      [&chain](int c, std::uint8_t byte) { return float_to_half_bits(chain.apply(c, static_cast<float>(byte))); });
 }
 
 void write_tensor_u16(const TensorWrite& w, const std::uint16_t* lut, std::uint16_t* out) {

@@ -10,6 +10,7 @@ namespace pixelpact::kernels::avx512 {
   X(write_tensor_u16)               \
   X(write_tensor_f32)               \
   X(write_tensor_f32_chain)         \
+  X(write_tensor_f16_chain)         \
   X(opencv_horizontal)              \
   X(opencv_vertical_linear)         \
   X(opencv_area_fast)

@@ -2,13 +2,15 @@
 // read with two-source permutes (32 entries each) and blends on index bits 5-7,
 // so every output is exactly lut[c * 256 + byte], as in the reference writer. A
 // FloatChain (float32 arithmetic proven equal to its table): the same correctly
-// rounded operations in the same order, 16 lanes, up to 4 registers at a time.
+// rounded operations in the same order, 16 lanes, up to 4 registers at a time,
+// for float32 or float16 output.
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cstring>
 #include <type_traits>
 
+#include "kernels/half.hpp"
 #include "kernels/kernels.hpp"
 #include "kernels/x86/write_spans.hpp"
 
@@ -173,16 +175,19 @@ class ChainLanes {
 
 }  // namespace
 
-void write_tensor_f32_chain(const TensorWrite& w, const FloatChain& chain, float* out) {
-  if (!layout_supported(w)) return reference::write_tensor_f32_chain(w, chain, out);
+namespace {
+
+// The chain writers: for each run of up to 16K pixels of a span, the chain on
+// channel c of pixel 16i + lane in r[c][i], then store(r, pixel, n) writes the
+// n pixels; scalar(c, byte) gives padding. int32 to float32 is exact for bytes,
+// as the reference's static_cast<float>; lanes past n compute on zeros and are
+// not stored.
+template <typename T, typename Store, typename Scalar>
+void write_chain(const TensorWrite& w, const FloatChain& chain, T* out, Store store, Scalar scalar) {
   const int ps = static_cast<int>(w.src_pixel_stride);
-  const std::ptrdiff_t plane = w.plane();
   const ChannelReader readers[3] = {ChannelReader(ps, w.source_channel[0]), ChannelReader(ps, w.source_channel[1]),
                                     ChannelReader(ps, w.source_channel[2])};
   const ChainLanes lanes[3] = {ChainLanes(chain, 0), ChainLanes(chain, 1), ChainLanes(chain, 2)};
-  // Pixels [pixel, pixel + n) of the output (n <= 16K), read from p. int32 to
-  // float32 is exact for bytes, as the reference's static_cast<float>; lanes past
-  // n compute on zeros and are not stored.
   auto write = [&](auto registers, std::ptrdiff_t pixel, const std::uint8_t* p, int n) {
     constexpr int K = decltype(registers)::value;
     __m512 r[3][K];
@@ -193,21 +198,10 @@ void write_tensor_f32_chain(const TensorWrite& w, const FloatChain& chain, float
       }
       lanes[c].apply(r[c]);
     }
-    for (int i = 0; i < K && 16 * i < n; ++i) {
-      const int count = std::min(16, n - 16 * i);
-      if (w.planar) {
-        const __mmask16 m = count == 16 ? __mmask16{0xffff} : static_cast<__mmask16>((1u << count) - 1);
-        for (int c = 0; c < 3; ++c) _mm512_mask_storeu_ps(out + c * plane + pixel + 16 * i, m, r[c][i]);
-      } else {
-        store_interleaved_f32(out + (pixel + 16 * i) * 3, r[0][i], r[1][i], r[2][i], count);
-      }
-    }
+    for (int i = 0; i < K && 16 * i < n; ++i) store(r[0][i], r[1][i], r[2][i], pixel + 16 * i, std::min(16, n - 16 * i));
   };
   for_each_span(
-      w,
-      [&](int y, int xa, int xb) {
-        fill_span(w, out, y, xa, xb, [&chain](int c, std::uint8_t b) { return chain.apply(c, static_cast<float>(b)); });
-      },
+      w, [&](int y, int xa, int xb) { fill_span(w, out, y, xa, xb, scalar); },
       [&](int y, const std::uint8_t* src, int xa, int xb) {
         const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(y) * w.width;
         int x = xa;
@@ -215,6 +209,51 @@ void write_tensor_f32_chain(const TensorWrite& w, const FloatChain& chain, float
         for (; x + 64 <= xb; x += 64) write(std::integral_constant<int, 4>{}, row + x, p(), 64);
         for (; x < xb; x += 16) write(std::integral_constant<int, 1>{}, row + x, p(), std::min(16, xb - x));
       });
+}
+
+inline __mmask16 first_lanes(int n) {
+  return n >= 16 ? __mmask16{0xffff} : static_cast<__mmask16>((1u << n) - 1);
+}
+
+}  // namespace
+
+void write_tensor_f32_chain(const TensorWrite& w, const FloatChain& chain, float* out) {
+  if (!layout_supported(w)) return reference::write_tensor_f32_chain(w, chain, out);
+  const std::ptrdiff_t plane = w.plane();
+  write_chain(
+      w, chain, out,
+      [&](__m512 v0, __m512 v1, __m512 v2, std::ptrdiff_t pixel, int n) {
+        if (!w.planar) return store_interleaved_f32(out + pixel * 3, v0, v1, v2, n);
+        const __mmask16 m = first_lanes(n);
+        _mm512_mask_storeu_ps(out + pixel, m, v0);
+        _mm512_mask_storeu_ps(out + plane + pixel, m, v1);
+        _mm512_mask_storeu_ps(out + 2 * plane + pixel, m, v2);
+      },
+      [&chain](int c, std::uint8_t b) { return chain.apply(c, static_cast<float>(b)); });
+}
+
+void write_tensor_f16_chain(const TensorWrite& w, const FloatChain& chain, std::uint16_t* out) {
+  if (!layout_supported(w)) return reference::write_tensor_f16_chain(w, chain, out);
+  const std::ptrdiff_t plane = w.plane();
+  // vcvtps2ph rounds to nearest even, as float_to_half_bits; the plan keeps
+  // subnormal halves (where flush-to-zero could matter) on the table.
+  write_chain(
+      w, chain, out,
+      [&](__m512 v0, __m512 v1, __m512 v2, std::ptrdiff_t pixel, int n) {
+        const __m256i h[3] = {_mm512_cvtps_ph(v0, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC),
+                              _mm512_cvtps_ph(v1, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC),
+                              _mm512_cvtps_ph(v2, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)};
+        if (w.planar) {
+          for (int c = 0; c < 3; ++c) _mm256_mask_storeu_epi16(out + c * plane + pixel, first_lanes(n), h[c]);
+          return;
+        }
+        alignas(32) std::uint16_t lanes[3][16];
+        for (int c = 0; c < 3; ++c) _mm256_store_si256(reinterpret_cast<__m256i*>(lanes[c]), h[c]);
+        std::uint16_t* dst = out + pixel * 3;
+        for (int i = 0; i < n; ++i)
+          for (int c = 0; c < 3; ++c) dst[i * 3 + c] = lanes[c][i];
+      },
+      [&chain](int c, std::uint8_t b) { return float_to_half_bits(chain.apply(c, static_cast<float>(b))); });
 }
 
 void write_tensor_f32(const TensorWrite& w, const float* lut, float* out) {

@@ -1,9 +1,11 @@
 // Scalar reference tensor writers. Every elementwise operation of the contract
 // has been folded into a per-channel 256-entry table (plan/elementwise.cpp), so
 // writing is a lookup: exact by construction, whatever the float arithmetic was.
-// write_tensor_f32_chain computes a float32 chain instead (FloatChain::apply).
+// The chain writers compute a float32 chain instead (FloatChain::apply), then
+// round to float16 for write_tensor_f16_chain.
 #include <cstdint>
 
+#include "kernels/half.hpp"
 #include "kernels/kernels.hpp"
 
 namespace pixelpact::kernels::reference {
@@ -48,6 +50,11 @@ void write_tensor_f32(const TensorWrite& w, const float* lut, float* out) {
 }
 void write_tensor_f32_chain(const TensorWrite& w, const FloatChain& chain, float* out) {
   write_tensor(w, out, [&chain](int c, std::uint8_t byte) { return chain.apply(c, static_cast<float>(byte)); });
+}
+void write_tensor_f16_chain(const TensorWrite& w, const FloatChain& chain, std::uint16_t* out) {
+  write_tensor(w, out, [&chain](int c, std::uint8_t byte) {
+    return float_to_half_bits(chain.apply(c, static_cast<float>(byte)));
+  });
 }
 
 }  // namespace pixelpact::kernels::reference

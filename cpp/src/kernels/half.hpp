@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <cstring>
 
-namespace pixelpact::detail {
+namespace pixelpact::kernels {
 
 inline std::uint16_t float_to_half_bits(float value) {
   std::uint32_t f;
@@ -35,4 +35,4 @@ inline std::uint16_t float_to_half_bits(float value) {
   return static_cast<std::uint16_t>(sign | half);
 }
 
-}  // namespace pixelpact::detail
+}  // namespace pixelpact::kernels
