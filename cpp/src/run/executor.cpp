@@ -13,8 +13,8 @@
 #include "image/alpha.hpp"
 #include "image/scratch.hpp"
 #include "image/tile.hpp"
-#include "plan/elementwise.hpp"
 #include "kernels/half.hpp"
+#include "plan/elementwise.hpp"
 #include "plan/plan.hpp"
 #include "run/thread_pool.hpp"
 
