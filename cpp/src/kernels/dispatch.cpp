@@ -2,6 +2,10 @@
 
 #include <cstdlib>
 
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 #include "pixelpact/pixelpact.hpp"
 
 namespace pixelpact::detail {
@@ -16,8 +20,13 @@ struct Candidate {
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
 // F16C (float16 conversions) comes with every AVX2 CPU, but a hypervisor may hide
-// it: both levels are compiled with -mf16c, so both require it.
-bool cpu_has_avx2() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c"); }
+// it: both levels are compiled with -mf16c, so both require it. Read from CPUID
+// leaf 1 (ECX bit 29): clang's __builtin_cpu_supports does not know "f16c".
+bool cpu_has_f16c() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
+}
+bool cpu_has_avx2() { return __builtin_cpu_supports("avx2") && cpu_has_f16c(); }
 [[maybe_unused]] bool cpu_has_avx512() {  // unused by emulation builds
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
