@@ -236,13 +236,17 @@ DecodedImage jpeg_decode(const std::uint8_t* data, std::size_t size, DecodeColor
   if (static_cast<int>(ci.output_width) != width || static_cast<int>(ci.output_height) != height) {
     throw Error(ErrorCode::Internal, "", "libjpeg changed the output size");
   }
-  // The rows and columns to decode: the region widened by one iMCU on every
-  // side (so that chroma upsampling at its edges reads the neighbours a whole
-  // decode reads), clamped to the image; libjpeg widens the columns further to
-  // iMCU boundaries.
+  // The rows and columns to decode: the region widened on every side, clamped
+  // to the image, so that what reads neighbours reads those a whole decode
+  // reads: chroma upsampling one iMCU; in a progressive file, block smoothing
+  // (libjpeg-turbo estimates a block's missing AC coefficients from the DC
+  // values of the blocks up to two away, and a cropped row starts as if at the
+  // image's left edge; found by cpp/fuzz/fuzz_encoded.cpp) two more, then the
+  // upsampling's one. libjpeg widens the columns further to iMCU boundaries.
   PixelRegion want{0, 0, height, width};
   if (region) {
-    const int my = 8 * ci.max_v_samp_factor, mx = 8 * ci.max_h_samp_factor;
+    const int imcus = ci.progressive_mode ? 3 : 1;
+    const int my = imcus * 8 * ci.max_v_samp_factor, mx = imcus * 8 * ci.max_h_samp_factor;
     want = PixelRegion{std::max(0, region->y0 - my), std::max(0, region->x0 - mx), std::min(height, region->y1 + my),
                        std::min(width, region->x1 + mx)};
   }
