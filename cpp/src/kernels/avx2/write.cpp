@@ -2,10 +2,11 @@
 // table read with vgatherdps, so every output is exactly lut[c * 256 + byte], as
 // in the reference writer. A FloatChain (float32 arithmetic proven equal to its
 // table): the same correctly rounded operations in the same order, on 8 lanes,
-// in blocks of up to 8 registers, for float32 or (F16C) float16 output. uint8: a contract with uint8 output has identity
-// tables (no arithmetic), so the writer copies bytes in the output's channel
-// order. float16 (bits): the table is copied into a padded buffer so that
-// vpgatherdd's 32-bit reads of 16-bit entries stay inside it.
+// in blocks of up to 8 registers, for float32 or (F16C) float16 output. uint8: a
+// contract with uint8 output has identity tables (no arithmetic), so the writer
+// copies bytes in the output's channel order. float16 (bits): the table is copied
+// into a padded buffer so that vpgatherdd's 32-bit reads of 16-bit entries stay
+// inside it.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 
 #include "kernels/half.hpp"
 #include "kernels/kernels.hpp"
+#include "kernels/x86/chain_lanes.hpp"
 #include "kernels/x86/write_spans.hpp"
 
 namespace pixelpact::kernels::avx2 {
@@ -108,36 +110,6 @@ void write_gathered(const TensorWrite& w, const T* lut, T* out, Lookup lookup) {
       });
 }
 
-// A FloatChain on K registers of 8 values of one channel, each step applied to
-// all K at once: K independent operations per step, so the latency of a
-// division chain overlaps, and one branch per step for 8K values.
-class ChainLanes {
- public:
-  ChainLanes(const FloatChain& chain, int c) : steps_(chain.steps) {
-    for (int s = 0; s < steps_; ++s) {
-      op_[s] = chain.op[s];
-      operand_[s] = _mm256_set1_ps(chain.operand[s][c]);
-    }
-  }
-  template <int K>
-  void apply(__m256 (&r)[K]) const {
-    for (int s = 0; s < steps_; ++s) {
-      const __m256 k = operand_[s];
-      switch (op_[s]) {
-        case FloatChain::Op::Add: for (int i = 0; i < K; ++i) r[i] = _mm256_add_ps(r[i], k); break;
-        case FloatChain::Op::Sub: for (int i = 0; i < K; ++i) r[i] = _mm256_sub_ps(r[i], k); break;
-        case FloatChain::Op::Mul: for (int i = 0; i < K; ++i) r[i] = _mm256_mul_ps(r[i], k); break;
-        case FloatChain::Op::Div: for (int i = 0; i < K; ++i) r[i] = _mm256_div_ps(r[i], k); break;
-      }
-    }
-  }
-
- private:
-  int steps_;
-  FloatChain::Op op_[FloatChain::kMaxSteps];
-  __m256 operand_[FloatChain::kMaxSteps];
-};
-
 }  // namespace
 
 void write_tensor_f32(const TensorWrite& w, const float* lut, float* out) {
@@ -148,6 +120,17 @@ void write_tensor_f32(const TensorWrite& w, const float* lut, float* out) {
 }
 
 namespace {
+
+// Float vectors of 8 lanes, for x86::ChainLanes.
+struct Floats8 {
+  using Vector = __m256;
+  static Vector set1(float v) { return _mm256_set1_ps(v); }
+  static Vector add(Vector a, Vector b) { return _mm256_add_ps(a, b); }
+  static Vector sub(Vector a, Vector b) { return _mm256_sub_ps(a, b); }
+  static Vector mul(Vector a, Vector b) { return _mm256_mul_ps(a, b); }
+  static Vector div(Vector a, Vector b) { return _mm256_div_ps(a, b); }
+};
+using ChainLanes = x86::ChainLanes<Floats8>;
 
 // The chain writers: each value is the chain on 8 lanes of one channel in K
 // registers; store(dst, v) writes 8 of them as T, scalar(c, byte) one value (for

@@ -12,6 +12,7 @@
 
 #include "kernels/half.hpp"
 #include "kernels/kernels.hpp"
+#include "kernels/x86/chain_lanes.hpp"
 #include "kernels/x86/write_spans.hpp"
 
 namespace pixelpact::kernels::avx512 {
@@ -144,38 +145,16 @@ void fill_span(const TensorWrite& w, T* out, int y, int xa, int xb, Value value_
   }
 }
 
-// A FloatChain on K registers of 16 values of one channel, each step applied
-// to all K at once, so the latency of a division chain overlaps.
-class ChainLanes {
- public:
-  ChainLanes(const FloatChain& chain, int c) : steps_(chain.steps) {
-    for (int s = 0; s < steps_; ++s) {
-      op_[s] = chain.op[s];
-      operand_[s] = _mm512_set1_ps(chain.operand[s][c]);
-    }
-  }
-  template <int K>
-  void apply(__m512 (&r)[K]) const {
-    for (int s = 0; s < steps_; ++s) {
-      const __m512 k = operand_[s];
-      switch (op_[s]) {
-        case FloatChain::Op::Add: for (int i = 0; i < K; ++i) r[i] = _mm512_add_ps(r[i], k); break;
-        case FloatChain::Op::Sub: for (int i = 0; i < K; ++i) r[i] = _mm512_sub_ps(r[i], k); break;
-        case FloatChain::Op::Mul: for (int i = 0; i < K; ++i) r[i] = _mm512_mul_ps(r[i], k); break;
-        case FloatChain::Op::Div: for (int i = 0; i < K; ++i) r[i] = _mm512_div_ps(r[i], k); break;
-      }
-    }
-  }
-
- private:
-  int steps_;
-  FloatChain::Op op_[FloatChain::kMaxSteps];
-  __m512 operand_[FloatChain::kMaxSteps];
+// Float vectors of 16 lanes, for x86::ChainLanes.
+struct Floats16 {
+  using Vector = __m512;
+  static Vector set1(float v) { return _mm512_set1_ps(v); }
+  static Vector add(Vector a, Vector b) { return _mm512_add_ps(a, b); }
+  static Vector sub(Vector a, Vector b) { return _mm512_sub_ps(a, b); }
+  static Vector mul(Vector a, Vector b) { return _mm512_mul_ps(a, b); }
+  static Vector div(Vector a, Vector b) { return _mm512_div_ps(a, b); }
 };
-
-}  // namespace
-
-namespace {
+using ChainLanes = x86::ChainLanes<Floats16>;
 
 // The chain writers: for each run of up to 16K pixels of a span, the chain on
 // channel c of pixel 16i + lane in r[c][i], then store(r, pixel, n) writes the
